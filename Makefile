@@ -1,0 +1,86 @@
+# Chaperone — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Build output and installed tools live outside the checkout, so a fresh
+# clone reuses them.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/chaperone/target
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# Builds never need a live database: queries are checked against .sqlx/.
+export SQLX_OFFLINE := true
+export LEPTOS_OUTPUT_NAME := chaperone
+export LEPTOS_SITE_ROOT := target/site
+export LEPTOS_SITE_PKG_DIR := pkg
+
+BIN := $(CARGO_TARGET_DIR)/debug/chaperone
+E2E_PORT ?= 3100
+# With DATABASE_URL set, use that Postgres and start none.
+USE_OWN_PG := $(if $(DATABASE_URL),,yes)
+PG_ENV = $(if $(USE_OWN_PG),eval "$$(.ci/pg env)";,)
+
+.PHONY: help setup run test check fmt-check clippy unit site e2e sqlx-prepare pg-start pg-stop clean-test-dbs
+
+help:
+	@echo "make run    install what is missing, start Postgres, build, seed, serve on http://127.0.0.1:3000"
+	@echo "make test   everything CI runs: fmt, clippy, unit + API tests, site build, browser tests"
+
+setup:
+	@.ci/setup
+
+pg-start:
+	@$(if $(USE_OWN_PG),.ci/pg start,echo "using DATABASE_URL; not starting a Postgres")
+
+pg-stop:
+	@$(if $(USE_OWN_PG),.ci/pg stop,true)
+
+site:
+	cargo leptos build
+
+run: setup pg-start site
+	@$(PG_ENV) \
+	  trap '$(if $(USE_OWN_PG),.ci/pg stop,true)' EXIT; \
+	  $(BIN) migrate && $(BIN) seed demo && \
+	  echo "Chaperone: open http://127.0.0.1:3000 (Ctrl-C stops)" && \
+	  $(BIN) serve
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+unit: clean-test-dbs
+	@$(PG_ENV) cargo test
+
+clean-test-dbs:
+	@$(if $(USE_OWN_PG),eval "$$(.ci/pg env)"; psql -X -q "$$TEST_DATABASE_URL" -tAc \
+	  "select 'drop database if exists \"' || datname || '\" with (force);' from pg_database where datname like 't\_%'" \
+	  | psql -X -q "$$TEST_DATABASE_URL" >/dev/null,true)
+
+e2e: site
+	@$(PG_ENV) \
+	  .ci/pg recreate-db chaperone_e2e >/dev/null; \
+	  export DATABASE_URL="$${DATABASE_URL/\/chaperone?//chaperone_e2e?}" DATABASE_OWNER_URL="$${DATABASE_OWNER_URL/\/chaperone?//chaperone_e2e?}"; \
+	  $(BIN) migrate >/dev/null && $(BIN) seed demo >/dev/null; \
+	  BIND_ADDR=127.0.0.1:$(E2E_PORT) MIGRATE_ON_START=false RUST_LOG=warn $(BIN) serve & server=$$!; \
+	  trap 'kill $$server 2>/dev/null || true' EXIT; \
+	  for i in $$(seq 1 100); do curl -sf http://127.0.0.1:$(E2E_PORT)/healthz >/dev/null && break; sleep 0.2; done; \
+	  cd end2end && BASE_URL=http://127.0.0.1:$(E2E_PORT) npx playwright test
+
+check: fmt-check clippy unit e2e
+
+# CI's command: install, start the private Postgres, run every check, stop it.
+test: setup pg-start
+	@trap '$(MAKE) --no-print-directory pg-stop' EXIT; $(MAKE) --no-print-directory check
+
+# Regenerate .sqlx/ (the offline query data) after changing a query.
+sqlx-prepare: pg-start
+	@eval "$$(.ci/pg env)"; .ci/pg recreate-db chaperone_sqlx >/dev/null; \
+	  url="$${DATABASE_OWNER_URL/\/chaperone?//chaperone_sqlx?}"; \
+	  for f in migrations/*.sql; do psql -X -q -v ON_ERROR_STOP=1 "$$url" -f "$$f" >/dev/null; done; \
+	  rm -rf .sqlx && mkdir .sqlx; \
+	  cargo clean -p chaperone; \
+	  SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$(CURDIR)/.sqlx DATABASE_URL="$$url" cargo check --all-targets; \
+	  echo "wrote $$(ls .sqlx | wc -l) queries to .sqlx/"

@@ -1,0 +1,119 @@
+//! The actor: who is making this request, resolved once per request by the
+//! guard middleware and handed on in the request's extensions.
+
+use super::{staff_role_grants, Capability};
+use crate::customers::CustomerRole;
+use crate::error::AppError;
+use crate::staff::StaffRole;
+use uuid::Uuid;
+
+/// A staff member signed in to the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: StaffRole,
+    pub time_zone: String,
+}
+
+/// A customer user signed in to the product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerUser {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub account_name: String,
+    pub name: String,
+    pub email: String,
+    pub role: CustomerRole,
+    pub time_zone: String,
+}
+
+/// Who is acting. The actor is always a real person signed in as themself:
+/// a support session (added by the support-sessions work) will be a staff
+/// member carrying a session, never a customer login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    Staff(StaffMember),
+    Customer(CustomerUser),
+}
+
+impl Actor {
+    /// Whether this actor holds the capability.
+    pub fn can(&self, capability: Capability) -> bool {
+        match self {
+            Actor::Staff(staff) => staff_role_grants(staff.role, capability),
+            Actor::Customer(_) => capability == Capability::UseProduct,
+        }
+    }
+
+    /// Asks for a capability; `Forbidden` when the actor lacks it.
+    pub fn require(&self, capability: Capability) -> Result<(), AppError> {
+        if self.can(capability) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The name written into events, as it is now.
+    pub fn display_name(&self) -> &str {
+        match self {
+            Actor::Staff(s) => &s.name,
+            Actor::Customer(c) => &c.name,
+        }
+    }
+
+    pub fn as_staff(&self) -> Option<&StaffMember> {
+        match self {
+            Actor::Staff(s) => Some(s),
+            Actor::Customer(_) => None,
+        }
+    }
+
+    pub fn as_customer(&self) -> Option<&CustomerUser> {
+        match self {
+            Actor::Customer(c) => Some(c),
+            Actor::Staff(_) => None,
+        }
+    }
+}
+
+/// The request extension the guard middleware inserts: the actor, if anyone
+/// is signed in.
+#[derive(Debug, Clone, Default)]
+pub struct CurrentActor(pub Option<Actor>);
+
+/// The actor of the request being served (inside a server function or SSR).
+pub fn current_actor() -> Result<Actor, AppError> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentActor>().cloned())
+        .and_then(|current| current.0)
+        .ok_or(AppError::Unauthenticated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer() -> Actor {
+        Actor::Customer(CustomerUser {
+            id: Uuid::nil(),
+            account_id: Uuid::nil(),
+            account_name: "Acme Co".into(),
+            name: "Jane Doe".into(),
+            email: "jane@acme.test".into(),
+            role: CustomerRole::Owner,
+            time_zone: "UTC".into(),
+        })
+    }
+
+    #[test]
+    fn customers_use_the_product_and_nothing_in_the_console() {
+        let c = customer();
+        assert!(c.require(Capability::UseProduct).is_ok());
+        for cap in Capability::ALL.into_iter().filter(|c| *c != Capability::UseProduct) {
+            assert_eq!(c.require(cap), Err(AppError::Forbidden), "{cap:?}");
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! The server-side guard in front of every route: it resolves the actor from
+//! the login session, hands it on in the request's extensions, sends
+//! anonymous visitors of protected pages to the right sign-in page, refuses
+//! the wrong kind of user, and checks server-function calls against the
+//! registry before they run.
+
+use super::registry::{self, Access};
+use super::{Actor, CurrentActor};
+use crate::auth::session::{load_actor, Principal};
+use crate::error::AppError;
+use crate::startup::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use http::{header, HeaderValue, StatusCode};
+use tower_sessions::Session;
+
+/// Which part of the site a path belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    StaffSignIn,
+    Console,
+    CustomerSignIn,
+    Product,
+    ServerFn,
+    Asset,
+    Public,
+}
+
+fn under(path: &str, prefix: &str) -> bool {
+    path == prefix || path.starts_with(&format!("{prefix}/"))
+}
+
+/// Classifies a request path.
+pub fn area_of(path: &str) -> Area {
+    if under(path, "/console/login") {
+        Area::StaffSignIn
+    } else if under(path, "/console") {
+        Area::Console
+    } else if under(path, "/login") {
+        Area::CustomerSignIn
+    } else if under(path, "/app") {
+        Area::Product
+    } else if under(path, "/api") {
+        Area::ServerFn
+    } else if under(path, "/pkg") || path == "/favicon.ico" || path.starts_with("/assets/") {
+        Area::Asset
+    } else {
+        Area::Public
+    }
+}
+
+/// What the guard decides for a page request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageDecision {
+    Pass,
+    Redirect(String),
+    /// Signed in, but as the wrong kind of user for this area.
+    WrongKind,
+}
+
+/// The page guard as a pure function, so it can be tested without a server.
+pub fn decide_page(path_and_query: &str, actor: Option<&Actor>) -> PageDecision {
+    let path = path_and_query.split('?').next().unwrap_or("/");
+    let next = || encode_next(path_and_query);
+    match (area_of(path), actor) {
+        (Area::Console, None) => PageDecision::Redirect(format!("/console/login?next={}", next())),
+        (Area::Console, Some(Actor::Customer(_))) => PageDecision::WrongKind,
+        (Area::Product, None) => PageDecision::Redirect(format!("/login?next={}", next())),
+        (Area::Product, Some(Actor::Staff(_))) => PageDecision::WrongKind,
+        (Area::StaffSignIn, Some(Actor::Staff(_))) => PageDecision::Redirect("/console".into()),
+        (Area::CustomerSignIn, Some(Actor::Customer(_))) => PageDecision::Redirect("/app".into()),
+        _ => PageDecision::Pass,
+    }
+}
+
+fn encode_next(path_and_query: &str) -> String {
+    url_escape(path_and_query)
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+fn url_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Where to go after signing in: the `next` the guard sent, if it is a local
+/// path in the right area; the area's home otherwise. Never another origin.
+pub fn safe_next(next: Option<&str>, staff: bool) -> String {
+    let home = if staff { "/console" } else { "/app" };
+    let Some(next) = next.map(str::trim).filter(|n| !n.is_empty()) else {
+        return home.into();
+    };
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control);
+    let path = next.split('?').next().unwrap_or("");
+    let right_area = match area_of(path) {
+        Area::Console => staff,
+        Area::Product => !staff,
+        _ => false,
+    };
+    if local && right_area {
+        next.to_string()
+    } else {
+        home.into()
+    }
+}
+
+/// Axum middleware: resolve the actor and apply the guard.
+pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let area = area_of(&path);
+    if area == Area::Asset {
+        return next.run(req).await;
+    }
+
+    let session = req.extensions().get::<Session>().cloned();
+    let actor = match resolve(&state, session).await {
+        Ok(actor) => actor,
+        Err(err) => return error_response(area, err),
+    };
+    req.extensions_mut().insert(CurrentActor(actor.clone()));
+
+    if area == Area::ServerFn {
+        if let Err(err) = check_server_fn(&path, actor.as_ref()) {
+            return error_response(area, err);
+        }
+        return no_store(fix_error_status(next.run(req).await).await);
+    } else {
+        let path_and_query = req
+            .uri()
+            .path_and_query()
+            .map(|pq| pq.as_str().to_string())
+            .unwrap_or(path.clone());
+        match decide_page(&path_and_query, actor.as_ref()) {
+            PageDecision::Pass => {}
+            PageDecision::Redirect(to) => return no_store(Redirect::to(&to).into_response()),
+            PageDecision::WrongKind => return no_store(wrong_kind_page(area, actor.as_ref())),
+        }
+    }
+
+    no_store(next.run(req).await)
+}
+
+async fn resolve(state: &AppState, session: Option<Session>) -> Result<Option<Actor>, AppError> {
+    let Some(session) = session else {
+        return Ok(None);
+    };
+    let Some(principal) = session.get::<Principal>(Principal::KEY).await? else {
+        return Ok(None);
+    };
+    let actor = load_actor(&state.pool, &principal).await?;
+    if actor.is_none() {
+        // The person was removed or disabled since signing in.
+        session.flush().await?;
+    }
+    Ok(actor)
+}
+
+fn check_server_fn(path: &str, actor: Option<&Actor>) -> Result<(), AppError> {
+    let entry = registry::lookup(path).ok_or(AppError::NotFound)?;
+    match entry.access {
+        Access::Anyone => Ok(()),
+        Access::Needs(cap) => actor.ok_or(AppError::Unauthenticated)?.require(cap),
+    }
+}
+
+/// Errors raised before a server function's body runs (a malformed form,
+/// say) leave the framework's generic 500; give every error its own status.
+async fn fix_error_status(res: Response) -> Response {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return error_response(Area::ServerFn, AppError::Internal);
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn error_response(area: Area, err: AppError) -> Response {
+    let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = if area == Area::ServerFn {
+        let body = serde_json::to_string(&err).unwrap_or_default();
+        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    } else {
+        with_plain_csp((status, Html(plain_page("Chaperone", &err.to_string(), ""))).into_response())
+    };
+    if area == Area::ServerFn {
+        // Tells the server-function client to decode the body as our error.
+        res.headers_mut().insert("serverfnerror", HeaderValue::from_static("1"));
+    }
+    no_store(res)
+}
+
+fn wrong_kind_page(area: Area, actor: Option<&Actor>) -> Response {
+    let (message, home) = match (area, actor) {
+        (Area::Console, Some(Actor::Customer(c))) => (
+            format!(
+                "The console is for Chaperone staff. You are signed in as {} of {}.",
+                c.name, c.account_name
+            ),
+            "<a href=\"/app\">Go to your account</a>",
+        ),
+        (_, Some(Actor::Staff(s))) => (
+            format!(
+                "The product pages are for customers. You are signed in to the console as {}. \
+                 Staff see a customer's account only through a support session.",
+                s.name
+            ),
+            "<a href=\"/console\">Back to the console</a>",
+        ),
+        _ => ("You do not have access to this page.".to_string(), "<a href=\"/\">Home</a>"),
+    };
+    let actions = format!(
+        "<p>{home}</p><form method=\"post\" action=\"/api/sign_out\"><button type=\"submit\">Sign out</button></form>"
+    );
+    with_plain_csp((StatusCode::FORBIDDEN, Html(plain_page("Not for this sign-in", &message, &actions))).into_response())
+}
+
+/// A small server-rendered page for answers given before Leptos runs.
+fn plain_page(title: &str, message: &str, extra_html: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"/>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\
+         <title>{title} · Chaperone</title><link rel=\"stylesheet\" href=\"/pkg/chaperone.css\"/></head>\
+         <body><main class=\"notice\"><h1>{title}</h1><p role=\"alert\">{message}</p>{extra_html}</main></body></html>",
+        title = html_escape(title),
+        message = html_escape(message),
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Plain pages load only our stylesheet and may post only to us.
+const PLAIN_PAGE_CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn with_plain_csp(mut res: Response<Body>) -> Response<Body> {
+    res.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PLAIN_PAGE_CSP));
+    res
+}
+
+fn no_store(mut res: Response<Body>) -> Response<Body> {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{CustomerUser, StaffMember};
+    use crate::customers::CustomerRole;
+    use crate::staff::StaffRole;
+    use uuid::Uuid;
+
+    fn staff() -> Actor {
+        Actor::Staff(StaffMember {
+            id: Uuid::nil(),
+            name: "Sarah Lee".into(),
+            email: "sarah.lee@chaperone.test".into(),
+            role: StaffRole::Agent,
+            time_zone: "UTC".into(),
+        })
+    }
+
+    fn customer() -> Actor {
+        Actor::Customer(CustomerUser {
+            id: Uuid::nil(),
+            account_id: Uuid::nil(),
+            account_name: "Acme Co".into(),
+            name: "Jane Doe".into(),
+            email: "jane@acme.test".into(),
+            role: CustomerRole::Owner,
+            time_zone: "UTC".into(),
+        })
+    }
+
+    #[test]
+    fn areas() {
+        assert_eq!(area_of("/console"), Area::Console);
+        assert_eq!(area_of("/console/"), Area::Console);
+        assert_eq!(area_of("/console/login"), Area::StaffSignIn);
+        assert_eq!(area_of("/consoles"), Area::Public);
+        assert_eq!(area_of("/app/billing/tax"), Area::Product);
+        assert_eq!(area_of("/apples"), Area::Public);
+        assert_eq!(area_of("/login"), Area::CustomerSignIn);
+        assert_eq!(area_of("/api/who_am_i"), Area::ServerFn);
+        assert_eq!(area_of("/pkg/chaperone.wasm"), Area::Asset);
+    }
+
+    #[test]
+    fn anonymous_visitors_are_sent_to_the_right_sign_in() {
+        assert_eq!(
+            decide_page("/console/sessions?x=1", None),
+            PageDecision::Redirect("/console/login?next=/console/sessions%3Fx%3D1".into())
+        );
+        assert_eq!(decide_page("/app", None), PageDecision::Redirect("/login?next=/app".into()));
+        assert_eq!(decide_page("/", None), PageDecision::Pass);
+        assert_eq!(decide_page("/login", None), PageDecision::Pass);
+        assert_eq!(decide_page("/console/login", None), PageDecision::Pass);
+    }
+
+    #[test]
+    fn the_wrong_kind_of_user_is_refused() {
+        assert_eq!(decide_page("/console", Some(&customer())), PageDecision::WrongKind);
+        assert_eq!(decide_page("/app/team", Some(&staff())), PageDecision::WrongKind);
+        assert_eq!(decide_page("/console", Some(&staff())), PageDecision::Pass);
+        assert_eq!(decide_page("/app", Some(&customer())), PageDecision::Pass);
+    }
+
+    #[test]
+    fn signed_in_users_skip_their_sign_in_page() {
+        assert_eq!(decide_page("/console/login", Some(&staff())), PageDecision::Redirect("/console".into()));
+        assert_eq!(decide_page("/login", Some(&customer())), PageDecision::Redirect("/app".into()));
+    }
+
+    #[test]
+    fn next_is_local_and_in_the_right_area() {
+        assert_eq!(safe_next(Some("/console/sessions"), true), "/console/sessions");
+        assert_eq!(safe_next(Some("/app/team"), true), "/console");
+        assert_eq!(safe_next(Some("//evil.example/console"), true), "/console");
+        assert_eq!(safe_next(Some("https://evil.example/console"), true), "/console");
+        assert_eq!(safe_next(Some("/\\evil.example"), false), "/app");
+        assert_eq!(safe_next(Some("/app/billing/tax?ws=1"), false), "/app/billing/tax?ws=1");
+        assert_eq!(safe_next(None, false), "/app");
+        assert_eq!(safe_next(Some(""), true), "/console");
+    }
+
+    #[test]
+    fn unregistered_server_functions_are_refused() {
+        assert_eq!(check_server_fn("/api/not_a_function", None), Err(AppError::NotFound));
+        assert_eq!(check_server_fn("/api/who_am_i", None), Ok(()));
+    }
+
+    #[test]
+    fn messages_are_escaped() {
+        assert!(!plain_page("<x>", "<script>", "").contains("<script>"));
+    }
+}

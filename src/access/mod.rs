@@ -1,0 +1,138 @@
+//! Who may do what: capabilities, the actor asking for them, and the registry
+//! of server functions with the capability each one needs.
+//!
+//! The support-sessions work (requests, policy, approvals, sessions) lives in
+//! this module too when it arrives; the actor gains a third shape then.
+
+use crate::staff::StaffRole;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+mod actor;
+#[cfg(feature = "ssr")]
+pub mod guard;
+#[cfg(feature = "ssr")]
+pub mod registry;
+
+#[cfg(feature = "ssr")]
+pub use actor::{current_actor, Actor, CurrentActor, CustomerUser, StaffMember};
+
+/// Something an actor may be allowed to do. Server functions ask for one of
+/// these before doing anything; hiding a button is only a courtesy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Capability {
+    /// Use the console at all (every staff role).
+    UseConsole,
+    /// Search accounts and see their masked summary.
+    SearchAccounts,
+    /// Ask for a read-only support session.
+    RequestReadOnlySession,
+    /// Ask for an edit session, or for one otherwise blocked action.
+    RequestEditSession,
+    /// Enter without approval during an incident.
+    BreakGlass,
+    /// Approve or deny other people's requests.
+    DecideRequests,
+    /// End someone's live support session.
+    RevokeSession,
+    /// Read the logs of one's own sessions and denied attempts.
+    ReadOwnSessionLogs,
+    /// Read everyone's session logs and denied attempts.
+    ReadAllSessionLogs,
+    /// Mark sessions as fine or flagged.
+    ReviewSessions,
+    /// Export audit events.
+    ExportEvents,
+    /// Change staff roles and unlock logins.
+    ManageStaff,
+    /// Use the product as a customer user.
+    UseProduct,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 13] = [
+        Capability::UseConsole,
+        Capability::SearchAccounts,
+        Capability::RequestReadOnlySession,
+        Capability::RequestEditSession,
+        Capability::BreakGlass,
+        Capability::DecideRequests,
+        Capability::RevokeSession,
+        Capability::ReadOwnSessionLogs,
+        Capability::ReadAllSessionLogs,
+        Capability::ReviewSessions,
+        Capability::ExportEvents,
+        Capability::ManageStaff,
+        Capability::UseProduct,
+    ];
+}
+
+/// Whether a staff role holds a capability: DESIGN.md's "Who may do what"
+/// table, as one match so that reading it is reading the table.
+pub fn staff_role_grants(role: StaffRole, capability: Capability) -> bool {
+    use Capability::*;
+    use StaffRole::*;
+    match capability {
+        UseConsole => true,
+        SearchAccounts => matches!(role, Agent | SeniorAgent | Engineer | Manager | Auditor),
+        RequestReadOnlySession => matches!(role, Agent | SeniorAgent | Engineer | Manager),
+        RequestEditSession => matches!(role, SeniorAgent | Engineer),
+        BreakGlass => matches!(role, Engineer),
+        DecideRequests => matches!(role, Manager),
+        RevokeSession => matches!(role, Manager | Admin),
+        ReadOwnSessionLogs => matches!(role, Agent | SeniorAgent | Engineer | Manager | Auditor),
+        ReadAllSessionLogs => matches!(role, Manager | Auditor),
+        ReviewSessions => matches!(role, Manager),
+        ExportEvents => matches!(role, Manager | Auditor),
+        ManageStaff => matches!(role, Admin),
+        // Staff never use the product as themselves; a support session is
+        // the only way in, and it brings its own rules.
+        UseProduct => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Capability::*;
+    use StaffRole::*;
+
+    /// The table from DESIGN.md written out cell by cell, independently of
+    /// the match above, so a change to either shows up here.
+    #[test]
+    fn staff_capabilities_match_the_design_table() {
+        let table: &[(Capability, [bool; 6])] = &[
+            //                       agent  senior engineer manager auditor admin
+            (SearchAccounts, [true, true, true, true, true, false]),
+            (RequestReadOnlySession, [true, true, true, true, false, false]),
+            (RequestEditSession, [false, true, true, false, false, false]),
+            (BreakGlass, [false, false, true, false, false, false]),
+            (DecideRequests, [false, false, false, true, false, false]),
+            (RevokeSession, [false, false, false, true, false, true]),
+            (ReadOwnSessionLogs, [true, true, true, true, true, false]),
+            (ReadAllSessionLogs, [false, false, false, true, true, false]),
+            (ReviewSessions, [false, false, false, true, false, false]),
+            (ExportEvents, [false, false, false, true, true, false]),
+            (ManageStaff, [false, false, false, false, false, true]),
+            (UseConsole, [true; 6]),
+            (UseProduct, [false; 6]),
+        ];
+        assert_eq!(table.len(), Capability::ALL.len(), "every capability has a row");
+        for (cap, row) in table {
+            for (role, expected) in StaffRole::ALL.iter().zip(row) {
+                assert_eq!(
+                    staff_role_grants(*role, *cap),
+                    *expected,
+                    "{role:?} / {cap:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_staff_and_admins_cannot_search() {
+        assert!(staff_role_grants(Admin, ManageStaff));
+        assert!(!staff_role_grants(Admin, SearchAccounts));
+        assert!(!staff_role_grants(Manager, ManageStaff));
+    }
+}

@@ -1,0 +1,75 @@
+//! Every server function, with the access it needs and whether it changes
+//! state. The guard middleware refuses a call to any server-function path
+//! that is not listed here, and checks the listed access before the function
+//! runs; each function also checks for itself. Later work generates its
+//! authorisation and leak tests from this table.
+
+use super::Capability;
+
+/// What a caller must be to reach a server function at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (sign-in itself, "who am I").
+    Anyone,
+    /// A signed-in actor holding this capability.
+    Needs(Capability),
+}
+
+/// Whether a server function only reads or may change state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Reads,
+    Changes,
+}
+
+/// One registered server function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerFnEntry {
+    pub path: &'static str,
+    pub access: Access,
+    pub effect: Effect,
+}
+
+const fn entry(path: &'static str, access: Access, effect: Effect) -> ServerFnEntry {
+    ServerFnEntry { path, access, effect }
+}
+
+/// The registry. Keep it sorted by path.
+pub const SERVER_FNS: &[ServerFnEntry] = &[
+    entry("/api/customer_sign_in", Access::Anyone, Effect::Changes),
+    entry("/api/sign_out", Access::Anyone, Effect::Changes),
+    entry("/api/staff_sign_in", Access::Anyone, Effect::Changes),
+    entry("/api/who_am_i", Access::Anyone, Effect::Reads),
+];
+
+/// The entry for a server-function path, if it is registered.
+pub fn lookup(path: &str) -> Option<&'static ServerFnEntry> {
+    SERVER_FNS.iter().find(|e| e.path == path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_server_function_is_registered_and_every_entry_exists() {
+        let served: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _method)| path.to_string())
+            .collect();
+        let listed: BTreeSet<String> = SERVER_FNS.iter().map(|e| e.path.to_string()).collect();
+        let missing: Vec<_> = served.difference(&listed).collect();
+        let stale: Vec<_> = listed.difference(&served).collect();
+        assert!(missing.is_empty(), "server functions without a registry entry: {missing:?}");
+        assert!(stale.is_empty(), "registry entries without a server function: {stale:?}");
+    }
+
+    #[test]
+    fn registry_is_sorted_and_has_no_duplicates() {
+        let paths: Vec<_> = SERVER_FNS.iter().map(|e| e.path).collect();
+        let mut sorted = paths.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(paths, sorted);
+    }
+}

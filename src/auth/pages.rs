@@ -1,0 +1,143 @@
+//! The two sign-in pages. Both post to their own server function; they share
+//! the form's fields, its error display and what happens after success.
+
+use super::{CustomerSignIn, Side, SignOut};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// `/console/login`: staff sign in to the console.
+#[component]
+pub fn StaffSignInPage() -> impl IntoView {
+    let action = ServerAction::<super::StaffSignIn>::new();
+    let value = Signal::derive(move || action.value().get());
+    let pending = Signal::derive(move || action.pending().get());
+    go_on_success(value);
+    view! {
+        <SignInFrame side=Side::Staff>
+            <ActionForm action=action attr:class="stack" attr:aria-label="Staff sign-in">
+                <SignInFields value pending />
+            </ActionForm>
+        </SignInFrame>
+    }
+}
+
+/// `/login`: customers sign in to the product.
+#[component]
+pub fn CustomerSignInPage() -> impl IntoView {
+    let action = ServerAction::<CustomerSignIn>::new();
+    let value = Signal::derive(move || action.value().get());
+    let pending = Signal::derive(move || action.pending().get());
+    go_on_success(value);
+    view! {
+        <SignInFrame side=Side::Customer>
+            <ActionForm action=action attr:class="stack" attr:aria-label="Sign-in">
+                <SignInFields value pending />
+            </ActionForm>
+        </SignInFrame>
+    }
+}
+
+#[component]
+fn SignInFrame(side: Side, children: Children) -> impl IntoView {
+    let (title, subtitle, other) = match side {
+        Side::Staff => (
+            "Chaperone console",
+            "Sign in with your staff account.",
+            view! { <a href="/login">"Customer sign-in"</a> },
+        ),
+        Side::Customer => (
+            "Billfold",
+            "Sign in to your account.",
+            view! { <a href="/console/login">"Staff sign-in"</a> },
+        ),
+    };
+    view! {
+        <main class="sign-in">
+            <section class="card">
+                <h1>{title}</h1>
+                <p class="muted">{subtitle}</p>
+                {children()}
+                <p class="muted small">{other}</p>
+            </section>
+        </main>
+    }
+}
+
+#[component]
+fn SignInFields(
+    value: Signal<Option<Result<String, AppError>>>,
+    pending: Signal<bool>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let time_zone = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(tz) = browser_time_zone() {
+            time_zone.set(tz);
+        }
+    });
+    let error = move || {
+        value.get().and_then(Result::err).map(|e| {
+            view! { <p class="form-error" role="alert">{e.to_string()}</p> }
+        })
+    };
+    view! {
+        <label for="email">"Email"</label>
+        <input id="email" name="email" type="email" autocomplete="username" required autofocus />
+        <label for="password">"Password"</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <input type="hidden" name="time_zone" prop:value=move || time_zone.get() />
+        <input type="hidden" name="next" value=next />
+        {error}
+        <button type="submit" class="primary" disabled=move || pending.get()>
+            "Sign in"
+        </button>
+        <p class="muted small" aria-live="polite">
+            {move || pending.get().then_some("Signing in…")}
+        </p>
+    }
+}
+
+/// After a successful sign-in or sign-out, load the target page in full so
+/// every part of the page starts from the new sign-in.
+fn go_on_success(value: Signal<Option<Result<String, AppError>>>) {
+    Effect::new(move |_| {
+        if let Some(Ok(target)) = value.get() {
+            navigate_fully(&target);
+        }
+    });
+}
+
+#[allow(unused_variables)]
+pub(crate) fn navigate_fully(target: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(target);
+    }
+}
+
+fn browser_time_zone() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+            .resolved_options();
+        js_sys::Reflect::get(&options, &"timeZone".into()).ok().and_then(|v| v.as_string())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// The sign-out button used in both headers.
+#[component]
+pub fn SignOutButton() -> impl IntoView {
+    let action = ServerAction::<SignOut>::new();
+    go_on_success(Signal::derive(move || action.value().get()));
+    view! {
+        <ActionForm action=action attr:class="inline">
+            <button type="submit" class="link">"Sign out"</button>
+        </ActionForm>
+    }
+}

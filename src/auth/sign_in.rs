@@ -1,0 +1,279 @@
+//! The sign-in and sign-out procedures behind the server functions.
+
+use super::lockout::{self, LockKey};
+use super::password;
+use super::session::Principal;
+use super::Side;
+use crate::access::guard::safe_next;
+use crate::access::{current_actor, Actor};
+use crate::audit::{self, EventActor, NewEvent};
+use crate::error::AppError;
+use crate::masking::mask_email;
+use crate::startup::AppState;
+use leptos::prelude::*;
+use secrecy::SecretString;
+use serde_json::json;
+use std::net::SocketAddr;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+const MAX_EMAIL_LEN: usize = 254;
+const MAX_PASSWORD_LEN: usize = 1024;
+
+fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or(AppError::Internal)
+}
+
+async fn login_session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| {
+        tracing::error!(error = %e, "no session layer");
+        AppError::Internal
+    })
+}
+
+/// The client's address: the socket peer, or the nearest `X-Forwarded-For`
+/// hop when the server is configured to sit behind a trusted proxy.
+async fn client_ip(state: &AppState) -> String {
+    if state.config.trust_forwarded_for {
+        if let Some(parts) = use_context::<http::request::Parts>() {
+            if let Some(hop) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .map(str::trim)
+                .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+            {
+                return hop.to_string();
+            }
+        }
+    }
+    leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
+        .await
+        .map(|ci| ci.0.ip().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// A browser time zone worth storing: an IANA-looking name.
+pub fn valid_time_zone(tz: Option<&str>) -> Option<&str> {
+    let tz = tz?.trim();
+    let ok = !tz.is_empty()
+        && tz.len() <= 64
+        && tz.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '-'));
+    ok.then_some(tz)
+}
+
+fn door(side: Side) -> &'static str {
+    match side {
+        Side::Staff => "the console",
+        Side::Customer => "the product",
+    }
+}
+
+/// Who a sign-in attempt would sign in, if the email is known.
+struct Candidate {
+    id: Uuid,
+    name: String,
+    account: Option<(Uuid, String)>,
+    hash: password::PasswordHashString,
+}
+
+async fn find_candidate(state: &AppState, side: Side, email: &str) -> Result<Option<Candidate>, AppError> {
+    Ok(match side {
+        Side::Staff => crate::staff::repo::find_active_by_email(&state.pool, email)
+            .await?
+            .map(|s| Candidate { id: s.id, name: s.name, account: None, hash: s.password_hash }),
+        Side::Customer => crate::customers::repo::find_by_email(&state.pool, email)
+            .await?
+            .map(|c| Candidate {
+                id: c.id,
+                name: c.name,
+                account: Some((c.account_id, c.account_name)),
+                hash: c.password_hash,
+            }),
+    })
+}
+
+pub async fn sign_in(
+    side: Side,
+    email: String,
+    password: String,
+    time_zone: Option<String>,
+    next: Option<String>,
+) -> Result<String, AppError> {
+    let state = state()?;
+    let email = email.trim().to_lowercase();
+    if email.is_empty() || password.is_empty() {
+        return Err(AppError::Invalid("Enter both your email and your password.".into()));
+    }
+    if email.len() > MAX_EMAIL_LEN || password.len() > MAX_PASSWORD_LEN {
+        return Err(AppError::Invalid("That email or password is longer than Chaperone accepts.".into()));
+    }
+    let ip = client_ip(&state).await;
+    let now = state.clock.now();
+    let key = LockKey::new(side, &email, &ip);
+    let masked = mask_email(&email);
+
+    if lockout::locked_until(&state.pool, &key, now).await?.is_some() {
+        let mut tx = state.pool.begin().await?;
+        audit::append(
+            &mut tx,
+            NewEvent {
+                occurred_at: now,
+                kind: "auth.sign_in_refused_locked",
+                actor: EventActor::Anonymous,
+                account_id: None,
+                summary: format!(
+                    "A sign-in to {} was refused for {masked} from {ip}: too many failed attempts",
+                    door(side)
+                ),
+                detail: json!({ "side": side.as_str(), "email": masked, "ip": ip }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::TooManyAttempts);
+    }
+
+    let candidate = find_candidate(&state, side, &email).await?;
+    let matches = password::verify(SecretString::from(password), candidate.as_ref().map(|c| c.hash.clone())).await?;
+
+    let Some(who) = candidate.filter(|_| matches) else {
+        let mut tx = state.pool.begin().await?;
+        let locked = lockout::record_failure(&mut tx, &key, now).await?;
+        let mut summary = format!("A sign-in to {} failed for {masked} from {ip}", door(side));
+        if let Some(until) = locked {
+            summary.push_str(&format!(
+                "; further attempts for this email from this address are refused until {} UTC",
+                until.format("%H:%M")
+            ));
+        }
+        audit::append(
+            &mut tx,
+            NewEvent {
+                occurred_at: now,
+                kind: "auth.sign_in_failed",
+                actor: EventActor::Anonymous,
+                account_id: None,
+                summary,
+                detail: json!({ "side": side.as_str(), "email": masked, "ip": ip, "locked_until": locked }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::BadCredentials);
+    };
+
+    let mut tx = state.pool.begin().await?;
+    lockout::clear(&mut tx, &key).await?;
+    if let Some(tz) = valid_time_zone(time_zone.as_deref()) {
+        match side {
+            Side::Staff => crate::staff::repo::set_time_zone_if_unset(&mut tx, who.id, tz).await?,
+            Side::Customer => crate::customers::repo::set_time_zone_if_unset(&mut tx, who.id, tz).await?,
+        }
+    }
+    let (actor, summary, account_id) = match (&who.account, side) {
+        (Some((account_id, account_name)), _) => (
+            EventActor::Customer { id: who.id, name: who.name.clone() },
+            format!("{} signed in to {account_name} from {ip}", who.name),
+            Some(*account_id),
+        ),
+        (None, _) => (
+            EventActor::Staff { id: who.id, name: who.name.clone() },
+            format!("{} signed in to the console from {ip}", who.name),
+            None,
+        ),
+    };
+    audit::append(
+        &mut tx,
+        NewEvent {
+            occurred_at: now,
+            kind: "auth.signed_in",
+            actor,
+            account_id,
+            summary,
+            detail: json!({ "side": side.as_str(), "ip": ip }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+
+    // A new session id at every sign-in: an id planted before cannot be
+    // carried into the signed-in session.
+    let session = login_session().await?;
+    session.cycle_id().await?;
+    session.insert(Principal::KEY, Principal { side, id: who.id }).await?;
+
+    let target = safe_next(next.as_deref(), side == Side::Staff);
+    redirect_plain_form(&target);
+    Ok(target)
+}
+
+pub async fn sign_out() -> Result<String, AppError> {
+    let state = state()?;
+    let session = login_session().await?;
+    let actor = current_actor().ok();
+    let target = match &actor {
+        Some(Actor::Customer(_)) => Side::Customer.sign_in_path(),
+        _ => Side::Staff.sign_in_path(),
+    };
+    if let Some(actor) = &actor {
+        let mut tx = state.pool.begin().await?;
+        let (event_actor, summary, account_id) = match actor {
+            Actor::Staff(s) => (
+                EventActor::Staff { id: s.id, name: s.name.clone() },
+                format!("{} signed out of the console", s.name),
+                None,
+            ),
+            Actor::Customer(c) => (
+                EventActor::Customer { id: c.id, name: c.name.clone() },
+                format!("{} signed out of {}", c.name, c.account_name),
+                Some(c.account_id),
+            ),
+        };
+        audit::append(
+            &mut tx,
+            NewEvent {
+                occurred_at: state.clock.now(),
+                kind: "auth.signed_out",
+                actor: event_actor,
+                account_id,
+                summary,
+                detail: json!({}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    session.flush().await?;
+    redirect_plain_form(target);
+    Ok(target.to_string())
+}
+
+/// A form posted without JavaScript expects a redirect; the hydrated app
+/// gets the target back and navigates itself (a full load, so every part of
+/// the page sees the new sign-in).
+fn redirect_plain_form(target: &str) {
+    let plain_form = use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .unwrap_or(false);
+    if plain_form {
+        leptos_axum::redirect(target);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zones_from_the_browser_are_checked() {
+        assert_eq!(valid_time_zone(Some("Europe/Berlin")), Some("Europe/Berlin"));
+        assert_eq!(valid_time_zone(Some("America/Argentina/Buenos_Aires")), Some("America/Argentina/Buenos_Aires"));
+        assert_eq!(valid_time_zone(Some("Etc/GMT+5")), Some("Etc/GMT+5"));
+        assert_eq!(valid_time_zone(Some("<script>")), None);
+        assert_eq!(valid_time_zone(Some("")), None);
+        assert_eq!(valid_time_zone(None), None);
+        assert_eq!(valid_time_zone(Some(&"A".repeat(65))), None);
+    }
+}

@@ -1,0 +1,139 @@
+//! The `chaperone` command: serve (default), migrate, seed, create-staff.
+
+use crate::clock::SystemClock;
+use crate::config::{Config, DatabaseArgs};
+use crate::startup::Application;
+use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+use std::io::{BufRead, IsTerminal};
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "chaperone", version, about = "Chaperone: support access without passwords, on the record.")]
+pub struct Cli {
+    /// Log format: `text` (readable in a terminal) or `json`.
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the console and the product (the default).
+    Serve(Config),
+    /// Run pending database migrations as the owner role.
+    Migrate(DatabaseArgs),
+    /// Load data.
+    Seed {
+        #[command(subcommand)]
+        what: SeedWhat,
+    },
+    /// Create a staff member. The password is read from a prompt, or from
+    /// standard input when it is not a terminal.
+    CreateStaff {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Sign-in email.
+        #[arg(long)]
+        email: String,
+        /// Full name, as it will appear in the log.
+        #[arg(long)]
+        name: String,
+        /// One of: agent, senior_agent, engineer, manager, auditor, admin.
+        #[arg(long)]
+        role: crate::staff::StaffRole,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeedWhat {
+    /// The demo staff and accounts (idempotent); prints the demo logins.
+    Demo(DatabaseArgs),
+}
+
+impl clap::builder::ValueParserFactory for crate::staff::StaffRole {
+    type Parser = clap::builder::ValueParser;
+    fn value_parser() -> Self::Parser {
+        clap::builder::ValueParser::new(|s: &str| s.parse::<crate::staff::StaffRole>())
+    }
+}
+
+fn init_tracing(format: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if format.eq_ignore_ascii_case("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Runs the command line. `serve` is the default when no command is given.
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(&cli.log_format);
+    let command = match cli.command {
+        Some(c) => c,
+        // Parse `serve`'s settings from the environment alone.
+        None => Cli::parse_from(["chaperone", "serve"]).command.expect("serve parses"),
+    };
+    match command {
+        Command::Serve(config) => {
+            if config.migrate_on_start {
+                crate::db::migrate(config.database.owner_url()).await?;
+            }
+            let app = Application::build(config, Arc::new(SystemClock)).await?;
+            tracing::info!("Chaperone is listening on http://{}", app.address());
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate(db) => {
+            crate::db::migrate(db.owner_url()).await?;
+            println!("Migrations are up to date.");
+        }
+        Command::Seed { what: SeedWhat::Demo(db) } => {
+            let pool = crate::db::connect(&db.database_url, 2).await?;
+            let created = crate::seed::seed_demo(&pool).await?;
+            println!("Demo data loaded ({created} new records).");
+            print!("{}", crate::seed::demo_logins_text());
+        }
+        Command::CreateStaff { database, email, name, role } => {
+            let email = email.trim().to_lowercase();
+            if !email.contains('@') || email.len() > 254 {
+                anyhow::bail!("--email must be an email address");
+            }
+            if name.trim().is_empty() || name.len() > 200 {
+                anyhow::bail!("--name must be between 1 and 200 characters");
+            }
+            let password = read_new_password()?;
+            let pool = crate::db::connect(&database.database_url, 2).await?;
+            let id = crate::staff::repo::create_staff(&pool, &email, name.trim(), role, password).await?;
+            println!("Created {} ({}) with id {id}.", name.trim(), role.label());
+        }
+    }
+    Ok(())
+}
+
+const MIN_PASSWORD_LEN: usize = 12;
+
+fn read_new_password() -> anyhow::Result<SecretString> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat password: ")?;
+        if first != second {
+            anyhow::bail!("the two passwords differ");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    let password = SecretString::from(password);
+    if password.expose_secret().chars().count() < MIN_PASSWORD_LEN {
+        anyhow::bail!("the password must have at least {MIN_PASSWORD_LEN} characters");
+    }
+    Ok(password)
+}

@@ -1,0 +1,89 @@
+use crate::helpers::{new_client, spawn_app, PASSWORD};
+use chaperone::classification::PRODUCT_COLUMNS;
+use chaperone::staff::StaffRole;
+use std::collections::BTreeSet;
+
+#[tokio::test]
+async fn every_product_column_is_classified() {
+    let app = spawn_app().await;
+    let live: BTreeSet<(String, String)> = sqlx::query_as(
+        "select table_name::text, column_name::text from information_schema.columns where table_schema = 'product'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    assert!(!live.is_empty());
+    let registry: BTreeSet<(String, String)> =
+        PRODUCT_COLUMNS.iter().map(|(t, c, _)| (t.to_string(), c.to_string())).collect();
+    let unclassified: Vec<_> = live.difference(&registry).collect();
+    let stale: Vec<_> = registry.difference(&live).collect();
+    assert!(unclassified.is_empty(), "product columns without a class: {unclassified:?}");
+    assert!(stale.is_empty(), "classified columns that do not exist: {stale:?}");
+}
+
+#[tokio::test]
+async fn the_runtime_role_owns_nothing_and_cannot_rewrite_events() {
+    let app = spawn_app().await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    let owned: i64 = sqlx::query_scalar(
+        "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname in ('chaperone', 'product') and pg_get_userbyid(c.relowner) = current_user",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(owned, 0);
+
+    let update = sqlx::query("update chaperone.events set summary = 'nothing happened'").execute(&app.pool).await;
+    assert!(update.is_err(), "runtime role updated an event");
+    let delete = sqlx::query("delete from chaperone.events").execute(&app.pool).await;
+    assert!(delete.is_err(), "runtime role deleted an event");
+    let count: i64 = sqlx::query_scalar("select count(*) from chaperone.events").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(count, 1, "the staff.created event is still there");
+}
+
+#[tokio::test]
+async fn a_postgres_that_went_away_gets_a_clear_answer() {
+    let app = spawn_app().await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    let client = new_client();
+    app.drop_database().await;
+
+    let health = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 503);
+
+    let res = app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD).await;
+    assert_eq!(res.status(), 503);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("cannot reach its database"), "{body}");
+    assert!(!body.to_lowercase().contains("sqlx") && !body.contains("3D000"), "{body}");
+}
+
+#[tokio::test]
+async fn the_demo_seed_is_idempotent_and_signs_in() {
+    let app = spawn_app().await;
+    let first = chaperone::seed::seed_demo(&app.pool).await.unwrap();
+    assert!(first > 50);
+    let second = chaperone::seed::seed_demo(&app.pool).await.unwrap();
+    assert_eq!(second, 0);
+    let client = new_client();
+    let res = app.staff_sign_in(&client, "maya.chen@chaperone.test", chaperone::seed::DEMO_PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let res = app.customer_sign_in(&client, "jane@acme.test", chaperone::seed::DEMO_PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let policies: Vec<(String, String, bool)> =
+        sqlx::query_as("select name, support_access, sensitive from product.accounts where name in ('Globex', 'Initech', 'Umbrella') order by name")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        policies,
+        vec![
+            ("Globex".into(), "allow".into(), true),
+            ("Initech".into(), "ask_owner".into(), false),
+            ("Umbrella".into(), "off".into(), false),
+        ]
+    );
+}

@@ -1,0 +1,240 @@
+//! Spawns a Chaperone server for one test, on its own fresh database.
+//!
+//! `TEST_DATABASE_URL` must point at a Postgres superuser (`make test` starts
+//! a private cluster and sets it). Migrations run once into a template
+//! database named after their checksums; each test copies the template.
+
+use chaperone::clock::ManualClock;
+use chaperone::config::{Config, DatabaseArgs};
+use chaperone::startup::Application;
+use chrono::{TimeZone, Utc};
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+use sqlx::{Connection, PgConnection, PgPool};
+use std::sync::Arc;
+use url::Url;
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub base: String,
+    /// Connected as the runtime role, like the server.
+    pub pool: PgPool,
+    pub clock: ManualClock,
+    pub db_name: String,
+    admin_url: Url,
+}
+
+fn admin_url() -> Url {
+    let raw = std::env::var("TEST_DATABASE_URL")
+        .expect("TEST_DATABASE_URL is not set: run the tests with `make test` (or `make unit`)");
+    Url::parse(&raw).expect("TEST_DATABASE_URL is a URL")
+}
+
+/// The same server as `admin`, as another user and database.
+pub fn url_for(admin: &Url, user: &str, db: &str) -> String {
+    let mut url = admin.clone();
+    url.set_username(user).expect("set user");
+    url.set_path(&format!("/{db}"));
+    url.to_string()
+}
+
+fn template_name() -> String {
+    let mut hasher = Sha256::new();
+    for m in chaperone::db::MIGRATOR.iter() {
+        hasher.update(m.version.to_le_bytes());
+        hasher.update(&*m.checksum);
+    }
+    format!("chaperone_tpl_{}", &hex::encode(hasher.finalize())[..16])
+}
+
+async fn ensure_template(admin: &Url) -> String {
+    let mut conn = PgConnection::connect(admin.as_str()).await.expect("connect as the test superuser");
+    // One process at a time prepares roles and the template.
+    sqlx::query("select pg_advisory_lock(727274)").execute(&mut conn).await.unwrap();
+    sqlx::raw_sql(
+        r#"do $$ begin
+             if not exists (select from pg_roles where rolname = 'chaperone_owner') then
+               create role chaperone_owner login createdb; end if;
+             if not exists (select from pg_roles where rolname = 'chaperone_runtime') then
+               create role chaperone_runtime nologin; end if;
+             if not exists (select from pg_roles where rolname = 'chaperone_app') then
+               create role chaperone_app login in role chaperone_runtime; end if;
+           end $$;"#,
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let tpl = template_name();
+    let exists: Option<i32> = sqlx::query_scalar("select 1 from pg_database where datname = $1")
+        .bind(&tpl)
+        .fetch_optional(&mut conn)
+        .await
+        .unwrap();
+    if exists.is_none() {
+        sqlx::raw_sql(&format!(r#"create database "{tpl}" owner chaperone_owner"#))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let owner = SecretString::from(url_for(admin, "chaperone_owner", &tpl));
+        chaperone::db::migrate(&owner).await.expect("migrate the template");
+    }
+    sqlx::query("select pg_advisory_unlock(727274)").execute(&mut conn).await.unwrap();
+    tpl
+}
+
+pub struct Options {
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { trust_forwarded_for: false }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let admin = admin_url();
+    let tpl = ensure_template(&admin).await;
+    let db_name = format!("t_{}", Uuid::new_v4().simple());
+    let mut conn = PgConnection::connect(admin.as_str()).await.unwrap();
+    sqlx::raw_sql(&format!(r#"create database "{db_name}" template "{tpl}" owner chaperone_owner"#))
+        .execute(&mut conn)
+        .await
+        .expect("create the test database");
+    conn.close().await.ok();
+
+    let runtime_url = url_for(&admin, "chaperone_app", &db_name);
+    let config = Config {
+        database: DatabaseArgs {
+            database_url: SecretString::from(runtime_url.clone()),
+            database_owner_url: None,
+            db_pool_size: 5,
+        },
+        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        public_origins: vec![],
+        sign_in_lifetime_minutes: 480,
+        support_idle_minutes: 15,
+        support_max_minutes: 60,
+        secure_cookies: false,
+        trust_forwarded_for: options.trust_forwarded_for,
+        migrate_on_start: false,
+        site_root: "target/site".into(),
+        site_pkg_dir: "pkg".into(),
+        output_name: "chaperone".into(),
+    };
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap());
+    let app = Application::build(config, Arc::new(clock.clone())).await.expect("build the app");
+    let base = format!("http://{}", app.address());
+    let pool = app.pool().clone();
+    tokio::spawn(app.run_until_stopped());
+
+    TestApp {
+        base,
+        pool,
+        clock,
+        db_name,
+        admin_url: admin,
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub const PASSWORD: &str = "a-long-test-password";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Creates a staff member with [`PASSWORD`].
+    pub async fn add_staff(&self, name: &str, email: &str, role: chaperone::staff::StaffRole) -> Uuid {
+        chaperone::staff::repo::create_staff(&self.pool, email, name, role, SecretString::from(PASSWORD))
+            .await
+            .unwrap()
+    }
+
+    /// Creates an account with one customer user holding [`PASSWORD`].
+    pub async fn add_customer(&self, account: &str, name: &str, email: &str, role: &str) -> Uuid {
+        let hash = chaperone::auth::password::hash(SecretString::from(PASSWORD)).await.unwrap();
+        let account_id = Uuid::new_v4();
+        sqlx::query("insert into product.accounts (id, name) values ($1, $2)")
+            .bind(account_id)
+            .bind(account)
+            .execute(&self.pool)
+            .await
+            .unwrap();
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "insert into product.users (id, account_id, email, name, role, password_hash) values ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(account_id)
+        .bind(email)
+        .bind(name)
+        .bind(role)
+        .bind(&hash.0)
+        .execute(&self.pool)
+        .await
+        .unwrap();
+        id
+    }
+
+    /// Posts a form to a server function the way the hydrated app does.
+    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("Origin", &self.base)
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn staff_sign_in(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        self.call(client, "staff_sign_in", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn customer_sign_in(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        self.call(client, "customer_sign_in", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn event_count(&self, kind: &str) -> i64 {
+        sqlx::query_scalar("select count(*) from chaperone.events where kind = $1")
+            .bind(kind)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Removes this test's database while the server is running: the
+    /// Postgres the server knew has gone away.
+    pub async fn drop_database(&self) {
+        let mut conn = PgConnection::connect(self.admin_url.as_str()).await.unwrap();
+        sqlx::raw_sql(&format!(r#"drop database "{}" with (force)"#, self.db_name))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+}
+
+/// The value of the session cookie a response set, if any.
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("chaperone_session="))
+        .map(|v| v.split(';').next().unwrap().trim_start_matches("chaperone_session=").to_string())
+}

@@ -1,0 +1,9 @@
+//! Black-box tests: a real server on a free port, over a fresh Postgres
+//! database of its own for every test.
+
+mod helpers;
+
+mod database;
+mod guards;
+mod headers;
+mod sign_in;
