@@ -15,9 +15,6 @@ export LEPTOS_SITE_PKG_DIR := pkg
 
 BIN := $(CARGO_TARGET_DIR)/debug/chaperone
 E2E_PORT ?= 3100
-# With DATABASE_URL set, use that Postgres and start none.
-USE_OWN_PG := $(if $(DATABASE_URL),,yes)
-PG_ENV = $(if $(USE_OWN_PG),eval "$$(.ci/pg env)";,)
 
 .PHONY: help setup run test check fmt-check clippy unit site e2e sqlx-prepare pg-start pg-stop clean-test-dbs
 
@@ -29,20 +26,23 @@ setup:
 	@.ci/setup
 
 pg-start:
-	@$(if $(USE_OWN_PG),.ci/pg start,echo "using DATABASE_URL; not starting a Postgres")
+	@.ci/pg start
 
 pg-stop:
-	@$(if $(USE_OWN_PG),.ci/pg stop,true)
+	@.ci/pg stop
 
 site:
 	cargo leptos build
 
-run: setup pg-start site
-	@$(PG_ENV) \
-	  trap '$(if $(USE_OWN_PG),.ci/pg stop,true)' EXIT; \
-	  $(BIN) migrate && $(BIN) seed demo && \
-	  echo "Chaperone: open http://127.0.0.1:3000 (Ctrl-C stops)" && \
-	  $(BIN) serve
+# With DATABASE_URL (and optionally DATABASE_OWNER_URL) set, `run` uses that
+# Postgres and starts none.
+run: setup site
+ifeq ($(DATABASE_URL),)
+	@.ci/pg start; eval "$$(.ci/pg env)"; trap '.ci/pg stop' EXIT; \
+	  $(BIN) migrate && $(BIN) seed demo && echo "Chaperone: open http://127.0.0.1:3000 (Ctrl-C stops)" && $(BIN) serve
+else
+	@$(BIN) migrate && $(BIN) seed demo && echo "Chaperone: open http://127.0.0.1:3000 (Ctrl-C stops)" && $(BIN) serve
+endif
 
 fmt-check:
 	cargo fmt --all -- --check
@@ -51,18 +51,18 @@ clippy:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
+# Tests always use the private cluster: they create a database per test.
 unit: clean-test-dbs
-	@$(PG_ENV) cargo test
+	@eval "$$(.ci/pg env)"; cargo test
 
 clean-test-dbs:
-	@$(if $(USE_OWN_PG),eval "$$(.ci/pg env)"; psql -X -q "$$TEST_DATABASE_URL" -tAc \
-	  "select 'drop database if exists \"' || datname || '\" with (force);' from pg_database where datname like 't\_%'" \
-	  | psql -X -q "$$TEST_DATABASE_URL" >/dev/null,true)
+	@eval "$$(.ci/pg env)"; psql -X -q "$$TEST_DATABASE_URL" -tAc \
+	  "select format('drop database if exists %I with (force);', datname) from pg_database where datname like 't\_%'" \
+	  | psql -X -q "$$TEST_DATABASE_URL" >/dev/null
 
+# Browser tests: a freshly seeded database, the built server on E2E_PORT.
 e2e: site
-	@$(PG_ENV) \
-	  .ci/pg recreate-db chaperone_e2e >/dev/null; \
-	  export DATABASE_URL="$${DATABASE_URL/\/chaperone?//chaperone_e2e?}" DATABASE_OWNER_URL="$${DATABASE_OWNER_URL/\/chaperone?//chaperone_e2e?}"; \
+	@.ci/pg recreate-db chaperone_e2e >/dev/null; eval "$$(.ci/pg env chaperone_e2e)"; \
 	  $(BIN) migrate >/dev/null && $(BIN) seed demo >/dev/null; \
 	  BIND_ADDR=127.0.0.1:$(E2E_PORT) MIGRATE_ON_START=false RUST_LOG=warn $(BIN) serve & server=$$!; \
 	  trap 'kill $$server 2>/dev/null || true' EXIT; \
@@ -73,14 +73,13 @@ check: fmt-check clippy unit e2e
 
 # CI's command: install, start the private Postgres, run every check, stop it.
 test: setup pg-start
-	@trap '$(MAKE) --no-print-directory pg-stop' EXIT; $(MAKE) --no-print-directory check
+	@trap '.ci/pg stop' EXIT; $(MAKE) --no-print-directory check
 
 # Regenerate .sqlx/ (the offline query data) after changing a query.
 sqlx-prepare: pg-start
-	@eval "$$(.ci/pg env)"; .ci/pg recreate-db chaperone_sqlx >/dev/null; \
-	  url="$${DATABASE_OWNER_URL/\/chaperone?//chaperone_sqlx?}"; \
-	  for f in migrations/*.sql; do psql -X -q -v ON_ERROR_STOP=1 "$$url" -f "$$f" >/dev/null; done; \
+	@.ci/pg recreate-db chaperone_sqlx >/dev/null; eval "$$(.ci/pg env chaperone_sqlx)"; \
+	  for f in migrations/*.sql; do psql -X -q -v ON_ERROR_STOP=1 "$$DATABASE_OWNER_URL" -f "$$f" >/dev/null; done; \
 	  rm -rf .sqlx && mkdir .sqlx; \
 	  cargo clean -p chaperone; \
-	  SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$(CURDIR)/.sqlx DATABASE_URL="$$url" cargo check --all-targets; \
+	  SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$(CURDIR)/.sqlx DATABASE_URL="$$DATABASE_OWNER_URL" cargo check --all-targets; \
 	  echo "wrote $$(ls .sqlx | wc -l) queries to .sqlx/"

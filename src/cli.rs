@@ -9,7 +9,11 @@ use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
-#[command(name = "chaperone", version, about = "Chaperone: support access without passwords, on the record.")]
+#[command(
+    name = "chaperone",
+    version,
+    about = "Chaperone: support access without passwords, on the record."
+)]
 pub struct Cli {
     /// Log format: `text` (readable in a terminal) or `json`.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
@@ -62,7 +66,8 @@ impl clap::builder::ValueParserFactory for crate::staff::StaffRole {
 
 fn init_tracing(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if format.eq_ignore_ascii_case("json") {
         builder.json().init();
@@ -78,7 +83,9 @@ pub async fn run() -> anyhow::Result<()> {
     let command = match cli.command {
         Some(c) => c,
         // Parse `serve`'s settings from the environment alone.
-        None => Cli::parse_from(["chaperone", "serve"]).command.expect("serve parses"),
+        None => Cli::parse_from(["chaperone", "serve"])
+            .command
+            .expect("serve parses"),
     };
     match command {
         Command::Serve(config) => {
@@ -93,13 +100,20 @@ pub async fn run() -> anyhow::Result<()> {
             crate::db::migrate(db.owner_url()).await?;
             println!("Migrations are up to date.");
         }
-        Command::Seed { what: SeedWhat::Demo(db) } => {
+        Command::Seed {
+            what: SeedWhat::Demo(db),
+        } => {
             let pool = crate::db::connect(&db.database_url, 2).await?;
             let created = crate::seed::seed_demo(&pool).await?;
             println!("Demo data loaded ({created} new records).");
             print!("{}", crate::seed::demo_logins_text());
         }
-        Command::CreateStaff { database, email, name, role } => {
+        Command::CreateStaff {
+            database,
+            email,
+            name,
+            role,
+        } => {
             let email = email.trim().to_lowercase();
             if !email.contains('@') || email.len() > 254 {
                 anyhow::bail!("--email must be an email address");
@@ -109,7 +123,8 @@ pub async fn run() -> anyhow::Result<()> {
             }
             let password = read_new_password()?;
             let pool = crate::db::connect(&database.database_url, 2).await?;
-            let id = crate::staff::repo::create_staff(&pool, &email, name.trim(), role, password).await?;
+            let id = crate::staff::repo::create_staff(&pool, &email, name.trim(), role, password)
+                .await?;
             println!("Created {} ({}) with id {id}.", name.trim(), role.label());
         }
     }

@@ -17,7 +17,12 @@ pub struct Config {
     /// Origins browsers may send state-changing requests from, comma
     /// separated (e.g. `https://support.example.com`). Empty: the bind
     /// address as http://, plus http://localhost:<port> when bound to loopback.
-    #[arg(long, env = "PUBLIC_ORIGINS", value_delimiter = ',', default_value = "")]
+    #[arg(
+        long,
+        env = "PUBLIC_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
     pub public_origins: Vec<String>,
 
     /// Minutes of inactivity after which a console or product sign-in ends.
@@ -78,7 +83,9 @@ pub struct DatabaseArgs {
 
 impl DatabaseArgs {
     pub fn owner_url(&self) -> &SecretString {
-        self.database_owner_url.as_ref().unwrap_or(&self.database_url)
+        self.database_owner_url
+            .as_ref()
+            .unwrap_or(&self.database_url)
     }
 }
 
@@ -138,7 +145,10 @@ mod tests {
         let origins = c.allowed_origins("127.0.0.1:4000".parse().unwrap());
         assert!(origins.contains(&"http://127.0.0.1:4000".to_string()));
         assert!(origins.contains(&"http://localhost:4000".to_string()));
-        let c = parse(&["--public-origins", "https://support.example.com/, https://b.example.com"]);
+        let c = parse(&[
+            "--public-origins",
+            "https://support.example.com/, https://b.example.com",
+        ]);
         assert_eq!(
             c.allowed_origins("0.0.0.0:80".parse().unwrap()),
             vec!["https://support.example.com", "https://b.example.com"]

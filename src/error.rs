@@ -4,9 +4,9 @@
 //! internal detail (SQL, stack traces, ids of other tenants). The server logs
 //! the detail; the browser gets the sentence.
 
+use leptos::server_fn;
 use serde::{Deserialize, Serialize};
 use server_fn::{codec::JsonEncoding, error::ServerFnErrorErr};
-use leptos::server_fn;
 
 /// The errors Chaperone's server functions return. On the wire each is
 /// `{"error": "<Kind>", "message": "<the sentence shown to people>"}`.
@@ -63,7 +63,10 @@ impl From<AppError> for ErrorBody {
             AppError::Internal => "Internal",
             AppError::Transport => "Transport",
         };
-        ErrorBody { error: kind.into(), message: e.to_string() }
+        ErrorBody {
+            error: kind.into(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -91,10 +94,12 @@ impl server_fn::error::FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                AppError::Invalid("The form was incomplete or malformed. Please fill it in again.".into())
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::Invalid(
+                "The form was incomplete or malformed. Please fill it in again.".into(),
+            ),
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Deserialization(_) => {
+                AppError::Transport
             }
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Deserialization(_) => AppError::Transport,
             _ => AppError::Internal,
         }
     }
@@ -193,7 +198,11 @@ mod tests {
 
     #[test]
     fn errors_travel_with_their_message_and_come_back_whole() {
-        for e in [AppError::Invalid("Reason too short".into()), AppError::TooManyAttempts, AppError::NotFound] {
+        for e in [
+            AppError::Invalid("Reason too short".into()),
+            AppError::TooManyAttempts,
+            AppError::NotFound,
+        ] {
             let json = serde_json::to_string(&e).unwrap();
             assert!(json.contains(&e.to_string()), "{json}");
             assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), e);
@@ -204,7 +213,10 @@ mod tests {
     fn internal_messages_reveal_nothing() {
         for e in [AppError::Internal, AppError::Unavailable] {
             let text = e.to_string().to_lowercase();
-            assert!(!text.contains("sql") && !text.contains("postgres"), "{text}");
+            assert!(
+                !text.contains("sql") && !text.contains("postgres"),
+                "{text}"
+            );
         }
     }
 }

@@ -9,7 +9,10 @@ pub fn mask_email(value: &str) -> String {
     let value = value.trim();
     match value.split_once('@') {
         Some((local, domain))
-            if !local.is_empty() && !domain.is_empty() && domain.contains('.') && !domain.contains('@') =>
+            if !local.is_empty()
+                && !domain.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@') =>
         {
             let first: String = local.chars().take(1).collect();
             format!("{first}•••@{domain}")
@@ -25,7 +28,10 @@ mod tests {
     #[test]
     fn emails_keep_only_a_hint() {
         assert_eq!(mask_email("jane@acme.test"), "j•••@acme.test");
-        assert_eq!(mask_email("  Sarah.Lee@chaperone.test "), "S•••@chaperone.test");
+        assert_eq!(
+            mask_email("  Sarah.Lee@chaperone.test "),
+            "S•••@chaperone.test"
+        );
     }
 
     #[test]

@@ -9,7 +9,8 @@ use http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy for anything that is not an HTML page: nothing may run.
-pub const STRICT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+pub const STRICT_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// The policy for an HTML page whose hydration script carries `nonce`.
 /// `'wasm-unsafe-eval'` lets the WASM compile; nothing else may be evaluated.
@@ -24,26 +25,44 @@ pub fn page_csp(nonce: &str) -> String {
 /// Called while rendering the HTML shell: sets this page's CSP with its nonce.
 pub fn set_page_csp() {
     use leptos::prelude::use_context;
-    if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+    if let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
         if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce)) {
             res.insert_header(header::CONTENT_SECURITY_POLICY, value);
         }
     }
 }
 
+/// One fixed response header.
+type HeaderLayer = SetResponseHeaderLayer<HeaderValue>;
+
 /// Header layers applied to every response.
 pub fn header_layers() -> (
-    SetResponseHeaderLayer<HeaderValue>,
-    SetResponseHeaderLayer<HeaderValue>,
-    SetResponseHeaderLayer<HeaderValue>,
-    SetResponseHeaderLayer<HeaderValue>,
-    SetResponseHeaderLayer<HeaderValue>,
+    HeaderLayer,
+    HeaderLayer,
+    HeaderLayer,
+    HeaderLayer,
+    HeaderLayer,
 ) {
     (
-        SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(STRICT_CSP)),
-        SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-        SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
-        SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(STRICT_CSP),
+        ),
+        SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ),
+        SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ),
+        SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
         SetResponseHeaderLayer::overriding(
             HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
@@ -54,25 +73,40 @@ pub fn header_layers() -> (
 /// Whether a request may change state, judged by where the browser says it
 /// comes from. Requests without `Origin` (non-browser clients) fall back to
 /// `Sec-Fetch-Site`; a browser that sends neither is an old one, allowed.
-pub fn origin_allowed(method: &Method, origin: Option<&str>, fetch_site: Option<&str>, allowed: &[String]) -> bool {
+pub fn origin_allowed(
+    method: &Method,
+    origin: Option<&str>,
+    fetch_site: Option<&str>,
+    allowed: &[String],
+) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
     match origin {
-        Some(origin) => allowed.iter().any(|a| a.eq_ignore_ascii_case(origin.trim_end_matches('/'))),
+        Some(origin) => allowed
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(origin.trim_end_matches('/'))),
         None => !matches!(fetch_site, Some("cross-site") | Some("same-site")),
     }
 }
 
 fn header_text(req: &Request, name: &str) -> Option<String> {
-    req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// Axum middleware refusing state-changing requests from foreign origins.
 pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let origin = header_text(&req, "origin");
     let fetch_site = header_text(&req, "sec-fetch-site");
-    let allowed = origin_allowed(req.method(), origin.as_deref(), fetch_site.as_deref(), &state.allowed_origins);
+    let allowed = origin_allowed(
+        req.method(),
+        origin.as_deref(),
+        fetch_site.as_deref(),
+        &state.allowed_origins,
+    );
     if allowed {
         next.run(req).await
     } else {
@@ -96,15 +130,40 @@ mod tests {
 
     #[test]
     fn reads_are_always_allowed() {
-        assert!(origin_allowed(&Method::GET, Some("https://evil.example"), Some("cross-site"), &allowed()));
+        assert!(origin_allowed(
+            &Method::GET,
+            Some("https://evil.example"),
+            Some("cross-site"),
+            &allowed()
+        ));
     }
 
     #[test]
     fn foreign_origins_cannot_change_state() {
-        assert!(!origin_allowed(&Method::POST, Some("https://evil.example"), None, &allowed()));
-        assert!(!origin_allowed(&Method::POST, Some("null"), None, &allowed()));
-        assert!(origin_allowed(&Method::POST, Some("http://127.0.0.1:3000"), None, &allowed()));
-        assert!(!origin_allowed(&Method::DELETE, None, Some("cross-site"), &allowed()));
+        assert!(!origin_allowed(
+            &Method::POST,
+            Some("https://evil.example"),
+            None,
+            &allowed()
+        ));
+        assert!(!origin_allowed(
+            &Method::POST,
+            Some("null"),
+            None,
+            &allowed()
+        ));
+        assert!(origin_allowed(
+            &Method::POST,
+            Some("http://127.0.0.1:3000"),
+            None,
+            &allowed()
+        ));
+        assert!(!origin_allowed(
+            &Method::DELETE,
+            None,
+            Some("cross-site"),
+            &allowed()
+        ));
         assert!(origin_allowed(&Method::POST, None, None, &allowed()));
     }
 

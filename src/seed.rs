@@ -109,14 +109,39 @@ const NAMED_ACCOUNTS: &[DemoAccount] = &[
     },
 ];
 
-const FIRST: &[&str] = &["Blue", "Silver", "Red", "North", "Bright", "Green", "Iron", "Swift", "Cedar", "Harbor"];
+const FIRST: &[&str] = &[
+    "Blue", "Silver", "Red", "North", "Bright", "Green", "Iron", "Swift", "Cedar", "Harbor",
+];
 const SECOND: &[&str] = &["Harbor", "Peak", "Field", "Stone", "River"];
-const THIRD: &[&str] = &["Logistics", "Studio", "Labs", "Foods", "Health", "Partners", "Systems", "Works", "Media", "Supply"];
-const PEOPLE: &[&str] = &["Olivia Park", "Liam Moreau", "Emma Rossi", "Noah Fischer", "Ava Novak", "Lucas Sato", "Mia Haddad", "Ethan Kowalski"];
+const THIRD: &[&str] = &[
+    "Logistics",
+    "Studio",
+    "Labs",
+    "Foods",
+    "Health",
+    "Partners",
+    "Systems",
+    "Works",
+    "Media",
+    "Supply",
+];
+const PEOPLE: &[&str] = &[
+    "Olivia Park",
+    "Liam Moreau",
+    "Emma Rossi",
+    "Noah Fischer",
+    "Ava Novak",
+    "Lucas Sato",
+    "Mia Haddad",
+    "Ethan Kowalski",
+];
 
 /// Deterministic ids, so the seed is idempotent.
 fn demo_id(kind: &str, key: &str) -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("chaperone-demo:{kind}:{key}").as_bytes())
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("chaperone-demo:{kind}:{key}").as_bytes(),
+    )
 }
 
 /// Loads the demo data (idempotent). Returns how many rows were created.
@@ -127,12 +152,30 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<u64> {
 
     for (name, role) in DEMO_STAFF {
         let email = staff_email(name);
-        let (_, new) = create_if_missing(&mut tx, NewStaff { email: &email, name, role: *role, password_hash: &hash }).await?;
+        let (_, new) = create_if_missing(
+            &mut tx,
+            NewStaff {
+                email: &email,
+                name,
+                role: *role,
+                password_hash: &hash,
+            },
+        )
+        .await?;
         created += u64::from(new);
     }
 
     for account in NAMED_ACCOUNTS {
-        created += insert_account(&mut tx, account.name, Some(account.domain), account.plan, account.region, account.sensitive, account.support_access).await?;
+        created += insert_account(
+            &mut tx,
+            account.name,
+            Some(account.domain),
+            account.plan,
+            account.region,
+            account.sensitive,
+            account.support_access,
+        )
+        .await?;
         for (name, email, role) in account.users {
             created += insert_user(&mut tx, account.name, name, email, role, &hash).await?;
         }
@@ -150,10 +193,22 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<u64> {
         );
         let slug = name.to_lowercase().replace(' ', "-");
         let domain = format!("{slug}.test");
-        created += insert_account(&mut tx, &name, Some(&domain), plans[i % 3], regions[i % 4], i % 17 == 0, "allow").await?;
+        created += insert_account(
+            &mut tx,
+            &name,
+            Some(&domain),
+            plans[i % 3],
+            regions[i % 4],
+            i % 17 == 0,
+            "allow",
+        )
+        .await?;
         for (j, role) in roles.iter().enumerate() {
             let person = PEOPLE[(i + j) % PEOPLE.len()];
-            let email = format!("{}@{domain}", person.split(' ').next().unwrap_or("user").to_lowercase());
+            let email = format!(
+                "{}@{domain}",
+                person.split(' ').next().unwrap_or("user").to_lowercase()
+            );
             created += insert_user(&mut tx, &name, person, &email, role, &hash).await?;
         }
     }
@@ -233,7 +288,12 @@ pub fn demo_logins_text() -> String {
     out.push_str("  Customers: http://127.0.0.1:3000/login\n");
     for account in NAMED_ACCOUNTS {
         for (_, email, role) in account.users {
-            out.push_str(&format!("    {:<32} {} of {}\n", email, role.replace('_', " "), account.name));
+            out.push_str(&format!(
+                "    {:<32} {} of {}\n",
+                email,
+                role.replace('_', " "),
+                account.name
+            ));
         }
     }
     out

@@ -49,7 +49,8 @@ impl Application {
     /// Connects to Postgres, binds the address (port 0 picks a free one) and
     /// builds the router. Does not run migrations.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let pool = crate::db::connect(&config.database.database_url, config.database.db_pool_size).await?;
+        let pool =
+            crate::db::connect(&config.database.database_url, config.database.db_pool_size).await?;
         let listener = TcpListener::bind(config.bind_addr).await?;
         let address = listener.local_addr()?;
         let leptos_options = LeptosOptions::builder()
@@ -66,7 +67,12 @@ impl Application {
             leptos_options,
         };
         let router = router(state.clone());
-        Ok(Application { listener, router, state, address })
+        Ok(Application {
+            listener,
+            router,
+            state,
+            address,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -80,9 +86,13 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let deletion = tokio::spawn(delete_expired_sign_ins(self.state.pool.clone()));
-        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
         deletion.abort();
         result
     }
@@ -102,7 +112,9 @@ fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(config.sign_in_lifetime_minutes)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            config.sign_in_lifetime_minutes,
+        )));
 
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
@@ -112,7 +124,10 @@ fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), check_origin))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            check_origin,
+        ))
         .layer(header_layers())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -120,7 +135,10 @@ fn router(state: AppState) -> Router {
 
 /// Answers 200 when the database does, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match sqlx::query_scalar!("select 1 as \"one!\"").fetch_one(&state.pool).await {
+    match sqlx::query_scalar!("select 1 as \"one!\"")
+        .fetch_one(&state.pool)
+        .await
+    {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(err) => {
             tracing::warn!(error = %err, "health check: database unreachable");
@@ -134,7 +152,10 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 async fn delete_expired_sign_ins(pool: PgPool) {
     use tower_sessions::ExpiredDeletion;
     let store = session_store(pool);
-    if let Err(err) = store.continuously_delete_expired(tokio::time::Duration::from_secs(60)).await {
+    if let Err(err) = store
+        .continuously_delete_expired(tokio::time::Duration::from_secs(60))
+        .await
+    {
         tracing::error!(error = %err, "expired sign-in cleanup stopped");
     }
 }
@@ -145,7 +166,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -112,7 +112,10 @@ mod tests {
     fn customers_use_the_product_and_nothing_in_the_console() {
         let c = customer();
         assert!(c.require(Capability::UseProduct).is_ok());
-        for cap in Capability::ALL.into_iter().filter(|c| *c != Capability::UseProduct) {
+        for cap in Capability::ALL
+            .into_iter()
+            .filter(|c| *c != Capability::UseProduct)
+        {
             assert_eq!(c.require(cap), Err(AppError::Forbidden), "{cap:?}");
         }
     }

@@ -179,7 +179,9 @@ fn check_server_fn(path: &str, actor: Option<&Actor>) -> Result<(), AppError> {
 /// Errors raised before a server function's body runs (a malformed form,
 /// say) leave the framework's generic 500; give every error its own status.
 async fn fix_error_status(res: Response) -> Response {
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
         return res;
     }
     let (mut parts, body) = res.into_parts();
@@ -187,22 +189,27 @@ async fn fix_error_status(res: Response) -> Response {
         return error_response(Area::ServerFn, AppError::Internal);
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status =
+            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
 }
 
 fn error_response(area: Area, err: AppError) -> Response {
-    let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut res = if area == Area::ServerFn {
         let body = serde_json::to_string(&err).unwrap_or_default();
         (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
     } else {
-        with_plain_csp((status, Html(plain_page("Chaperone", &err.to_string(), ""))).into_response())
+        with_plain_csp(
+            (status, Html(plain_page("Chaperone", &err.to_string(), ""))).into_response(),
+        )
     };
     if area == Area::ServerFn {
         // Tells the server-function client to decode the body as our error.
-        res.headers_mut().insert("serverfnerror", HeaderValue::from_static("1"));
+        res.headers_mut()
+            .insert("serverfnerror", HeaderValue::from_static("1"));
     }
     no_store(res)
 }
@@ -224,12 +231,21 @@ fn wrong_kind_page(area: Area, actor: Option<&Actor>) -> Response {
             ),
             "<a href=\"/console\">Back to the console</a>",
         ),
-        _ => ("You do not have access to this page.".to_string(), "<a href=\"/\">Home</a>"),
+        _ => (
+            "You do not have access to this page.".to_string(),
+            "<a href=\"/\">Home</a>",
+        ),
     };
     let actions = format!(
         "<p>{home}</p><form method=\"post\" action=\"/api/sign_out\"><button type=\"submit\">Sign out</button></form>"
     );
-    with_plain_csp((StatusCode::FORBIDDEN, Html(plain_page("Not for this sign-in", &message, &actions))).into_response())
+    with_plain_csp(
+        (
+            StatusCode::FORBIDDEN,
+            Html(plain_page("Not for this sign-in", &message, &actions)),
+        )
+            .into_response(),
+    )
 }
 
 /// A small server-rendered page for answers given before Leptos runs.
@@ -256,8 +272,10 @@ fn html_escape(s: &str) -> String {
 const PLAIN_PAGE_CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 fn with_plain_csp(mut res: Response<Body>) -> Response<Body> {
-    res.headers_mut()
-        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PLAIN_PAGE_CSP));
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PLAIN_PAGE_CSP),
+    );
     res
 }
 
@@ -316,7 +334,10 @@ mod tests {
             decide_page("/console/sessions?x=1", None),
             PageDecision::Redirect("/console/login?next=/console/sessions%3Fx%3D1".into())
         );
-        assert_eq!(decide_page("/app", None), PageDecision::Redirect("/login?next=/app".into()));
+        assert_eq!(
+            decide_page("/app", None),
+            PageDecision::Redirect("/login?next=/app".into())
+        );
         assert_eq!(decide_page("/", None), PageDecision::Pass);
         assert_eq!(decide_page("/login", None), PageDecision::Pass);
         assert_eq!(decide_page("/console/login", None), PageDecision::Pass);
@@ -324,33 +345,57 @@ mod tests {
 
     #[test]
     fn the_wrong_kind_of_user_is_refused() {
-        assert_eq!(decide_page("/console", Some(&customer())), PageDecision::WrongKind);
-        assert_eq!(decide_page("/app/team", Some(&staff())), PageDecision::WrongKind);
+        assert_eq!(
+            decide_page("/console", Some(&customer())),
+            PageDecision::WrongKind
+        );
+        assert_eq!(
+            decide_page("/app/team", Some(&staff())),
+            PageDecision::WrongKind
+        );
         assert_eq!(decide_page("/console", Some(&staff())), PageDecision::Pass);
         assert_eq!(decide_page("/app", Some(&customer())), PageDecision::Pass);
     }
 
     #[test]
     fn signed_in_users_skip_their_sign_in_page() {
-        assert_eq!(decide_page("/console/login", Some(&staff())), PageDecision::Redirect("/console".into()));
-        assert_eq!(decide_page("/login", Some(&customer())), PageDecision::Redirect("/app".into()));
+        assert_eq!(
+            decide_page("/console/login", Some(&staff())),
+            PageDecision::Redirect("/console".into())
+        );
+        assert_eq!(
+            decide_page("/login", Some(&customer())),
+            PageDecision::Redirect("/app".into())
+        );
     }
 
     #[test]
     fn next_is_local_and_in_the_right_area() {
-        assert_eq!(safe_next(Some("/console/sessions"), true), "/console/sessions");
+        assert_eq!(
+            safe_next(Some("/console/sessions"), true),
+            "/console/sessions"
+        );
         assert_eq!(safe_next(Some("/app/team"), true), "/console");
         assert_eq!(safe_next(Some("//evil.example/console"), true), "/console");
-        assert_eq!(safe_next(Some("https://evil.example/console"), true), "/console");
+        assert_eq!(
+            safe_next(Some("https://evil.example/console"), true),
+            "/console"
+        );
         assert_eq!(safe_next(Some("/\\evil.example"), false), "/app");
-        assert_eq!(safe_next(Some("/app/billing/tax?ws=1"), false), "/app/billing/tax?ws=1");
+        assert_eq!(
+            safe_next(Some("/app/billing/tax?ws=1"), false),
+            "/app/billing/tax?ws=1"
+        );
         assert_eq!(safe_next(None, false), "/app");
         assert_eq!(safe_next(Some(""), true), "/console");
     }
 
     #[test]
     fn unregistered_server_functions_are_refused() {
-        assert_eq!(check_server_fn("/api/not_a_function", None), Err(AppError::NotFound));
+        assert_eq!(
+            check_server_fn("/api/not_a_function", None),
+            Err(AppError::NotFound)
+        );
         assert_eq!(check_server_fn("/api/who_am_i", None), Ok(()));
     }
 

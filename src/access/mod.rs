@@ -104,7 +104,10 @@ mod tests {
         let table: &[(Capability, [bool; 6])] = &[
             //                       agent  senior engineer manager auditor admin
             (SearchAccounts, [true, true, true, true, true, false]),
-            (RequestReadOnlySession, [true, true, true, true, false, false]),
+            (
+                RequestReadOnlySession,
+                [true, true, true, true, false, false],
+            ),
             (RequestEditSession, [false, true, true, false, false, false]),
             (BreakGlass, [false, false, true, false, false, false]),
             (DecideRequests, [false, false, false, true, false, false]),
@@ -117,7 +120,11 @@ mod tests {
             (UseConsole, [true; 6]),
             (UseProduct, [false; 6]),
         ];
-        assert_eq!(table.len(), Capability::ALL.len(), "every capability has a row");
+        assert_eq!(
+            table.len(),
+            Capability::ALL.len(),
+            "every capability has a row"
+        );
         for (cap, row) in table {
             for (role, expected) in StaffRole::ALL.iter().zip(row) {
                 assert_eq!(

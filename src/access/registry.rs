@@ -31,7 +31,11 @@ pub struct ServerFnEntry {
 }
 
 const fn entry(path: &'static str, access: Access, effect: Effect) -> ServerFnEntry {
-    ServerFnEntry { path, access, effect }
+    ServerFnEntry {
+        path,
+        access,
+        effect,
+    }
 }
 
 /// The registry. Keep it sorted by path.
@@ -60,8 +64,14 @@ mod tests {
         let listed: BTreeSet<String> = SERVER_FNS.iter().map(|e| e.path.to_string()).collect();
         let missing: Vec<_> = served.difference(&listed).collect();
         let stale: Vec<_> = listed.difference(&served).collect();
-        assert!(missing.is_empty(), "server functions without a registry entry: {missing:?}");
-        assert!(stale.is_empty(), "registry entries without a server function: {stale:?}");
+        assert!(
+            missing.is_empty(),
+            "server functions without a registry entry: {missing:?}"
+        );
+        assert!(
+            stale.is_empty(),
+            "registry entries without a server function: {stale:?}"
+        );
     }
 
     #[test]

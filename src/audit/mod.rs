@@ -15,8 +15,14 @@ use uuid::Uuid;
 /// rewrites nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventActor {
-    Staff { id: Uuid, name: String },
-    Customer { id: Uuid, name: String },
+    Staff {
+        id: Uuid,
+        name: String,
+    },
+    Customer {
+        id: Uuid,
+        name: String,
+    },
     /// Someone not signed in (a failed sign-in, for example).
     Anonymous,
     /// Chaperone itself (the sweeper, the seed command).
@@ -65,7 +71,10 @@ pub struct NewEvent {
 }
 
 /// Writes one event inside the caller's transaction and returns its id.
-pub async fn append(tx: &mut Transaction<'_, Postgres>, event: NewEvent) -> Result<i64, sqlx::Error> {
+pub async fn append(
+    tx: &mut Transaction<'_, Postgres>,
+    event: NewEvent,
+) -> Result<i64, sqlx::Error> {
     let id = sqlx::query_scalar!(
         r#"insert into chaperone.events
              (occurred_at, kind, actor_kind, actor_id, actor_name, account_id, summary, detail)

@@ -27,12 +27,20 @@ impl LockKey {
         hasher.update(side.as_str().as_bytes());
         hasher.update([0u8]);
         hasher.update(normalized_email.as_bytes());
-        LockKey { side, email_digest: hex::encode(hasher.finalize()), ip: ip.to_string() }
+        LockKey {
+            side,
+            email_digest: hex::encode(hasher.finalize()),
+            ip: ip.to_string(),
+        }
     }
 }
 
 /// Until when the key is locked, if it is locked at `now`.
-pub async fn locked_until(pool: &PgPool, key: &LockKey, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+pub async fn locked_until(
+    pool: &PgPool,
+    key: &LockKey,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     let until = sqlx::query_scalar!(
         r#"select locked_until as "locked_until: DateTime<Utc>" from chaperone.sign_in_locks
            where side = $1 and email_digest = $2 and ip = $3 and locked_until > $4"#,
@@ -123,6 +131,9 @@ mod tests {
         let b = LockKey::new(Side::Customer, "sarah.lee@chaperone.test", "127.0.0.1");
         assert_ne!(a.email_digest, b.email_digest);
         assert!(!a.email_digest.contains("sarah"));
-        assert_eq!(a, LockKey::new(Side::Staff, "sarah.lee@chaperone.test", "127.0.0.1"));
+        assert_eq!(
+            a,
+            LockKey::new(Side::Staff, "sarah.lee@chaperone.test", "127.0.0.1")
+        );
     }
 }

@@ -7,9 +7,9 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod lockout;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
@@ -91,7 +91,10 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
     let Ok(actor) = current_actor() else {
         return Ok(None);
     };
-    let capabilities = Capability::ALL.into_iter().filter(|c| actor.can(*c)).collect();
+    let capabilities = Capability::ALL
+        .into_iter()
+        .filter(|c| actor.can(*c))
+        .collect();
     Ok(Some(match actor {
         Actor::Staff(s) => Me {
             side: Side::Staff,

@@ -120,9 +120,12 @@ pub(crate) fn navigate_fully(target: &str) {
 fn browser_time_zone() -> Option<String> {
     #[cfg(feature = "hydrate")]
     {
-        let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
-            .resolved_options();
-        js_sys::Reflect::get(&options, &"timeZone".into()).ok().and_then(|v| v.as_string())
+        let options =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+                .resolved_options();
+        js_sys::Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|v| v.as_string())
     }
     #[cfg(not(feature = "hydrate"))]
     {

@@ -20,7 +20,10 @@ impl Principal {
 
 /// Loads the actor for a principal; `None` when the person no longer exists
 /// or was disabled.
-pub async fn load_actor(pool: &PgPool, principal: &Principal) -> Result<Option<Actor>, sqlx::Error> {
+pub async fn load_actor(
+    pool: &PgPool,
+    principal: &Principal,
+) -> Result<Option<Actor>, sqlx::Error> {
     match principal.side {
         Side::Staff => Ok(crate::staff::repo::find_active_by_id(pool, principal.id)
             .await?

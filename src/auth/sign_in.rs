@@ -59,7 +59,9 @@ pub fn valid_time_zone(tz: Option<&str>) -> Option<&str> {
     let tz = tz?.trim();
     let ok = !tz.is_empty()
         && tz.len() <= 64
-        && tz.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '-'));
+        && tz
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '-'));
     ok.then_some(tz)
 }
 
@@ -78,11 +80,20 @@ struct Candidate {
     hash: password::PasswordHashString,
 }
 
-async fn find_candidate(state: &AppState, side: Side, email: &str) -> Result<Option<Candidate>, AppError> {
+async fn find_candidate(
+    state: &AppState,
+    side: Side,
+    email: &str,
+) -> Result<Option<Candidate>, AppError> {
     Ok(match side {
         Side::Staff => crate::staff::repo::find_active_by_email(&state.pool, email)
             .await?
-            .map(|s| Candidate { id: s.id, name: s.name, account: None, hash: s.password_hash }),
+            .map(|s| Candidate {
+                id: s.id,
+                name: s.name,
+                account: None,
+                hash: s.password_hash,
+            }),
         Side::Customer => crate::customers::repo::find_by_email(&state.pool, email)
             .await?
             .map(|c| Candidate {
@@ -104,17 +115,24 @@ pub async fn sign_in(
     let state = state()?;
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() {
-        return Err(AppError::Invalid("Enter both your email and your password.".into()));
+        return Err(AppError::Invalid(
+            "Enter both your email and your password.".into(),
+        ));
     }
     if email.len() > MAX_EMAIL_LEN || password.len() > MAX_PASSWORD_LEN {
-        return Err(AppError::Invalid("That email or password is longer than Chaperone accepts.".into()));
+        return Err(AppError::Invalid(
+            "That email or password is longer than Chaperone accepts.".into(),
+        ));
     }
     let ip = client_ip(&state).await;
     let now = state.clock.now();
     let key = LockKey::new(side, &email, &ip);
     let masked = mask_email(&email);
 
-    if lockout::locked_until(&state.pool, &key, now).await?.is_some() {
+    if lockout::locked_until(&state.pool, &key, now)
+        .await?
+        .is_some()
+    {
         let mut tx = state.pool.begin().await?;
         audit::append(
             &mut tx,
@@ -136,7 +154,11 @@ pub async fn sign_in(
     }
 
     let candidate = find_candidate(&state, side, &email).await?;
-    let matches = password::verify(SecretString::from(password), candidate.as_ref().map(|c| c.hash.clone())).await?;
+    let matches = password::verify(
+        SecretString::from(password),
+        candidate.as_ref().map(|c| c.hash.clone()),
+    )
+    .await?;
 
     let Some(who) = candidate.filter(|_| matches) else {
         let mut tx = state.pool.begin().await?;
@@ -169,17 +191,25 @@ pub async fn sign_in(
     if let Some(tz) = valid_time_zone(time_zone.as_deref()) {
         match side {
             Side::Staff => crate::staff::repo::set_time_zone_if_unset(&mut tx, who.id, tz).await?,
-            Side::Customer => crate::customers::repo::set_time_zone_if_unset(&mut tx, who.id, tz).await?,
+            Side::Customer => {
+                crate::customers::repo::set_time_zone_if_unset(&mut tx, who.id, tz).await?
+            }
         }
     }
     let (actor, summary, account_id) = match (&who.account, side) {
         (Some((account_id, account_name)), _) => (
-            EventActor::Customer { id: who.id, name: who.name.clone() },
+            EventActor::Customer {
+                id: who.id,
+                name: who.name.clone(),
+            },
             format!("{} signed in to {account_name} from {ip}", who.name),
             Some(*account_id),
         ),
         (None, _) => (
-            EventActor::Staff { id: who.id, name: who.name.clone() },
+            EventActor::Staff {
+                id: who.id,
+                name: who.name.clone(),
+            },
             format!("{} signed in to the console from {ip}", who.name),
             None,
         ),
@@ -202,7 +232,9 @@ pub async fn sign_in(
     // carried into the signed-in session.
     let session = login_session().await?;
     session.cycle_id().await?;
-    session.insert(Principal::KEY, Principal { side, id: who.id }).await?;
+    session
+        .insert(Principal::KEY, Principal { side, id: who.id })
+        .await?;
 
     let target = safe_next(next.as_deref(), side == Side::Staff);
     redirect_plain_form(&target);
@@ -221,12 +253,18 @@ pub async fn sign_out() -> Result<String, AppError> {
         let mut tx = state.pool.begin().await?;
         let (event_actor, summary, account_id) = match actor {
             Actor::Staff(s) => (
-                EventActor::Staff { id: s.id, name: s.name.clone() },
+                EventActor::Staff {
+                    id: s.id,
+                    name: s.name.clone(),
+                },
                 format!("{} signed out of the console", s.name),
                 None,
             ),
             Actor::Customer(c) => (
-                EventActor::Customer { id: c.id, name: c.name.clone() },
+                EventActor::Customer {
+                    id: c.id,
+                    name: c.name.clone(),
+                },
                 format!("{} signed out of {}", c.name, c.account_name),
                 Some(c.account_id),
             ),
@@ -255,7 +293,12 @@ pub async fn sign_out() -> Result<String, AppError> {
 /// the page sees the new sign-in).
 fn redirect_plain_form(target: &str) {
     let plain_form = use_context::<http::request::Parts>()
-        .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
         .unwrap_or(false);
     if plain_form {
         leptos_axum::redirect(target);
@@ -268,8 +311,14 @@ mod tests {
 
     #[test]
     fn time_zones_from_the_browser_are_checked() {
-        assert_eq!(valid_time_zone(Some("Europe/Berlin")), Some("Europe/Berlin"));
-        assert_eq!(valid_time_zone(Some("America/Argentina/Buenos_Aires")), Some("America/Argentina/Buenos_Aires"));
+        assert_eq!(
+            valid_time_zone(Some("Europe/Berlin")),
+            Some("Europe/Berlin")
+        );
+        assert_eq!(
+            valid_time_zone(Some("America/Argentina/Buenos_Aires")),
+            Some("America/Argentina/Buenos_Aires")
+        );
         assert_eq!(valid_time_zone(Some("Etc/GMT+5")), Some("Etc/GMT+5"));
         assert_eq!(valid_time_zone(Some("<script>")), None);
         assert_eq!(valid_time_zone(Some("")), None);

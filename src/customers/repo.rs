@@ -19,7 +19,8 @@ pub struct CustomerRow {
 }
 
 fn parse_role(text: &str) -> Result<CustomerRole, sqlx::Error> {
-    text.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))
+    text.parse()
+        .map_err(|e: String| sqlx::Error::Decode(e.into()))
 }
 
 /// Finds a customer user by sign-in email (case-insensitive).

@@ -17,11 +17,15 @@ pub struct StaffRow {
 }
 
 fn parse_role(text: &str) -> Result<StaffRole, sqlx::Error> {
-    text.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))
+    text.parse()
+        .map_err(|e: String| sqlx::Error::Decode(e.into()))
 }
 
 /// Finds an enabled staff member by email (case-insensitive).
-pub async fn find_active_by_email(pool: &PgPool, email: &str) -> Result<Option<StaffRow>, sqlx::Error> {
+pub async fn find_active_by_email(
+    pool: &PgPool,
+    email: &str,
+) -> Result<Option<StaffRow>, sqlx::Error> {
     let row = sqlx::query!(
         r#"select id, email, name, role, password_hash, time_zone
            from chaperone.staff where lower(email) = lower($1) and disabled_at is null"#,
@@ -131,7 +135,16 @@ pub async fn create_staff(
 ) -> anyhow::Result<Uuid> {
     let hash = crate::auth::password::hash(password).await?;
     let mut tx = pool.begin().await?;
-    let (id, created) = create_if_missing(&mut tx, NewStaff { email, name, role, password_hash: &hash }).await?;
+    let (id, created) = create_if_missing(
+        &mut tx,
+        NewStaff {
+            email,
+            name,
+            role,
+            password_hash: &hash,
+        },
+    )
+    .await?;
     if !created {
         anyhow::bail!("a staff member with the email {email} already exists");
     }

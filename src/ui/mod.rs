@@ -48,7 +48,11 @@ pub fn ProductLayout() -> impl IntoView {
 #[component]
 fn WhoBox(me: Option<Me>) -> impl IntoView {
     me.map(|me| {
-        let place = me.account_name.clone().map(|a| format!(" · {a}")).unwrap_or_default();
+        let place = me
+            .account_name
+            .clone()
+            .map(|a| format!(" · {a}"))
+            .unwrap_or_default();
         view! {
             <div class="who">
                 <span>

@@ -15,18 +15,27 @@ async fn every_product_column_is_classified() {
     .into_iter()
     .collect();
     assert!(!live.is_empty());
-    let registry: BTreeSet<(String, String)> =
-        PRODUCT_COLUMNS.iter().map(|(t, c, _)| (t.to_string(), c.to_string())).collect();
+    let registry: BTreeSet<(String, String)> = PRODUCT_COLUMNS
+        .iter()
+        .map(|(t, c, _)| (t.to_string(), c.to_string()))
+        .collect();
     let unclassified: Vec<_> = live.difference(&registry).collect();
     let stale: Vec<_> = registry.difference(&live).collect();
-    assert!(unclassified.is_empty(), "product columns without a class: {unclassified:?}");
-    assert!(stale.is_empty(), "classified columns that do not exist: {stale:?}");
+    assert!(
+        unclassified.is_empty(),
+        "product columns without a class: {unclassified:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "classified columns that do not exist: {stale:?}"
+    );
 }
 
 #[tokio::test]
 async fn the_runtime_role_owns_nothing_and_cannot_rewrite_events() {
     let app = spawn_app().await;
-    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
     let owned: i64 = sqlx::query_scalar(
         "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
          where n.nspname in ('chaperone', 'product') and pg_get_userbyid(c.relowner) = current_user",
@@ -36,29 +45,42 @@ async fn the_runtime_role_owns_nothing_and_cannot_rewrite_events() {
     .unwrap();
     assert_eq!(owned, 0);
 
-    let update = sqlx::query("update chaperone.events set summary = 'nothing happened'").execute(&app.pool).await;
+    let update = sqlx::query("update chaperone.events set summary = 'nothing happened'")
+        .execute(&app.pool)
+        .await;
     assert!(update.is_err(), "runtime role updated an event");
-    let delete = sqlx::query("delete from chaperone.events").execute(&app.pool).await;
+    let delete = sqlx::query("delete from chaperone.events")
+        .execute(&app.pool)
+        .await;
     assert!(delete.is_err(), "runtime role deleted an event");
-    let count: i64 = sqlx::query_scalar("select count(*) from chaperone.events").fetch_one(&app.pool).await.unwrap();
+    let count: i64 = sqlx::query_scalar("select count(*) from chaperone.events")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(count, 1, "the staff.created event is still there");
 }
 
 #[tokio::test]
 async fn a_postgres_that_went_away_gets_a_clear_answer() {
     let app = spawn_app().await;
-    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
     let client = new_client();
     app.drop_database().await;
 
     let health = client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 503);
 
-    let res = app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD).await;
+    let res = app
+        .staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD)
+        .await;
     assert_eq!(res.status(), 503);
     let body = res.text().await.unwrap();
     assert!(body.contains("cannot reach its database"), "{body}");
-    assert!(!body.to_lowercase().contains("sqlx") && !body.contains("3D000"), "{body}");
+    assert!(
+        !body.to_lowercase().contains("sqlx") && !body.contains("3D000"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -69,9 +91,17 @@ async fn the_demo_seed_is_idempotent_and_signs_in() {
     let second = chaperone::seed::seed_demo(&app.pool).await.unwrap();
     assert_eq!(second, 0);
     let client = new_client();
-    let res = app.staff_sign_in(&client, "maya.chen@chaperone.test", chaperone::seed::DEMO_PASSWORD).await;
+    let res = app
+        .staff_sign_in(
+            &client,
+            "maya.chen@chaperone.test",
+            chaperone::seed::DEMO_PASSWORD,
+        )
+        .await;
     assert_eq!(res.status(), 200);
-    let res = app.customer_sign_in(&client, "jane@acme.test", chaperone::seed::DEMO_PASSWORD).await;
+    let res = app
+        .customer_sign_in(&client, "jane@acme.test", chaperone::seed::DEMO_PASSWORD)
+        .await;
     assert_eq!(res.status(), 200);
     let policies: Vec<(String, String, bool)> =
         sqlx::query_as("select name, support_access, sensitive from product.accounts where name in ('Globex', 'Initech', 'Umbrella') order by name")

@@ -4,7 +4,11 @@ use chaperone::staff::StaffRole;
 #[tokio::test]
 async fn pages_carry_security_headers_and_a_nonce_policy() {
     let app = spawn_app().await;
-    let res = new_client().get(app.url("/console/login")).send().await.unwrap();
+    let res = new_client()
+        .get(app.url("/console/login"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let h = res.headers().clone();
     assert_eq!(h["x-frame-options"], "DENY");
@@ -16,13 +20,28 @@ async fn pages_carry_security_headers_and_a_nonce_policy() {
     assert!(!csp.contains("unsafe-inline"), "{csp}");
 
     // The nonce in the policy is the one on the page's scripts.
-    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("a nonce").to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a nonce")
+        .to_string();
     let html = res.text().await.unwrap();
-    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "no script with the policy's nonce");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "no script with the policy's nonce"
+    );
 
     // Each page gets a fresh nonce.
-    let again = new_client().get(app.url("/console/login")).send().await.unwrap();
-    assert!(!again.headers()["content-security-policy"].to_str().unwrap().contains(&nonce));
+    let again = new_client()
+        .get(app.url("/console/login"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!again.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains(&nonce));
 }
 
 #[tokio::test]
@@ -30,40 +49,55 @@ async fn other_responses_get_the_strict_policy() {
     let app = spawn_app().await;
     let res = new_client().get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["content-security-policy"], chaperone::security::STRICT_CSP);
+    assert_eq!(
+        res.headers()["content-security-policy"],
+        chaperone::security::STRICT_CSP
+    );
     assert_eq!(res.headers()["x-frame-options"], "DENY");
 }
 
 #[tokio::test]
 async fn a_post_from_a_foreign_origin_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
-    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
     let client = new_client();
     let res = client
         .post(app.url("/api/staff_sign_in"))
         .header("Origin", "https://evil.example")
-        .form(&[("email", "sarah.lee@chaperone.test"), ("password", PASSWORD)])
+        .form(&[
+            ("email", "sarah.lee@chaperone.test"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
     assert!(res.headers().get("set-cookie").is_none());
-    let events: i64 = sqlx::query_scalar("select count(*) from chaperone.events where kind like 'auth.%'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let events: i64 =
+        sqlx::query_scalar("select count(*) from chaperone.events where kind like 'auth.%'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(events, 0, "nothing was recorded or changed");
 
     // The same request from our own origin goes through.
-    assert_eq!(app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD).await.status(), 200);
+    assert_eq!(
+        app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD)
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn signed_in_pages_are_not_cached() {
     let app = spawn_app().await;
-    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner").await;
+    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")
+        .await;
     let client = new_client();
-    app.customer_sign_in(&client, "jane@acme.test", PASSWORD).await;
+    app.customer_sign_in(&client, "jane@acme.test", PASSWORD)
+        .await;
     let res = client.get(app.url("/app")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");

@@ -48,9 +48,14 @@ fn template_name() -> String {
 }
 
 async fn ensure_template(admin: &Url) -> String {
-    let mut conn = PgConnection::connect(admin.as_str()).await.expect("connect as the test superuser");
+    let mut conn = PgConnection::connect(admin.as_str())
+        .await
+        .expect("connect as the test superuser");
     // One process at a time prepares roles and the template.
-    sqlx::query("select pg_advisory_lock(727274)").execute(&mut conn).await.unwrap();
+    sqlx::query("select pg_advisory_lock(727274)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     sqlx::raw_sql(
         r#"do $$ begin
              if not exists (select from pg_roles where rolname = 'chaperone_owner') then
@@ -76,20 +81,20 @@ async fn ensure_template(admin: &Url) -> String {
             .await
             .unwrap();
         let owner = SecretString::from(url_for(admin, "chaperone_owner", &tpl));
-        chaperone::db::migrate(&owner).await.expect("migrate the template");
+        chaperone::db::migrate(&owner)
+            .await
+            .expect("migrate the template");
     }
-    sqlx::query("select pg_advisory_unlock(727274)").execute(&mut conn).await.unwrap();
+    sqlx::query("select pg_advisory_unlock(727274)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     tpl
 }
 
+#[derive(Default)]
 pub struct Options {
     pub trust_forwarded_for: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options { trust_forwarded_for: false }
-    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -101,10 +106,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let tpl = ensure_template(&admin).await;
     let db_name = format!("t_{}", Uuid::new_v4().simple());
     let mut conn = PgConnection::connect(admin.as_str()).await.unwrap();
-    sqlx::raw_sql(&format!(r#"create database "{db_name}" template "{tpl}" owner chaperone_owner"#))
-        .execute(&mut conn)
-        .await
-        .expect("create the test database");
+    sqlx::raw_sql(&format!(
+        r#"create database "{db_name}" template "{tpl}" owner chaperone_owner"#
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("create the test database");
     conn.close().await.ok();
 
     let runtime_url = url_for(&admin, "chaperone_app", &db_name);
@@ -127,7 +134,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         output_name: "chaperone".into(),
     };
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap());
-    let app = Application::build(config, Arc::new(clock.clone())).await.expect("build the app");
+    let app = Application::build(config, Arc::new(clock.clone()))
+        .await
+        .expect("build the app");
     let base = format!("http://{}", app.address());
     let pool = app.pool().clone();
     tokio::spawn(app.run_until_stopped());
@@ -158,15 +167,28 @@ impl TestApp {
     }
 
     /// Creates a staff member with [`PASSWORD`].
-    pub async fn add_staff(&self, name: &str, email: &str, role: chaperone::staff::StaffRole) -> Uuid {
-        chaperone::staff::repo::create_staff(&self.pool, email, name, role, SecretString::from(PASSWORD))
-            .await
-            .unwrap()
+    pub async fn add_staff(
+        &self,
+        name: &str,
+        email: &str,
+        role: chaperone::staff::StaffRole,
+    ) -> Uuid {
+        chaperone::staff::repo::create_staff(
+            &self.pool,
+            email,
+            name,
+            role,
+            SecretString::from(PASSWORD),
+        )
+        .await
+        .unwrap()
     }
 
     /// Creates an account with one customer user holding [`PASSWORD`].
     pub async fn add_customer(&self, account: &str, name: &str, email: &str, role: &str) -> Uuid {
-        let hash = chaperone::auth::password::hash(SecretString::from(PASSWORD)).await.unwrap();
+        let hash = chaperone::auth::password::hash(SecretString::from(PASSWORD))
+            .await
+            .unwrap();
         let account_id = Uuid::new_v4();
         sqlx::query("insert into product.accounts (id, name) values ($1, $2)")
             .bind(account_id)
@@ -191,7 +213,12 @@ impl TestApp {
     }
 
     /// Posts a form to a server function the way the hydrated app does.
-    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         client
             .post(self.url(&format!("/api/{endpoint}")))
             .header("Origin", &self.base)
@@ -202,12 +229,32 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn staff_sign_in(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
-        self.call(client, "staff_sign_in", &[("email", email), ("password", password)]).await
+    pub async fn staff_sign_in(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.call(
+            client,
+            "staff_sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
-    pub async fn customer_sign_in(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
-        self.call(client, "customer_sign_in", &[("email", email), ("password", password)]).await
+    pub async fn customer_sign_in(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.call(
+            client,
+            "customer_sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     pub async fn event_count(&self, kind: &str) -> i64 {
@@ -221,7 +268,9 @@ impl TestApp {
     /// Removes this test's database while the server is running: the
     /// Postgres the server knew has gone away.
     pub async fn drop_database(&self) {
-        let mut conn = PgConnection::connect(self.admin_url.as_str()).await.unwrap();
+        let mut conn = PgConnection::connect(self.admin_url.as_str())
+            .await
+            .unwrap();
         sqlx::raw_sql(&format!(r#"drop database "{}" with (force)"#, self.db_name))
             .execute(&mut conn)
             .await
@@ -236,5 +285,11 @@ pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("chaperone_session="))
-        .map(|v| v.split(';').next().unwrap().trim_start_matches("chaperone_session=").to_string())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap()
+                .trim_start_matches("chaperone_session=")
+                .to_string()
+        })
 }

@@ -7,10 +7,13 @@ const WRONG_CREDENTIALS: &str = "That email and password do not match. Check the
 #[tokio::test]
 async fn staff_sign_in_lands_on_the_console_as_themself() {
     let app = spawn_app().await;
-    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
     let client = new_client();
 
-    let res = app.staff_sign_in(&client, "Sarah.Lee@chaperone.test ", PASSWORD).await;
+    let res = app
+        .staff_sign_in(&client, "Sarah.Lee@chaperone.test ", PASSWORD)
+        .await;
     assert_eq!(res.status(), 200);
     let cookie = res
         .headers()
@@ -21,7 +24,10 @@ async fn staff_sign_in_lands_on_the_console_as_themself() {
         .expect("a session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "Secure is off unless configured: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "Secure is off unless configured: {cookie}"
+    );
     assert_eq!(res.json::<String>().await.unwrap(), "/console");
 
     let page = client.get(app.url("/console")).send().await.unwrap();
@@ -34,36 +40,59 @@ async fn staff_sign_in_lands_on_the_console_as_themself() {
 #[tokio::test]
 async fn customer_sign_in_lands_on_their_account() {
     let app = spawn_app().await;
-    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner").await;
+    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")
+        .await;
     let client = new_client();
 
-    let res = app.customer_sign_in(&client, "jane@acme.test", PASSWORD).await;
+    let res = app
+        .customer_sign_in(&client, "jane@acme.test", PASSWORD)
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<String>().await.unwrap(), "/app");
     let page = client.get(app.url("/app")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("Acme Co") && html.contains("Welcome back, Jane Doe"), "{html}");
+    assert!(
+        html.contains("Acme Co") && html.contains("Welcome back, Jane Doe"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
 async fn staff_and_customer_logins_are_separate() {
     let app = spawn_app().await;
-    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
-    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner").await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
+    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")
+        .await;
     let client = new_client();
-    assert_eq!(app.customer_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD).await.status(), 401);
-    assert_eq!(app.staff_sign_in(&client, "jane@acme.test", PASSWORD).await.status(), 401);
+    assert_eq!(
+        app.customer_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.staff_sign_in(&client, "jane@acme.test", PASSWORD)
+            .await
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]
 async fn unknown_email_and_wrong_password_get_the_same_answer() {
     let app = spawn_app().await;
-    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
     let client = new_client();
 
-    let wrong = app.staff_sign_in(&client, "sarah.lee@chaperone.test", "not-the-password").await;
-    let unknown = app.staff_sign_in(&client, "nobody@chaperone.test", "not-the-password").await;
+    let wrong = app
+        .staff_sign_in(&client, "sarah.lee@chaperone.test", "not-the-password")
+        .await;
+    let unknown = app
+        .staff_sign_in(&client, "nobody@chaperone.test", "not-the-password")
+        .await;
     assert_eq!(wrong.status(), 401);
     assert_eq!(unknown.status(), 401);
     assert!(session_cookie(&wrong).is_none() && session_cookie(&unknown).is_none());
@@ -79,21 +108,30 @@ async fn unknown_email_and_wrong_password_get_the_same_answer() {
             .await
             .unwrap();
     for s in &summaries {
-        assert!(!s.contains("sarah.lee@") && !s.contains("nobody@"), "raw email in the log: {s}");
+        assert!(
+            !s.contains("sarah.lee@") && !s.contains("nobody@"),
+            "raw email in the log: {s}"
+        );
     }
-    assert!(summaries.iter().any(|s| s.contains("s•••@chaperone.test")), "{summaries:?}");
+    assert!(
+        summaries.iter().any(|s| s.contains("s•••@chaperone.test")),
+        "{summaries:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_password_typed_into_the_email_field_never_reaches_the_log() {
     let app = spawn_app().await;
     let client = new_client();
-    let res = app.staff_sign_in(&client, "Hunter2-my-secret", "whatever").await;
+    let res = app
+        .staff_sign_in(&client, "Hunter2-my-secret", "whatever")
+        .await;
     assert_eq!(res.status(), 401);
-    let all: String = sqlx::query_scalar("select string_agg(summary || detail::text, ' ') from chaperone.events")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let all: String =
+        sqlx::query_scalar("select string_agg(summary || detail::text, ' ') from chaperone.events")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert!(!all.to_lowercase().contains("hunter2"), "{all}");
 }
 
@@ -103,14 +141,20 @@ async fn empty_and_oversized_input_is_refused_with_a_message() {
     let client = new_client();
     let res = app.staff_sign_in(&client, "", "").await;
     assert_eq!(res.status(), 400);
-    assert!(res.text().await.unwrap().contains("Enter both your email and your password."));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Enter both your email and your password."));
 
     let long = "a".repeat(2000);
     let res = app.staff_sign_in(&client, "x@chaperone.test", &long).await;
     assert_eq!(res.status(), 400);
 
     // A malformed form (a field missing) is refused, not a crash.
-    let res = app.call(&client, "staff_sign_in", &[("email", "x@chaperone.test")]).await;
+    let res = app
+        .call(&client, "staff_sign_in", &[("email", "x@chaperone.test")])
+        .await;
     assert_eq!(res.status(), 400, "{:?}", res.text().await);
     assert_eq!(app.event_count("auth.sign_in_failed").await, 0);
 }
@@ -118,18 +162,31 @@ async fn empty_and_oversized_input_is_refused_with_a_message() {
 #[tokio::test]
 async fn the_session_id_changes_at_sign_in() {
     let app = spawn_app().await;
-    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
-    app.add_staff("James Ortiz", "james.ortiz@chaperone.test", StaffRole::Agent).await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
+    app.add_staff(
+        "James Ortiz",
+        "james.ortiz@chaperone.test",
+        StaffRole::Agent,
+    )
+    .await;
     let client = new_client();
 
-    let first = app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD).await;
+    let first = app
+        .staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD)
+        .await;
     let first_id = session_cookie(&first).expect("first session");
-    let second = app.staff_sign_in(&client, "james.ortiz@chaperone.test", PASSWORD).await;
+    let second = app
+        .staff_sign_in(&client, "james.ortiz@chaperone.test", PASSWORD)
+        .await;
     let second_id = session_cookie(&second).expect("second session");
     assert_ne!(first_id, second_id);
 
     // The old id no longer signs anyone in.
-    let stale = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let stale = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let res = stale
         .get(app.url("/console"))
         .header("Cookie", format!("chaperone_session={first_id}"))
@@ -151,49 +208,91 @@ async fn the_session_id_changes_at_sign_in() {
 #[tokio::test]
 async fn sign_out_ends_the_sign_in_and_is_recorded() {
     let app = spawn_app().await;
-    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
     let client = new_client();
-    app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD).await;
+    app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD)
+        .await;
     let res = app.call(&client, "sign_out", &[]).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<String>().await.unwrap(), "/console/login");
-    assert_eq!(client.get(app.url("/console")).send().await.unwrap().status(), 303);
+    assert_eq!(
+        client
+            .get(app.url("/console"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
     assert_eq!(app.event_count("auth.signed_out").await, 1);
 }
 
 #[tokio::test]
 async fn five_failures_lock_the_email_from_that_address_for_fifteen_minutes() {
     let app = spawn_app().await;
-    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
     let client = new_client();
     for _ in 0..5 {
-        let res = app.staff_sign_in(&client, "sarah.lee@chaperone.test", "wrong-password").await;
+        let res = app
+            .staff_sign_in(&client, "sarah.lee@chaperone.test", "wrong-password")
+            .await;
         assert_eq!(res.status(), 401);
     }
     // Even the right password is refused now.
-    let res = app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD).await;
+    let res = app
+        .staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD)
+        .await;
     assert_eq!(res.status(), 429);
-    assert!(res.text().await.unwrap().contains("Too many failed sign-in attempts"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many failed sign-in attempts"));
     assert_eq!(app.event_count("auth.sign_in_refused_locked").await, 1);
 
     app.clock.advance(Duration::minutes(14));
-    assert_eq!(app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD).await.status(), 429);
+    assert_eq!(
+        app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD)
+            .await
+            .status(),
+        429
+    );
 
-    app.clock.advance(Duration::minutes(1) + Duration::seconds(1));
-    assert_eq!(app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD).await.status(), 200);
+    app.clock
+        .advance(Duration::minutes(1) + Duration::seconds(1));
+    assert_eq!(
+        app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD)
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn failures_spread_over_more_than_fifteen_minutes_do_not_lock() {
     let app = spawn_app().await;
-    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
     let client = new_client();
     for _ in 0..4 {
-        app.staff_sign_in(&client, "sarah.lee@chaperone.test", "wrong-password").await;
+        app.staff_sign_in(&client, "sarah.lee@chaperone.test", "wrong-password")
+            .await;
     }
     app.clock.advance(Duration::minutes(16));
-    assert_eq!(app.staff_sign_in(&client, "sarah.lee@chaperone.test", "wrong-password").await.status(), 401);
-    assert_eq!(app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD).await.status(), 200);
+    assert_eq!(
+        app.staff_sign_in(&client, "sarah.lee@chaperone.test", "wrong-password")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.staff_sign_in(&client, "sarah.lee@chaperone.test", PASSWORD)
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -201,15 +300,29 @@ async fn unknown_emails_lock_exactly_like_known_ones() {
     let app = spawn_app().await;
     let client = new_client();
     for _ in 0..5 {
-        assert_eq!(app.customer_sign_in(&client, "ghost@nowhere.test", "guess").await.status(), 401);
+        assert_eq!(
+            app.customer_sign_in(&client, "ghost@nowhere.test", "guess")
+                .await
+                .status(),
+            401
+        );
     }
-    assert_eq!(app.customer_sign_in(&client, "ghost@nowhere.test", "guess").await.status(), 429);
+    assert_eq!(
+        app.customer_sign_in(&client, "ghost@nowhere.test", "guess")
+            .await
+            .status(),
+        429
+    );
 }
 
 #[tokio::test]
 async fn the_lock_is_per_address() {
-    let app = spawn_app_with(Options { trust_forwarded_for: true }).await;
-    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    let app = spawn_app_with(Options {
+        trust_forwarded_for: true,
+    })
+    .await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
     let client = new_client();
     let attempt = |ip: &'static str, password: &'static str| {
         let client = client.clone();
@@ -220,7 +333,10 @@ async fn the_lock_is_per_address() {
                 .post(url)
                 .header("Origin", origin)
                 .header("X-Forwarded-For", ip)
-                .form(&[("email", "sarah.lee@chaperone.test"), ("password", password)])
+                .form(&[
+                    ("email", "sarah.lee@chaperone.test"),
+                    ("password", password),
+                ])
                 .send()
                 .await
                 .unwrap()
@@ -237,15 +353,26 @@ async fn the_lock_is_per_address() {
 #[tokio::test]
 async fn a_successful_sign_in_records_the_browser_time_zone_once() {
     let app = spawn_app().await;
-    let id = app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent).await;
+    let id = app
+        .add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
     let client = new_client();
-    let form = |tz: &'static str| [("email", "sarah.lee@chaperone.test"), ("password", PASSWORD), ("time_zone", tz)];
-    app.call(&client, "staff_sign_in", &form("Europe/Berlin")).await;
-    app.call(&client, "staff_sign_in", &form("America/New_York")).await;
-    let tz: Option<String> = sqlx::query_scalar("select time_zone from chaperone.staff where id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let form = |tz: &'static str| {
+        [
+            ("email", "sarah.lee@chaperone.test"),
+            ("password", PASSWORD),
+            ("time_zone", tz),
+        ]
+    };
+    app.call(&client, "staff_sign_in", &form("Europe/Berlin"))
+        .await;
+    app.call(&client, "staff_sign_in", &form("America/New_York"))
+        .await;
+    let tz: Option<String> =
+        sqlx::query_scalar("select time_zone from chaperone.staff where id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(tz.as_deref(), Some("Europe/Berlin"));
 }
