@@ -1,7 +1,13 @@
 //! The root component, the HTML shell and the route table.
 
 use crate::auth::pages::{CustomerSignInPage, StaffSignInPage};
-use crate::ui::{ConsoleHome, ConsoleLayout, Home, NotFound, ProductHome, ProductLayout};
+use crate::product::{
+    dashboard::DashboardPage, invoices::InvoiceDetailPage, invoices::InvoicesPageView,
+    notes::NotesPage, notifications::NotificationsPage, orders::OrdersPageView,
+    payments::PaymentMethodsPage, profile::ProfilePage, search::SearchPage, team::TeamPageView,
+    tokens::TokensPage, workspaces::TaxSettingsPageView, workspaces::WorkspacesPage,
+};
+use crate::ui::{ConsoleHome, ConsoleLayout, Home, NotFound, ProductLayout};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -43,7 +49,19 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=ConsoleHome />
                 </ParentRoute>
                 <ParentRoute path=path!("/app") view=ProductLayout>
-                    <Route path=path!("") view=ProductHome />
+                    <Route path=path!("") view=DashboardPage />
+                    <Route path=path!("workspaces") view=WorkspacesPage />
+                    <Route path=path!("billing/invoices") view=InvoicesPageView />
+                    <Route path=path!("billing/invoices/:id") view=InvoiceDetailPage />
+                    <Route path=path!("billing/tax") view=TaxSettingsPageView />
+                    <Route path=path!("billing/payment-methods") view=PaymentMethodsPage />
+                    <Route path=path!("orders") view=OrdersPageView />
+                    <Route path=path!("team") view=TeamPageView />
+                    <Route path=path!("settings/notifications") view=NotificationsPage />
+                    <Route path=path!("developers/tokens") view=TokensPage />
+                    <Route path=path!("profile") view=ProfilePage />
+                    <Route path=path!("notes") view=NotesPage />
+                    <Route path=path!("search") view=SearchPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -22,6 +22,9 @@ pub enum AppError {
     /// The input was understood but is not acceptable; the text says why.
     #[error("{0}")]
     Invalid(String),
+    /// Signed in, but this actor may not do this; the text says why.
+    #[error("{0}")]
+    Refused(String),
     /// Nothing with that id exists for this actor. Deliberately says nothing
     /// about whether it exists for someone else.
     #[error("That could not be found.")]
@@ -56,6 +59,7 @@ impl From<AppError> for ErrorBody {
             AppError::Unauthenticated => "Unauthenticated",
             AppError::Forbidden => "Forbidden",
             AppError::Invalid(_) => "Invalid",
+            AppError::Refused(_) => "Refused",
             AppError::NotFound => "NotFound",
             AppError::BadCredentials => "BadCredentials",
             AppError::TooManyAttempts => "TooManyAttempts",
@@ -78,6 +82,7 @@ impl TryFrom<ErrorBody> for AppError {
             "Unauthenticated" => AppError::Unauthenticated,
             "Forbidden" => AppError::Forbidden,
             "Invalid" => AppError::Invalid(b.message),
+            "Refused" => AppError::Refused(b.message),
             "NotFound" => AppError::NotFound,
             "BadCredentials" => AppError::BadCredentials,
             "TooManyAttempts" => AppError::TooManyAttempts,
@@ -110,7 +115,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::BadCredentials => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::Refused(_) => 403,
             AppError::Invalid(_) => 400,
             AppError::NotFound => 404,
             AppError::TooManyAttempts => 429,

@@ -13,6 +13,7 @@ pub mod classification;
 pub mod customers;
 pub mod error;
 pub mod masking;
+pub mod product;
 pub mod staff;
 pub mod ui;
 

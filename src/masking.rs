@@ -1,6 +1,58 @@
-//! Masking helpers. The masking work grows this into the one place that
-//! masks every classified value; sign-in events already use it so a typed
-//! email never lands in the log as typed.
+//! Masking: what each audience may see of a classified value. Product DTOs
+//! are built through [`present`], on the server, before anything is
+//! serialised. The masking work extends this to every surface (search,
+//! exports, audit entries, logs); support agents are an [`Audience`] already.
+
+use crate::classification::DataClass;
+
+/// Who is looking at a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// A customer user of the account: sees their own data.
+    Customer,
+    /// A support agent inside a session: sees the customer's view, masked.
+    Agent,
+}
+
+/// The text shown for secrets that exist but are never displayed.
+pub const HIDDEN: &str = "••••";
+
+/// Presents a value of a class to an audience.
+pub fn present(audience: Audience, class: DataClass, value: &str) -> String {
+    match (audience, class) {
+        (_, DataClass::Public) => value.to_string(),
+        (_, DataClass::Secret) => HIDDEN.to_string(),
+        (_, DataClass::Payment) => mask_card(value),
+        (Audience::Customer, DataClass::Contact | DataClass::Identity | DataClass::Private) => {
+            value.to_string()
+        }
+        (Audience::Agent, DataClass::Contact) => mask_contact(value),
+        (Audience::Agent, DataClass::Identity | DataClass::Private) => "Hidden".to_string(),
+    }
+}
+
+/// `•••• 4242`: the last four digits of a card or account number only.
+pub fn mask_card(value: &str) -> String {
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 8 {
+        return HIDDEN.to_string();
+    }
+    format!("•••• {}", &digits[digits.len() - 4..])
+}
+
+/// Contact data for agents: emails keep a hint, anything else its last four
+/// characters (`•••• 4321` for a phone number).
+pub fn mask_contact(value: &str) -> String {
+    if value.contains('@') {
+        return mask_email(value);
+    }
+    let chars: Vec<char> = value.trim().chars().collect();
+    if chars.len() <= 4 {
+        return HIDDEN.to_string();
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("•••• {tail}")
+}
 
 /// Masks an email-like value: first character of the local part, then
 /// bullets, then the domain (`j•••@acme.test`). Anything that is not an
@@ -17,7 +69,7 @@ pub fn mask_email(value: &str) -> String {
             let first: String = local.chars().take(1).collect();
             format!("{first}•••@{domain}")
         }
-        _ => "•••".to_string(),
+        _ => HIDDEN.to_string(),
     }
 }
 
@@ -36,9 +88,58 @@ mod tests {
 
     #[test]
     fn non_emails_are_hidden_entirely() {
-        assert_eq!(mask_email("hunter2"), "•••");
-        assert_eq!(mask_email("@acme.test"), "•••");
-        assert_eq!(mask_email("p@ss@word"), "•••");
-        assert_eq!(mask_email("secret@localhost"), "•••");
+        assert_eq!(mask_email("hunter2"), HIDDEN);
+        assert_eq!(mask_email("@acme.test"), HIDDEN);
+        assert_eq!(mask_email("p@ss@word"), HIDDEN);
+        assert_eq!(mask_email("secret@localhost"), HIDDEN);
+    }
+
+    #[test]
+    fn cards_show_last_four_to_everyone() {
+        for audience in [Audience::Customer, Audience::Agent] {
+            assert_eq!(
+                present(audience, DataClass::Payment, "4242 4242 4242 4242"),
+                "•••• 4242"
+            );
+        }
+        assert_eq!(mask_card("12"), HIDDEN);
+    }
+
+    #[test]
+    fn secrets_are_never_shown_to_anyone() {
+        for audience in [Audience::Customer, Audience::Agent] {
+            assert_eq!(
+                present(audience, DataClass::Secret, "$argon2id$v=19$abc"),
+                HIDDEN
+            );
+        }
+    }
+
+    #[test]
+    fn customers_see_their_own_data_and_agents_see_it_masked() {
+        assert_eq!(
+            present(Audience::Customer, DataClass::Identity, "X1234567"),
+            "X1234567"
+        );
+        assert_eq!(
+            present(Audience::Agent, DataClass::Identity, "X1234567"),
+            "Hidden"
+        );
+        assert_eq!(
+            present(Audience::Agent, DataClass::Private, "our plan"),
+            "Hidden"
+        );
+        assert_eq!(
+            present(Audience::Agent, DataClass::Contact, "+44 20 7946 4321"),
+            "•••• 4321"
+        );
+        assert_eq!(
+            present(Audience::Agent, DataClass::Contact, "ana@acme.test"),
+            "a•••@acme.test"
+        );
+        assert_eq!(
+            present(Audience::Customer, DataClass::Contact, "ana@acme.test"),
+            "ana@acme.test"
+        );
     }
 }

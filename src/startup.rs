@@ -120,6 +120,14 @@ fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            crate::product::export::INVOICES_CSV,
+            get(crate::product::export::server::invoices_csv),
+        )
+        .route(
+            crate::product::export::ORDERS_CSV,
+            get(crate::product::export::server::orders_csv),
+        )
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))

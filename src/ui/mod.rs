@@ -36,12 +36,18 @@ pub fn ProductLayout() -> impl IntoView {
     view! {
         <header class="topbar product">
             <A href="/app" attr:class="brand">"Billfold"</A>
-            <nav aria-label="Product"><A href="/app">"Dashboard"</A></nav>
+            <form method="get" action="/app/search" role="search" class="top-search">
+                <label class="sr-only" for="top-q">"Search"</label>
+                <input id="top-q" name="q" type="search" placeholder="Search…" minlength="2" maxlength="100" />
+            </form>
             <Transition fallback=|| ()>
                 {move || me.get().map(|r| view! { <WhoBox me=r.ok().flatten() /> })}
             </Transition>
         </header>
-        <main class="page"><Outlet /></main>
+        <div class="with-side">
+            <crate::product::ui::ProductNav />
+            <main class="page"><Outlet /></main>
+        </div>
     }
 }
 
@@ -81,24 +87,6 @@ pub fn ConsoleHome() -> impl IntoView {
                     </ul>
                 }.into_any(),
                 Ok(None) => view! { <p role="alert">"Your sign-in has expired. " <a href="/console/login">"Sign in again"</a></p> }.into_any(),
-                Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
-            })}
-        </Transition>
-    }
-}
-
-/// `/app`: the customer's home.
-#[component]
-pub fn ProductHome() -> impl IntoView {
-    let me = expect_context::<Resource<Result<Option<Me>, crate::error::AppError>>>();
-    view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || me.get().map(|r| match r {
-                Ok(Some(me)) => view! {
-                    <h1>{me.account_name.clone().unwrap_or_default()}</h1>
-                    <p>{format!("Welcome back, {}. You are the account's {}.", me.name, me.role_label.to_lowercase())}</p>
-                }.into_any(),
-                Ok(None) => view! { <p role="alert">"Your sign-in has expired. " <a href="/login">"Sign in again"</a></p> }.into_any(),
                 Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
             })}
         </Transition>

@@ -6,4 +6,5 @@ mod helpers;
 mod database;
 mod guards;
 mod headers;
+mod product;
 mod sign_in;

@@ -1,0 +1,128 @@
+//! Private notes on the account (owners only; private class).
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteDto {
+    pub author: String,
+    pub written: String,
+    pub body: String,
+}
+
+#[server(prefix = "/api", endpoint = "product_notes")]
+pub async fn product_notes() -> Result<Vec<NoteDto>, AppError> {
+    crate::error::respond(server::list().await)
+}
+
+#[server(prefix = "/api", endpoint = "add_note")]
+pub async fn add_note(body: String) -> Result<String, AppError> {
+    crate::error::respond(server::add(body).await)
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::audit::{self, NewEvent};
+    use crate::classification::DataClass;
+    use crate::masking::present;
+    use crate::product::viewer::{app_state, product_viewer};
+    use crate::product::ProductPermission;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    pub async fn list() -> Result<Vec<NoteDto>, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::UseNotes)?;
+        let state = app_state()?;
+        let rows = sqlx::query!(
+            r#"select coalesce(u.name, 'A former member') as "author!", n.created_at as "created_at: chrono::DateTime<chrono::Utc>", n.body
+               from product.notes n left join product.users u on u.id = n.author_id
+               where n.account_id = $1 order by n.created_at desc"#,
+            viewer.account_id
+        )
+        .fetch_all(&state.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| NoteDto {
+                author: r.author,
+                written: r.created_at.format("%-d %b %Y %H:%M UTC").to_string(),
+                body: present(viewer.audience, DataClass::Private, &r.body),
+            })
+            .collect())
+    }
+
+    pub async fn add(body: String) -> Result<String, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::UseNotes)?;
+        let body = body.trim().to_string();
+        if body.is_empty() || body.chars().count() > 5000 {
+            return Err(AppError::Invalid(
+                "Write a note of up to 5,000 characters.".into(),
+            ));
+        }
+        let state = app_state()?;
+        let mut tx = state.pool.begin().await?;
+        sqlx::query!(
+            "insert into product.notes (id, account_id, author_id, body, created_at) values ($1, $2, $3, $4, $5)",
+            Uuid::new_v4(),
+            viewer.account_id,
+            viewer.user_id,
+            body,
+            state.clock.now() as _
+        )
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            NewEvent {
+                occurred_at: state.clock.now(),
+                kind: "product.note_added",
+                actor: crate::product::event_actor(&viewer),
+                account_id: Some(viewer.account_id),
+                // The note is private: the log says that one was written, not what it says.
+                summary: format!(
+                    "{} added a private note in {} › Private notes",
+                    viewer.actor.display_name(),
+                    viewer.account_name
+                ),
+                detail: json!({ "length": body.chars().count() }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok("Your note was saved.".into())
+    }
+}
+
+/// `/app/notes`
+#[component]
+pub fn NotesPage() -> impl IntoView {
+    let add = ServerAction::<AddNote>::new();
+    let data = Resource::new(move || add.version().get(), |_| product_notes());
+    view! {
+        <h1>"Private notes"</h1>
+        <p class="muted">"Only owners can read these."</p>
+        <crate::product::ui::Loaded resource=data let:notes>
+            <ActionForm action=add attr:class="stack narrow" attr:aria-label="Add a note">
+                <label for="note-body">"New note"</label>
+                <textarea id="note-body" name="body" rows="3" required maxlength="5000"></textarea>
+                <button type="submit" class="primary">"Save note"</button>
+            </ActionForm>
+            <crate::product::ui::Outcome value=Signal::derive(move || add.value().get()) />
+            {if notes.is_empty() {
+                view! { <p class="empty">"No notes yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="notes">
+                        {notes.into_iter().map(|n| view! {
+                            <li><p>{n.body}</p><p class="muted small">{format!("{} · {}", n.author, n.written)}</p></li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </crate::product::ui::Loaded>
+    }
+}

@@ -1,0 +1,175 @@
+//! Settings › Notifications: each user's own email switches.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The switches: (key, label, description).
+pub const SWITCHES: &[(&str, &str, &str)] = &[
+    (
+        "invoice_emails",
+        "Email me when an invoice is issued",
+        "A copy of every new invoice.",
+    ),
+    (
+        "failed_payment_emails",
+        "Email me when a payment fails",
+        "So a declined card does not go unnoticed.",
+    ),
+    (
+        "weekly_digest",
+        "Weekly digest",
+        "A summary of the week every Monday.",
+    ),
+    (
+        "product_news",
+        "Product news",
+        "New features, now and then.",
+    ),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationSetting {
+    pub key: String,
+    pub label: String,
+    pub description: String,
+    pub enabled: bool,
+}
+
+#[server(prefix = "/api", endpoint = "product_notifications")]
+pub async fn product_notifications() -> Result<Vec<NotificationSetting>, AppError> {
+    crate::error::respond(server::settings().await)
+}
+
+/// Turns one switch on or off for the viewer.
+#[server(prefix = "/api", endpoint = "set_notification")]
+pub async fn set_notification(setting: String, enabled: bool) -> Result<String, AppError> {
+    crate::error::respond(server::set(setting, enabled).await)
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::audit::{self, NewEvent};
+    use crate::product::viewer::{app_state, product_viewer};
+    use crate::product::ProductPermission;
+    use serde_json::json;
+
+    pub async fn settings() -> Result<Vec<NotificationSetting>, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageOwnProfile)?;
+        let state = app_state()?;
+        let row = sqlx::query!(
+            r#"select coalesce(s.invoice_emails, true) as "invoice_emails!",
+                      coalesce(s.failed_payment_emails, true) as "failed_payment_emails!",
+                      coalesce(s.weekly_digest, false) as "weekly_digest!",
+                      coalesce(s.product_news, false) as "product_news!"
+               from product.users u left join product.notification_settings s on s.user_id = u.id
+               where u.id = $1 and u.account_id = $2"#,
+            viewer.user_id,
+            viewer.account_id
+        )
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let values = [
+            row.invoice_emails,
+            row.failed_payment_emails,
+            row.weekly_digest,
+            row.product_news,
+        ];
+        Ok(SWITCHES
+            .iter()
+            .zip(values)
+            .map(|((key, label, description), enabled)| NotificationSetting {
+                key: key.to_string(),
+                label: label.to_string(),
+                description: description.to_string(),
+                enabled,
+            })
+            .collect())
+    }
+
+    pub async fn set(setting: String, enabled: bool) -> Result<String, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageOwnProfile)?;
+        let (key, label, _) = SWITCHES
+            .iter()
+            .find(|(k, _, _)| *k == setting.trim())
+            .ok_or_else(|| AppError::Invalid("There is no such notification setting.".into()))?;
+        let state = app_state()?;
+        let mut tx = state.pool.begin().await?;
+        sqlx::query!("insert into product.notification_settings (user_id) values ($1) on conflict do nothing", viewer.user_id)
+            .execute(&mut *tx)
+            .await?;
+        // One statement per column keeps every query checked at compile time.
+        let old: bool = match *key {
+            "invoice_emails" => sqlx::query_scalar!("select invoice_emails from product.notification_settings where user_id = $1 for update", viewer.user_id).fetch_one(&mut *tx).await?,
+            "failed_payment_emails" => sqlx::query_scalar!("select failed_payment_emails from product.notification_settings where user_id = $1 for update", viewer.user_id).fetch_one(&mut *tx).await?,
+            "weekly_digest" => sqlx::query_scalar!("select weekly_digest from product.notification_settings where user_id = $1 for update", viewer.user_id).fetch_one(&mut *tx).await?,
+            _ => sqlx::query_scalar!("select product_news from product.notification_settings where user_id = $1 for update", viewer.user_id).fetch_one(&mut *tx).await?,
+        };
+        match *key {
+            "invoice_emails" => sqlx::query!("update product.notification_settings set invoice_emails = $2, updated_at = now() where user_id = $1", viewer.user_id, enabled).execute(&mut *tx).await?,
+            "failed_payment_emails" => sqlx::query!("update product.notification_settings set failed_payment_emails = $2, updated_at = now() where user_id = $1", viewer.user_id, enabled).execute(&mut *tx).await?,
+            "weekly_digest" => sqlx::query!("update product.notification_settings set weekly_digest = $2, updated_at = now() where user_id = $1", viewer.user_id, enabled).execute(&mut *tx).await?,
+            _ => sqlx::query!("update product.notification_settings set product_news = $2, updated_at = now() where user_id = $1", viewer.user_id, enabled).execute(&mut *tx).await?,
+        };
+        let on_off = |b: bool| if b { "on" } else { "off" };
+        if old != enabled {
+            audit::append(
+                &mut tx,
+                NewEvent {
+                    occurred_at: state.clock.now(),
+                    kind: "product.notification_changed",
+                    actor: crate::product::event_actor(&viewer),
+                    account_id: Some(viewer.account_id),
+                    summary: format!(
+                        "{} changed “{label}” from {} to {} for {} in {} › Settings › Notifications",
+                        viewer.actor.display_name(),
+                        on_off(old),
+                        on_off(enabled),
+                        viewer.user_name,
+                        viewer.account_name
+                    ),
+                    detail: json!({ "user_id": viewer.user_id, "field": key, "old": old, "new": enabled }),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(format!("“{label}” is {}.", on_off(enabled)))
+    }
+}
+
+/// `/app/settings/notifications`
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    let set = ServerAction::<SetNotification>::new();
+    let data = Resource::new(move || set.version().get(), |_| product_notifications());
+    view! {
+        <h1>"Notifications"</h1>
+        <p class="muted">"These are your own settings; other members choose theirs."</p>
+        <crate::product::ui::Loaded resource=data let:settings>
+            <fieldset class="switches">
+                <legend>"Email notifications"</legend>
+                {settings.into_iter().map(|s| {
+                    let id = format!("notify-{}", s.key);
+                    let key = s.key.clone();
+                    view! {
+                        <div class="switch">
+                            <input type="checkbox" id=id.clone() checked=s.enabled
+                                disabled=move || set.pending().get()
+                                on:change=move |ev| {
+                                    set.dispatch(SetNotification { setting: key.clone(), enabled: event_target_checked(&ev) });
+                                } />
+                            <label for=id>{s.label}</label>
+                            <p class="muted small">{s.description}</p>
+                        </div>
+                    }
+                }).collect_view()}
+            </fieldset>
+        </crate::product::ui::Loaded>
+        <crate::product::ui::Outcome value=Signal::derive(move || set.value().get()) />
+    }
+}

@@ -1,0 +1,91 @@
+//! Billing › Payment methods. The stored card number is never shown in full
+//! to anyone: customers see brand and last four, like agents.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentMethodDto {
+    pub id: String,
+    pub brand: String,
+    /// `•••• 4242`
+    pub card: String,
+    pub expiry: String,
+    pub billing_email: String,
+    /// Identity class: the customer sees it, agents do not.
+    pub billing_id_document: Option<String>,
+    pub is_default: bool,
+}
+
+#[server(prefix = "/api", endpoint = "product_payment_methods")]
+pub async fn product_payment_methods() -> Result<Vec<PaymentMethodDto>, AppError> {
+    crate::error::respond(server::payment_methods().await)
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod server {
+    use super::*;
+    use crate::classification::DataClass;
+    use crate::masking::present;
+    use crate::product::viewer::{app_state, product_viewer};
+    use crate::product::ProductPermission;
+
+    pub async fn payment_methods() -> Result<Vec<PaymentMethodDto>, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ViewPaymentMethods)?;
+        let state = app_state()?;
+        let rows = sqlx::query!(
+            r#"select id, brand, card_number, exp_month, exp_year, billing_email, billing_id_document, is_default
+               from product.payment_methods where account_id = $1 order by is_default desc, created_at"#,
+            viewer.account_id
+        )
+        .fetch_all(&state.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PaymentMethodDto {
+                id: r.id.to_string(),
+                brand: r.brand,
+                card: present(viewer.audience, DataClass::Payment, &r.card_number),
+                expiry: format!("{:02}/{}", r.exp_month, r.exp_year),
+                billing_email: present(viewer.audience, DataClass::Contact, &r.billing_email),
+                billing_id_document: r
+                    .billing_id_document
+                    .map(|d| present(viewer.audience, DataClass::Identity, &d)),
+                is_default: r.is_default,
+            })
+            .collect())
+    }
+}
+
+/// `/app/billing/payment-methods`
+#[component]
+pub fn PaymentMethodsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| product_payment_methods());
+    view! {
+        <h1>"Payment methods"</h1>
+        <crate::product::ui::Loaded resource=data let:methods>
+            {if methods.is_empty() {
+                view! { <p class="empty">"No payment methods on file."</p> }.into_any()
+            } else {
+                view! {
+                    <table>
+                        <thead><tr><th scope="col">"Card"</th><th scope="col">"Expires"</th><th scope="col">"Billing contact"</th><th scope="col">"Billing ID document"</th><th scope="col"></th></tr></thead>
+                        <tbody>
+                            {methods.into_iter().map(|m| view! {
+                                <tr>
+                                    <td>{format!("{} {}", m.brand, m.card)}</td>
+                                    <td>{m.expiry}</td>
+                                    <td>{m.billing_email}</td>
+                                    <td>{m.billing_id_document.unwrap_or_else(|| "—".into())}</td>
+                                    <td>{m.is_default.then_some("Default")}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </crate::product::ui::Loaded>
+    }
+}

@@ -1,0 +1,426 @@
+//! Profile: the user's own details, recovery codes (shown once) and password.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileDto {
+    pub name: String,
+    pub email: String,
+    pub backup_email: String,
+    pub phone: String,
+    /// `YYYY-MM-DD` or empty.
+    pub birth_date: String,
+    pub national_id: String,
+    pub has_recovery_codes: bool,
+    pub time_zone: String,
+}
+
+#[server(prefix = "/api", endpoint = "product_profile")]
+pub async fn product_profile() -> Result<ProfileDto, AppError> {
+    crate::error::respond(server::profile().await)
+}
+
+#[server(prefix = "/api", endpoint = "update_profile")]
+pub async fn update_profile(
+    name: String,
+    backup_email: String,
+    phone: String,
+    birth_date: String,
+    national_id: String,
+) -> Result<String, AppError> {
+    crate::error::respond(server::update(name, backup_email, phone, birth_date, national_id).await)
+}
+
+/// Replaces the recovery codes and returns the new ones, once.
+#[server(prefix = "/api", endpoint = "regenerate_recovery_codes")]
+pub async fn regenerate_recovery_codes() -> Result<Vec<String>, AppError> {
+    crate::error::respond(server::regenerate_codes().await)
+}
+
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current: String,
+    new_password: String,
+    confirm: String,
+) -> Result<String, AppError> {
+    crate::error::respond(server::change_password(current, new_password, confirm).await)
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::audit::{self, NewEvent};
+    use crate::auth::password::{self, PasswordHashString};
+    use crate::classification::DataClass;
+    use crate::masking::present;
+    use crate::product::viewer::{app_state, product_viewer, ProductViewer};
+    use crate::product::ProductPermission;
+    use rand::distributions::{Alphanumeric, DistString};
+    use secrecy::SecretString;
+    use serde_json::json;
+
+    pub async fn profile() -> Result<ProfileDto, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageOwnProfile)?;
+        let state = app_state()?;
+        let r = sqlx::query!(
+            r#"select name, email, backup_email, phone, birth_date as "birth_date: chrono::NaiveDate", national_id,
+                      recovery_codes_hash is not null as "has_codes!", coalesce(time_zone, 'UTC') as "tz!"
+               from product.users where id = $1 and account_id = $2"#,
+            viewer.user_id,
+            viewer.account_id
+        )
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let a = viewer.audience;
+        Ok(ProfileDto {
+            name: r.name,
+            email: present(a, DataClass::Contact, &r.email),
+            backup_email: r
+                .backup_email
+                .map(|v| present(a, DataClass::Contact, &v))
+                .unwrap_or_default(),
+            phone: r
+                .phone
+                .map(|v| present(a, DataClass::Contact, &v))
+                .unwrap_or_default(),
+            birth_date: r
+                .birth_date
+                .map(|d| present(a, DataClass::Identity, &d.to_string()))
+                .unwrap_or_default(),
+            national_id: r
+                .national_id
+                .map(|v| present(a, DataClass::Identity, &v))
+                .unwrap_or_default(),
+            has_recovery_codes: r.has_codes,
+            time_zone: r.tz,
+        })
+    }
+
+    fn optional(value: &str, what: &str, max: usize) -> Result<Option<String>, AppError> {
+        let value = value.trim();
+        if value.chars().count() > max {
+            return Err(AppError::Invalid(format!(
+                "{what} can have at most {max} characters."
+            )));
+        }
+        Ok((!value.is_empty()).then(|| value.to_string()))
+    }
+
+    async fn record(
+        viewer: &ProductViewer,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        kind: &'static str,
+        what: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), AppError> {
+        let state = app_state()?;
+        audit::append(
+            tx,
+            NewEvent {
+                occurred_at: state.clock.now(),
+                kind,
+                actor: crate::product::event_actor(viewer),
+                account_id: Some(viewer.account_id),
+                summary: format!(
+                    "{} {what} for {} in {} › Profile",
+                    viewer.actor.display_name(),
+                    viewer.user_name,
+                    viewer.account_name
+                ),
+                detail,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn update(
+        name: String,
+        backup_email: String,
+        phone: String,
+        birth_date: String,
+        national_id: String,
+    ) -> Result<String, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageOwnProfile)?;
+        let name = name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(AppError::Invalid(
+                "Enter your name (up to 200 characters).".into(),
+            ));
+        }
+        let backup_email = optional(&backup_email, "A backup email", 254)?;
+        if let Some(e) = &backup_email {
+            if !matches!(e.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.')) {
+                return Err(AppError::Invalid(
+                    "The backup email does not look like an email address.".into(),
+                ));
+            }
+        }
+        let phone = optional(&phone, "A phone number", 40)?;
+        if let Some(p) = &phone {
+            if !p
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            {
+                return Err(AppError::Invalid(
+                    "A phone number can hold digits, spaces and + - ( ) only.".into(),
+                ));
+            }
+        }
+        let birth_date = match birth_date.trim() {
+            "" => None,
+            text => Some(
+                chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .ok()
+                    .filter(|d| {
+                        *d > chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default()
+                            && *d < chrono::Utc::now().date_naive()
+                    })
+                    .ok_or_else(|| {
+                        AppError::Invalid("Enter the birth date as YYYY-MM-DD, in the past.".into())
+                    })?,
+            ),
+        };
+        let national_id = optional(&national_id, "A national or tax ID", 64)?;
+
+        let state = app_state()?;
+        let mut tx = state.pool.begin().await?;
+        let before = sqlx::query!(
+            r#"select name, backup_email, phone, birth_date as "birth_date: chrono::NaiveDate", national_id from product.users where id = $1 and account_id = $2 for update"#,
+            viewer.user_id,
+            viewer.account_id
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        sqlx::query!(
+            r#"update product.users set name = $3, backup_email = $4, phone = $5, birth_date = $6, national_id = $7, updated_at = now()
+               where id = $1 and account_id = $2"#,
+            viewer.user_id,
+            viewer.account_id,
+            name,
+            backup_email,
+            phone,
+            birth_date as _,
+            national_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        // Changed fields, old and new, masked by class: the log never holds
+        // an identity or contact value in clear.
+        let agent = crate::masking::Audience::Agent;
+        let mask = |class, v: &Option<String>| {
+            v.as_deref()
+                .map(|v| present(agent, class, v))
+                .unwrap_or_else(|| "(empty)".into())
+        };
+        let mut changed = Vec::new();
+        let mut push = |field: &str, class, old: Option<String>, new: Option<String>| {
+            if old != new {
+                changed.push(
+                    json!({ "field": field, "old": mask(class, &old), "new": mask(class, &new) }),
+                );
+            }
+        };
+        push(
+            "Name",
+            DataClass::Public,
+            Some(before.name),
+            Some(name.clone()),
+        );
+        push(
+            "Backup email",
+            DataClass::Contact,
+            before.backup_email,
+            backup_email,
+        );
+        push("Phone", DataClass::Contact, before.phone, phone);
+        push(
+            "Birth date",
+            DataClass::Identity,
+            before.birth_date.map(|d| d.to_string()),
+            birth_date.map(|d| d.to_string()),
+        );
+        push(
+            "National or tax ID",
+            DataClass::Identity,
+            before.national_id,
+            national_id,
+        );
+        if changed.is_empty() {
+            return Ok("Nothing changed.".into());
+        }
+        let fields: Vec<String> = changed
+            .iter()
+            .filter_map(|c| c["field"].as_str().map(str::to_string))
+            .collect();
+        record(
+            &viewer,
+            &mut tx,
+            "product.profile_updated",
+            &format!("changed {}", fields.join(", ")),
+            json!({ "changes": changed }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok("Your profile was saved.".into())
+    }
+
+    pub async fn regenerate_codes() -> Result<Vec<String>, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageOwnProfile)?;
+        let codes: Vec<String> = {
+            let mut rng = rand::thread_rng();
+            (0..8)
+                .map(|_| {
+                    let raw = Alphanumeric.sample_string(&mut rng, 10).to_lowercase();
+                    format!("{}-{}", &raw[..5], &raw[5..])
+                })
+                .collect()
+        };
+        let digests: Vec<String> = codes
+            .iter()
+            .map(|c| crate::product::tokens::token_digest(c))
+            .collect();
+        let state = app_state()?;
+        let mut tx = state.pool.begin().await?;
+        sqlx::query!(
+            "update product.users set recovery_codes_hash = $3, updated_at = now() where id = $1 and account_id = $2",
+            viewer.user_id,
+            viewer.account_id,
+            digests.join(",")
+        )
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &viewer,
+            &mut tx,
+            "product.recovery_codes_regenerated",
+            "generated new recovery codes",
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(codes)
+    }
+
+    pub async fn change_password(
+        current: String,
+        new_password: String,
+        confirm: String,
+    ) -> Result<String, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageOwnProfile)?;
+        if new_password.chars().count() < 12 || new_password.len() > 1024 {
+            return Err(AppError::Invalid(
+                "Choose a new password of at least 12 characters.".into(),
+            ));
+        }
+        if new_password != confirm {
+            return Err(AppError::Invalid(
+                "The new password and its confirmation differ.".into(),
+            ));
+        }
+        let state = app_state()?;
+        let stored: String = sqlx::query_scalar!(
+            "select password_hash from product.users where id = $1 and account_id = $2",
+            viewer.user_id,
+            viewer.account_id
+        )
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        if !password::verify(
+            SecretString::from(current),
+            Some(PasswordHashString(stored)),
+        )
+        .await?
+        {
+            return Err(AppError::Invalid(
+                "Your current password is not correct.".into(),
+            ));
+        }
+        let hash = password::hash(SecretString::from(new_password)).await?;
+        let mut tx = state.pool.begin().await?;
+        sqlx::query!(
+            "update product.users set password_hash = $3, updated_at = now() where id = $1 and account_id = $2",
+            viewer.user_id,
+            viewer.account_id,
+            hash.0
+        )
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &viewer,
+            &mut tx,
+            "product.password_changed",
+            "changed the password",
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok("Your password was changed.".into())
+    }
+}
+
+/// `/app/profile`
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let save = ServerAction::<UpdateProfile>::new();
+    let codes = ServerAction::<RegenerateRecoveryCodes>::new();
+    let password = ServerAction::<ChangePassword>::new();
+    let data = Resource::new(
+        move || (save.version().get(), codes.version().get()),
+        |_| product_profile(),
+    );
+    view! {
+        <h1>"Profile"</h1>
+        <crate::product::ui::Loaded resource=data let:p>
+            <ActionForm action=save attr:class="stack narrow" attr:aria-label="Your details">
+                <p class="muted">{format!("Sign-in email: {} · Time zone: {}", p.email, p.time_zone)}</p>
+                <label for="p-name">"Name"</label>
+                <input id="p-name" name="name" type="text" required maxlength="200" value=p.name.clone() />
+                <label for="p-backup">"Backup email"</label>
+                <input id="p-backup" name="backup_email" type="email" maxlength="254" value=p.backup_email.clone() />
+                <label for="p-phone">"Phone"</label>
+                <input id="p-phone" name="phone" type="tel" maxlength="40" value=p.phone.clone() />
+                <label for="p-birth">"Birth date"</label>
+                <input id="p-birth" name="birth_date" type="date" value=p.birth_date.clone() />
+                <label for="p-nid">"National or tax ID"</label>
+                <input id="p-nid" name="national_id" type="text" maxlength="64" value=p.national_id.clone() />
+                <button type="submit" class="primary">"Save profile"</button>
+            </ActionForm>
+            <crate::product::ui::Outcome value=Signal::derive(move || save.value().get()) />
+            <h2>"Recovery codes"</h2>
+            <p class="muted">{if p.has_recovery_codes { "You have recovery codes. Generating new ones replaces them." } else { "You have no recovery codes yet." }}</p>
+        </crate::product::ui::Loaded>
+        <ActionForm action=codes attr:class="inline" attr:aria-label="Recovery codes">
+            <button type="submit">"Generate new recovery codes"</button>
+        </ActionForm>
+        {move || codes.value().get().map(|r| match r {
+            Ok(list) => view! {
+                <div class="panel reveal" role="status">
+                    <p>"Store these somewhere safe. They will not be shown again."</p>
+                    <ul class="codes">{list.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}</ul>
+                </div>
+            }.into_any(),
+            Err(error) => view! { <crate::product::ui::ErrorNote error /> }.into_any(),
+        })}
+        <h2>"Password"</h2>
+        <ActionForm action=password attr:class="stack narrow" attr:aria-label="Change password">
+            <label for="pw-current">"Current password"</label>
+            <input id="pw-current" name="current" type="password" autocomplete="current-password" required />
+            <label for="pw-new">"New password"</label>
+            <input id="pw-new" name="new_password" type="password" autocomplete="new-password" minlength="12" required />
+            <label for="pw-confirm">"Confirm new password"</label>
+            <input id="pw-confirm" name="confirm" type="password" autocomplete="new-password" minlength="12" required />
+            <button type="submit" class="primary">"Change password"</button>
+        </ActionForm>
+        <crate::product::ui::Outcome value=Signal::derive(move || password.value().get()) />
+    }
+}

@@ -1,0 +1,176 @@
+//! Search inside the product: invoices, orders and members of the viewer's
+//! account, with every value presented through the same masking as pages.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// "Invoice", "Order" or "Member".
+    pub kind: String,
+    pub title: String,
+    pub detail: String,
+    pub href: Option<String>,
+}
+
+#[server(prefix = "/api", endpoint = "product_search")]
+pub async fn product_search(q: String) -> Result<Vec<SearchHit>, AppError> {
+    crate::error::respond(server::search(q).await)
+}
+
+/// Escapes `%`, `_` and `\` so typed text matches literally in `ILIKE`.
+pub fn like_pattern(q: &str) -> String {
+    let mut out = String::from("%");
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::classification::DataClass;
+    use crate::masking::present;
+    use crate::product::money::format_money;
+    use crate::product::viewer::{app_state, product_viewer};
+    use crate::product::ProductPermission;
+
+    pub async fn search(q: String) -> Result<Vec<SearchHit>, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ViewAccount)?;
+        let q = q.trim();
+        if q.chars().count() < 2 {
+            return Err(AppError::Invalid(
+                "Type at least two characters to search.".into(),
+            ));
+        }
+        if q.chars().count() > 100 {
+            return Err(AppError::Invalid(
+                "Searches can be at most 100 characters.".into(),
+            ));
+        }
+        let pattern = like_pattern(q);
+        let state = app_state()?;
+        let a = viewer.audience;
+        let mut hits = Vec::new();
+        for r in sqlx::query!(
+            r#"select id, number, bill_to_name, issued_on as "issued_on: chrono::NaiveDate" from product.invoices
+               where account_id = $1 and (number ilike $2 or bill_to_name ilike $2)
+               order by issued_on desc limit 20"#,
+            viewer.account_id,
+            pattern
+        )
+        .fetch_all(&state.pool)
+        .await?
+        {
+            hits.push(SearchHit {
+                kind: "Invoice".into(),
+                title: r.number,
+                detail: format!("{} · {}", present(a, DataClass::Contact, &r.bill_to_name), r.issued_on.format("%-d %b %Y")),
+                href: Some(format!("/app/billing/invoices/{}", r.id)),
+            });
+        }
+        for r in sqlx::query!(
+            r#"select number, description, amount_cents, currency from product.orders
+               where account_id = $1 and (number ilike $2 or description ilike $2)
+               order by placed_at desc limit 20"#,
+            viewer.account_id,
+            pattern
+        )
+        .fetch_all(&state.pool)
+        .await?
+        {
+            hits.push(SearchHit {
+                kind: "Order".into(),
+                title: r.number,
+                detail: format!(
+                    "{} · {}",
+                    r.description,
+                    format_money(r.amount_cents, &r.currency)
+                ),
+                href: Some("/app/orders".into()),
+            });
+        }
+        for r in sqlx::query!(
+            r#"select name, email, role from product.users
+               where account_id = $1 and (name ilike $2 or email ilike $2)
+               order by name limit 20"#,
+            viewer.account_id,
+            pattern
+        )
+        .fetch_all(&state.pool)
+        .await?
+        {
+            let role = r
+                .role
+                .parse::<crate::customers::CustomerRole>()
+                .map(|r| r.label())
+                .unwrap_or("Member");
+            hits.push(SearchHit {
+                kind: "Member".into(),
+                title: r.name,
+                detail: format!("{} · {role}", present(a, DataClass::Contact, &r.email)),
+                href: Some("/app/team".into()),
+            });
+        }
+        Ok(hits)
+    }
+}
+
+/// `/app/search?q=…`
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
+    let results = Resource::new(q, |q| async move {
+        if q.trim().is_empty() {
+            Ok(None)
+        } else {
+            product_search(q).await.map(Some)
+        }
+    });
+    view! {
+        <h1>"Search"</h1>
+        <form method="get" action="/app/search" class="search-form" role="search">
+            <label for="search-q">"Search invoices, orders and members"</label>
+            <input id="search-q" name="q" type="search" value=q minlength="2" maxlength="100" />
+            <button type="submit">"Search"</button>
+        </form>
+        <crate::product::ui::Loaded resource=results let:hits>
+            {match hits {
+                None => view! { <p class="muted">"Type an invoice number, a name, an email or an order description."</p> }.into_any(),
+                Some(hits) if hits.is_empty() => view! { <p class="empty">"Nothing matches."</p> }.into_any(),
+                Some(hits) => view! {
+                    <ul class="hits">
+                        {hits.into_iter().map(|h| view! {
+                            <li>
+                                <span class="tag">{h.kind}</span>" "
+                                {match h.href { Some(href) => view! { <a href=href>{h.title}</a> }.into_any(), None => view! { <span>{h.title}</span> }.into_any() }}
+                                <span class="muted">{format!(" — {}", h.detail)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </crate::product::ui::Loaded>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_typed_by_people_match_literally() {
+        assert_eq!(like_pattern("50%_off"), "%50\\%\\_off%");
+        assert_eq!(like_pattern("a\\b"), "%a\\\\b%");
+        assert_eq!(like_pattern("INV"), "%INV%");
+    }
+}

@@ -1,0 +1,406 @@
+//! Team: members and their roles, invitations. Owners and admins manage the
+//! team; only owners grant or take away the owner role; nobody changes or
+//! removes themself here.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberDto {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub role_label: String,
+    pub is_you: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationDto {
+    pub email: String,
+    pub role_label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamPage {
+    pub members: Vec<MemberDto>,
+    pub invitations: Vec<InvitationDto>,
+    pub can_manage: bool,
+    pub seats_used: i64,
+    pub seat_limit: Option<i64>,
+}
+
+#[server(prefix = "/api", endpoint = "product_team")]
+pub async fn product_team() -> Result<TeamPage, AppError> {
+    crate::error::respond(server::team().await)
+}
+
+#[server(prefix = "/api", endpoint = "invite_member")]
+pub async fn invite_member(email: String, role: String) -> Result<String, AppError> {
+    crate::error::respond(server::invite(email, role).await)
+}
+
+#[server(prefix = "/api", endpoint = "change_member_role")]
+pub async fn change_member_role(user_id: String, role: String) -> Result<String, AppError> {
+    crate::error::respond(server::change_role(user_id, role).await)
+}
+
+#[server(prefix = "/api", endpoint = "remove_member")]
+pub async fn remove_member(user_id: String) -> Result<String, AppError> {
+    crate::error::respond(server::remove(user_id).await)
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod server {
+    use super::*;
+    use crate::audit::{self, NewEvent};
+    use crate::classification::DataClass;
+    use crate::customers::CustomerRole;
+    use crate::masking::present;
+    use crate::product::dashboard::plan_limits;
+    use crate::product::viewer::{app_state, parse_id, product_viewer, ProductViewer};
+    use crate::product::ProductPermission;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    fn parse_role(role: &str) -> Result<CustomerRole, AppError> {
+        role.parse().map_err(|_| {
+            AppError::Invalid("Choose a role: owner, billing admin, admin or member.".into())
+        })
+    }
+
+    async fn seats(viewer: &ProductViewer) -> Result<(i64, Option<i64>, String), AppError> {
+        let state = app_state()?;
+        let row = sqlx::query!(
+            r#"select a.plan,
+                      (select count(*) from product.users u where u.account_id = a.id)
+                    + (select count(*) from product.invitations i where i.account_id = a.id) as "used!"
+               from product.accounts a where a.id = $1"#,
+            viewer.account_id
+        )
+        .fetch_one(&state.pool)
+        .await?;
+        Ok((row.used, plan_limits(&row.plan).seats, row.plan))
+    }
+
+    pub async fn team() -> Result<TeamPage, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ViewAccount)?;
+        let state = app_state()?;
+        let members = sqlx::query!(
+            "select id, name, email, role from product.users where account_id = $1 order by name",
+            viewer.account_id
+        )
+        .fetch_all(&state.pool)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let role: CustomerRole = m.role.parse().unwrap_or(CustomerRole::Member);
+            MemberDto {
+                id: m.id.to_string(),
+                name: m.name,
+                email: present(viewer.audience, DataClass::Contact, &m.email),
+                role: role.as_str().into(),
+                role_label: role.label().into(),
+                is_you: m.id == viewer.user_id,
+            }
+        })
+        .collect();
+        let invitations = sqlx::query!(
+            "select email, role from product.invitations where account_id = $1 order by created_at",
+            viewer.account_id
+        )
+        .fetch_all(&state.pool)
+        .await?
+        .into_iter()
+        .map(|i| InvitationDto {
+            email: present(viewer.audience, DataClass::Contact, &i.email),
+            role_label: i
+                .role
+                .parse::<CustomerRole>()
+                .map(|r| r.label())
+                .unwrap_or("Member")
+                .into(),
+        })
+        .collect();
+        let (seats_used, seat_limit, _) = seats(&viewer).await?;
+        Ok(TeamPage {
+            members,
+            invitations,
+            can_manage: viewer.can(ProductPermission::ManageTeam),
+            seats_used,
+            seat_limit,
+        })
+    }
+
+    fn check_owner_rule(viewer: &ProductViewer, roles: &[CustomerRole]) -> Result<(), AppError> {
+        if roles.contains(&CustomerRole::Owner) && viewer.role != CustomerRole::Owner {
+            return Err(AppError::Refused(
+                "Only owners can grant or take away the owner role.".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn record(
+        viewer: &ProductViewer,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        kind: &'static str,
+        what: String,
+        detail: serde_json::Value,
+    ) -> Result<(), AppError> {
+        let state = app_state()?;
+        audit::append(
+            tx,
+            NewEvent {
+                occurred_at: state.clock.now(),
+                kind,
+                actor: crate::product::event_actor(viewer),
+                account_id: Some(viewer.account_id),
+                summary: format!(
+                    "{} {what} in {} › Team",
+                    viewer.actor.display_name(),
+                    viewer.account_name
+                ),
+                detail,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn invite(email: String, role: String) -> Result<String, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageTeam)?;
+        let email = email.trim().to_lowercase();
+        let valid = email.len() <= 254
+            && matches!(email.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.contains('@'))
+            && !email.chars().any(char::is_whitespace);
+        if !valid {
+            return Err(AppError::Invalid(
+                "Enter the email address of the person to invite.".into(),
+            ));
+        }
+        let role = parse_role(&role)?;
+        check_owner_rule(&viewer, &[role])?;
+        let (used, limit, plan) = seats(&viewer).await?;
+        if let Some(limit) = limit {
+            if used >= limit {
+                return Err(AppError::Invalid(format!(
+                    "The {plan} plan allows {limit} members and invitations; this account has {used}. Remove someone or upgrade first."
+                )));
+            }
+        }
+        let state = app_state()?;
+        let mut tx = state.pool.begin().await?;
+        let already: bool = sqlx::query_scalar!(
+            r#"select exists(select 1 from product.users where account_id = $1 and lower(email) = $2)
+                   or exists(select 1 from product.invitations where account_id = $1 and lower(email) = $2) as "x!""#,
+            viewer.account_id,
+            email
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if already {
+            return Err(AppError::Invalid(
+                "That person is already a member or already invited.".into(),
+            ));
+        }
+        sqlx::query!(
+            "insert into product.invitations (id, account_id, email, role, invited_by) values ($1, $2, $3, $4, $5)",
+            Uuid::new_v4(),
+            viewer.account_id,
+            email,
+            role.as_str(),
+            viewer.user_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        let shown = present(crate::masking::Audience::Agent, DataClass::Contact, &email);
+        record(
+            &viewer,
+            &mut tx,
+            "product.member_invited",
+            format!("invited {shown} as {}", role.label().to_lowercase()),
+            json!({ "email": shown, "role": role.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(format!("Invitation sent to {email}."))
+    }
+
+    async fn target(
+        viewer: &ProductViewer,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        user_id: &str,
+    ) -> Result<(Uuid, String, CustomerRole), AppError> {
+        let id = parse_id(user_id)?;
+        let row = sqlx::query!(
+            "select name, role from product.users where id = $1 and account_id = $2 for update",
+            id,
+            viewer.account_id
+        )
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        if id == viewer.user_id {
+            return Err(AppError::Invalid(
+                "You cannot change or remove yourself. Ask another owner or admin.".into(),
+            ));
+        }
+        Ok((id, row.name, parse_role(&row.role)?))
+    }
+
+    pub async fn change_role(user_id: String, role: String) -> Result<String, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageTeam)?;
+        let new_role = parse_role(&role)?;
+        let state = app_state()?;
+        let mut tx = state.pool.begin().await?;
+        let (id, name, old_role) = target(&viewer, &mut tx, &user_id).await?;
+        check_owner_rule(&viewer, &[old_role, new_role])?;
+        if old_role == new_role {
+            return Ok(format!(
+                "{name} is already {}.",
+                new_role.label().to_lowercase()
+            ));
+        }
+        sqlx::query!(
+            "update product.users set role = $2, updated_at = now() where id = $1",
+            id,
+            new_role.as_str()
+        )
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &viewer,
+            &mut tx,
+            "product.member_role_changed",
+            format!("changed {name}'s role from {} to {}", old_role.label(), new_role.label()),
+            json!({ "user_id": id, "field": "role", "old": old_role.as_str(), "new": new_role.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(format!(
+            "{name} is now {}.",
+            new_role.label().to_lowercase()
+        ))
+    }
+
+    pub async fn remove(user_id: String) -> Result<String, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageTeam)?;
+        let state = app_state()?;
+        let mut tx = state.pool.begin().await?;
+        let (id, name, old_role) = target(&viewer, &mut tx, &user_id).await?;
+        check_owner_rule(&viewer, &[old_role])?;
+        sqlx::query!(
+            "delete from product.users where id = $1 and account_id = $2",
+            id,
+            viewer.account_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &viewer,
+            &mut tx,
+            "product.member_removed",
+            format!("removed {name} ({})", old_role.label()),
+            json!({ "user_id": id, "role": old_role.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(format!("{name} was removed from the team."))
+    }
+}
+
+/// `/app/team`
+#[component]
+pub fn TeamPageView() -> impl IntoView {
+    let invite = ServerAction::<InviteMember>::new();
+    let change = ServerAction::<ChangeMemberRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let data = Resource::new(
+        move || {
+            (
+                invite.version().get(),
+                change.version().get(),
+                remove.version().get(),
+            )
+        },
+        |_| product_team(),
+    );
+    view! {
+        <h1>"Team"</h1>
+        <crate::product::ui::Outcome value=Signal::derive(move || change.value().get()) />
+        <crate::product::ui::Outcome value=Signal::derive(move || remove.value().get()) />
+        <crate::product::ui::Loaded resource=data let:page>
+            <p class="muted">{match page.seat_limit {
+                Some(limit) => format!("{} of {limit} seats used (members and invitations).", page.seats_used),
+                None => format!("{} seats used.", page.seats_used),
+            }}</p>
+            <table>
+                <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>{page.can_manage.then(|| view! { <th scope="col">"Manage"</th> })}</tr></thead>
+                <tbody>
+                    {page.members.into_iter().map(|m| {
+                        let can_manage = page.can_manage && !m.is_you;
+                        let role_id = format!("role-{}", m.id);
+                        let role_label = format!("Role for {}", m.name);
+                        let save_label = format!("Change role of {}", m.name);
+                        let remove_label = format!("Remove {}", m.name);
+                        let (change_id, remove_id, current_role) = (m.id.clone(), m.id.clone(), m.role.clone());
+                        view! {
+                            <tr>
+                                <td>{m.name.clone()}{m.is_you.then_some(" (you)")}</td>
+                                <td>{m.email.clone()}</td>
+                                <td>{m.role_label.clone()}</td>
+                                {page.can_manage.then(|| if can_manage { view! {
+                                    <td class="row-actions">
+                                        <ActionForm action=change attr:class="row-form">
+                                            <input type="hidden" name="user_id" value=change_id />
+                                            <label class="sr-only" for=role_id.clone()>{role_label}</label>
+                                            <RoleSelect id=role_id selected=current_role />
+                                            <button type="submit" aria-label=save_label>"Change"</button>
+                                        </ActionForm>
+                                        <ActionForm action=remove attr:class="row-form">
+                                            <input type="hidden" name="user_id" value=remove_id />
+                                            <button type="submit" class="danger" aria-label=remove_label>"Remove"</button>
+                                        </ActionForm>
+                                    </td>
+                                }.into_any() } else { view! { <td></td> }.into_any() })}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {(!page.invitations.is_empty()).then(|| view! {
+                <h2>"Invitations"</h2>
+                <ul>{page.invitations.into_iter().map(|i| view! { <li>{format!("{} — {}", i.email, i.role_label)}</li> }).collect_view()}</ul>
+            })}
+            {page.can_manage.then(|| view! {
+                <h2>"Invite someone"</h2>
+                <ActionForm action=invite attr:class="stack narrow" attr:aria-label="Invite someone">
+                    <label for="invite-email">"Email"</label>
+                    <input id="invite-email" name="email" type="email" required />
+                    <label for="invite-role">"Role"</label>
+                    <RoleSelect id="invite-role".to_string() selected="member".to_string() />
+                    <button type="submit" class="primary">"Send invitation"</button>
+                </ActionForm>
+                <crate::product::ui::Outcome value=Signal::derive(move || invite.value().get()) />
+            })}
+        </crate::product::ui::Loaded>
+    }
+}
+
+#[component]
+fn RoleSelect(id: String, selected: String) -> impl IntoView {
+    use crate::customers::CustomerRole;
+    view! {
+        <select id=id name="role">
+            {CustomerRole::ALL.into_iter().map(|r| view! {
+                <option value=r.as_str() selected=r.as_str() == selected>{r.label()}</option>
+            }).collect_view()}
+        </select>
+    }
+}

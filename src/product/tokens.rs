@@ -1,0 +1,233 @@
+//! Developers › API tokens: the full token is shown once at creation and
+//! stored only as a hash; afterwards only its name and last two characters.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenDto {
+    pub id: String,
+    pub name: String,
+    /// `••••x7`
+    pub hint: String,
+    pub created: String,
+    pub revoked: bool,
+}
+
+/// A token just created: the only time its full value leaves the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewToken {
+    pub name: String,
+    pub token: String,
+}
+
+#[server(prefix = "/api", endpoint = "product_tokens")]
+pub async fn product_tokens() -> Result<Vec<TokenDto>, AppError> {
+    crate::error::respond(server::list().await)
+}
+
+#[server(prefix = "/api", endpoint = "create_api_token")]
+pub async fn create_api_token(name: String) -> Result<NewToken, AppError> {
+    crate::error::respond(server::create(name).await)
+}
+
+#[server(prefix = "/api", endpoint = "revoke_api_token")]
+pub async fn revoke_api_token(id: String) -> Result<String, AppError> {
+    crate::error::respond(server::revoke(id).await)
+}
+
+/// The digest stored for a token.
+#[cfg(feature = "ssr")]
+pub fn token_digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::audit::{self, NewEvent};
+    use crate::masking::HIDDEN;
+    use crate::product::viewer::{app_state, parse_id, product_viewer};
+    use crate::product::ProductPermission;
+    use rand::distributions::{Alphanumeric, DistString};
+    use serde_json::json;
+    use uuid::Uuid;
+
+    pub async fn list() -> Result<Vec<TokenDto>, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageTokens)?;
+        let state = app_state()?;
+        let rows = sqlx::query!(
+            r#"select id, name, last_two, created_at as "created_at: chrono::DateTime<chrono::Utc>", revoked_at as "revoked_at: chrono::DateTime<chrono::Utc>" from product.api_tokens where account_id = $1 order by created_at desc"#,
+            viewer.account_id
+        )
+        .fetch_all(&state.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| TokenDto {
+                id: r.id.to_string(),
+                name: r.name,
+                hint: format!("{HIDDEN}{}", r.last_two),
+                created: r.created_at.format("%-d %b %Y").to_string(),
+                revoked: r.revoked_at.is_some(),
+            })
+            .collect())
+    }
+
+    pub async fn create(name: String) -> Result<NewToken, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageTokens)?;
+        let name = name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::Invalid(
+                "Give the token a name of up to 100 characters, like “CI deploys”.".into(),
+            ));
+        }
+        let token = format!(
+            "bf_{}",
+            Alphanumeric.sample_string(&mut rand::thread_rng(), 32)
+        );
+        let last_two: String = token.chars().skip(token.len() - 2).collect();
+        let state = app_state()?;
+        let mut tx = state.pool.begin().await?;
+        let id = Uuid::new_v4();
+        sqlx::query!(
+            "insert into product.api_tokens (id, account_id, created_by, name, token_hash, last_two) values ($1, $2, $3, $4, $5, $6)",
+            id,
+            viewer.account_id,
+            viewer.user_id,
+            name,
+            token_digest(&token),
+            last_two
+        )
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            NewEvent {
+                occurred_at: state.clock.now(),
+                kind: "product.api_token_created",
+                actor: crate::product::event_actor(&viewer),
+                account_id: Some(viewer.account_id),
+                summary: format!(
+                    "{} created the API token “{name}” ({HIDDEN}{last_two}) in {} › Developers › API tokens",
+                    viewer.actor.display_name(),
+                    viewer.account_name
+                ),
+                detail: json!({ "token_id": id, "name": name, "last_two": last_two }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NewToken { name, token })
+    }
+
+    pub async fn revoke(id: String) -> Result<String, AppError> {
+        let viewer = product_viewer()?;
+        viewer.require(ProductPermission::ManageTokens)?;
+        let id = parse_id(&id)?;
+        let state = app_state()?;
+        let mut tx = state.pool.begin().await?;
+        let row = sqlx::query!(
+            "select name, last_two, revoked_at from product.api_tokens where id = $1 and account_id = $2 for update",
+            id,
+            viewer.account_id
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        if row.revoked_at.is_some() {
+            return Ok(format!("“{}” was already revoked.", row.name));
+        }
+        sqlx::query!(
+            "update product.api_tokens set revoked_at = now() where id = $1",
+            id
+        )
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            NewEvent {
+                occurred_at: state.clock.now(),
+                kind: "product.api_token_revoked",
+                actor: crate::product::event_actor(&viewer),
+                account_id: Some(viewer.account_id),
+                summary: format!(
+                    "{} revoked the API token “{}” ({HIDDEN}{}) in {} › Developers › API tokens",
+                    viewer.actor.display_name(),
+                    row.name,
+                    row.last_two,
+                    viewer.account_name
+                ),
+                detail: json!({ "token_id": id }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(format!("“{}” is revoked; it no longer works.", row.name))
+    }
+}
+
+/// `/app/developers/tokens`
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let create = ServerAction::<CreateApiToken>::new();
+    let revoke = ServerAction::<RevokeApiToken>::new();
+    let data = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| product_tokens(),
+    );
+    view! {
+        <h1>"API tokens"</h1>
+        <ActionForm action=create attr:class="stack narrow" attr:aria-label="Create a token">
+            <label for="token-name">"Token name"</label>
+            <input id="token-name" name="name" type="text" required maxlength="100" placeholder="CI deploys" />
+            <button type="submit" class="primary">"Create token"</button>
+        </ActionForm>
+        {move || create.value().get().map(|r| match r {
+            Ok(t) => view! {
+                <div class="panel reveal" role="status">
+                    <p><strong>{format!("Your new token “{}”", t.name)}</strong></p>
+                    <p>"Copy it now: it will not be shown again."</p>
+                    <code aria-label="New token">{t.token}</code>
+                </div>
+            }.into_any(),
+            Err(error) => view! { <crate::product::ui::ErrorNote error /> }.into_any(),
+        })}
+        <crate::product::ui::Outcome value=Signal::derive(move || revoke.value().get()) />
+        <crate::product::ui::Loaded resource=data let:tokens>
+            {if tokens.is_empty() {
+                view! { <p class="empty">"No API tokens yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table>
+                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Token"</th><th scope="col">"Created"</th><th scope="col">"Status"</th></tr></thead>
+                        <tbody>
+                            {tokens.into_iter().map(|t| {
+                                let label = format!("Revoke {}", t.name);
+                                view! {
+                                    <tr>
+                                        <td>{t.name.clone()}</td><td><code>{t.hint.clone()}</code></td><td>{t.created.clone()}</td>
+                                        <td>{if t.revoked {
+                                            view! { <span>"Revoked"</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ActionForm action=revoke attr:class="row-form">
+                                                    <input type="hidden" name="id" value=t.id.clone() />
+                                                    <button type="submit" class="danger" aria-label=label>"Revoke"</button>
+                                                </ActionForm>
+                                            }.into_any()
+                                        }}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </crate::product::ui::Loaded>
+    }
+}
