@@ -55,6 +55,15 @@ pub enum Command {
 pub enum SeedWhat {
     /// The demo staff and accounts (idempotent); prints the demo logins.
     Demo(DatabaseArgs),
+    /// Generate many accounts fast (for benchmarks). Runs as the owner role:
+    /// it rebuilds indexes after the load.
+    Scale {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// How many accounts to generate.
+        #[arg(long, default_value_t = 10_000)]
+        accounts: u64,
+    },
 }
 
 impl clap::builder::ValueParserFactory for crate::staff::StaffRole {
@@ -107,6 +116,18 @@ pub async fn run() -> anyhow::Result<()> {
             let created = crate::seed::seed_demo(&pool).await?;
             println!("Demo data loaded ({created} new records).");
             print!("{}", crate::seed::demo_logins_text());
+        }
+        Command::Seed { what: SeedWhat::Scale { database, accounts } } => {
+            let pool = crate::db::connect(database.owner_url(), 2).await?;
+            let hash = crate::auth::password::hash(SecretString::from(crate::seed::DEMO_PASSWORD)).await?;
+            let report = crate::seed::scale::seed_scale(&pool, accounts, &hash, std::io::stderr().is_terminal()).await?;
+            println!(
+                "Generated {} accounts ({} rows) in {:.1} s: {:.0} accounts/s.",
+                report.accounts,
+                report.rows,
+                report.elapsed.as_secs_f64(),
+                report.accounts_per_second()
+            );
         }
         Command::CreateStaff {
             database,

@@ -265,6 +265,12 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A pool connected as the owner role, for what only migrations and
+    /// bulk loads may do.
+    pub async fn owner_pool(&self) -> PgPool {
+        PgPool::connect(&url_for(&self.admin_url, "chaperone_owner", &self.db_name)).await.unwrap()
+    }
+
     /// Removes this test's database while the server is running: the
     /// Postgres the server knew has gone away.
     pub async fn drop_database(&self) {

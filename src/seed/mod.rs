@@ -1,6 +1,9 @@
 //! Demo data: the staff and customer accounts the README lists, plus about
 //! fifty generated accounts. Idempotent: running it again changes nothing.
 //! Every demo login uses the demo-only password [`DEMO_PASSWORD`].
+//! [`scale`] generates many accounts fast, for benchmarks.
+
+pub mod scale;
 
 use crate::audit::{self, EventActor, NewEvent};
 use crate::auth::password::{self, PasswordHashString};
