@@ -41,12 +41,15 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/chaperone.css" />
         <Title text="Chaperone" />
         <Router>
+            <crate::access::pages::SupportBanner />
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=Home />
                 <Route path=path!("/login") view=CustomerSignInPage />
                 <Route path=path!("/console/login") view=StaffSignInPage />
                 <ParentRoute path=path!("/console") view=ConsoleLayout>
                     <Route path=path!("") view=ConsoleHome />
+                    <Route path=path!("accounts/:id") view=crate::accounts::pages::AccountPage />
+                    <Route path=path!("requests/:id") view=crate::access::pages::RequestPage />
                 </ParentRoute>
                 <ParentRoute path=path!("/app") view=ProductLayout>
                     <Route path=path!("") view=DashboardPage />

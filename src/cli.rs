@@ -117,10 +117,19 @@ pub async fn run() -> anyhow::Result<()> {
             println!("Demo data loaded ({created} new records).");
             print!("{}", crate::seed::demo_logins_text());
         }
-        Command::Seed { what: SeedWhat::Scale { database, accounts } } => {
+        Command::Seed {
+            what: SeedWhat::Scale { database, accounts },
+        } => {
             let pool = crate::db::connect(database.owner_url(), 2).await?;
-            let hash = crate::auth::password::hash(SecretString::from(crate::seed::DEMO_PASSWORD)).await?;
-            let report = crate::seed::scale::seed_scale(&pool, accounts, &hash, std::io::stderr().is_terminal()).await?;
+            let hash =
+                crate::auth::password::hash(SecretString::from(crate::seed::DEMO_PASSWORD)).await?;
+            let report = crate::seed::scale::seed_scale(
+                &pool,
+                accounts,
+                &hash,
+                std::io::stderr().is_terminal(),
+            )
+            .await?;
             println!(
                 "Generated {} accounts ({} rows) in {:.1} s: {:.0} accounts/s.",
                 report.accounts,

@@ -37,6 +37,18 @@ pub struct Config {
     #[arg(long, env = "SUPPORT_MAX_MINUTES", default_value_t = 60)]
     pub support_max_minutes: i64,
 
+    /// Minutes an undecided support request waits before it expires.
+    #[arg(long, env = "REQUEST_EXPIRY_MINUTES", default_value_t = 30)]
+    pub request_expiry_minutes: i64,
+
+    /// Minutes an approval stays valid after it is granted (it admits one session).
+    #[arg(long, env = "APPROVAL_VALID_MINUTES", default_value_t = 30)]
+    pub approval_valid_minutes: i64,
+
+    /// Regular expression a ticket reference must match.
+    #[arg(long, env = "TICKET_PATTERN", default_value = crate::access::reason::DEFAULT_TICKET_PATTERN)]
+    pub ticket_pattern: String,
+
     /// Mark cookies `Secure` (set this whenever Chaperone is served over HTTPS).
     #[arg(long, env = "SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,

@@ -7,6 +7,7 @@
 #![recursion_limit = "256"]
 
 pub mod access;
+pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod classification;

@@ -86,6 +86,11 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let deletion = tokio::spawn(delete_expired_sign_ins(self.state.pool.clone()));
+        let sweeper = tokio::spawn(crate::access::sessions::run_sweeper(
+            self.state.pool.clone(),
+            self.state.clock.clone(),
+            std::time::Duration::from_secs(30),
+        ));
         let result = axum::serve(
             self.listener,
             self.router
@@ -94,6 +99,7 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await;
         deletion.abort();
+        sweeper.abort();
         result
     }
 }

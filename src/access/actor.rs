@@ -29,13 +29,37 @@ pub struct CustomerUser {
     pub time_zone: String,
 }
 
+/// A live support session, as an attribute of the staff member's own login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupportSession {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub account_name: String,
+    pub target_user_id: Uuid,
+    pub target_user_name: String,
+    pub target_role: CustomerRole,
+    pub mode: super::policy::Mode,
+    pub reason: String,
+    pub ticket: String,
+    pub idle_deadline: chrono::DateTime<chrono::Utc>,
+    pub max_deadline: chrono::DateTime<chrono::Utc>,
+}
+
+impl SupportSession {
+    /// The earlier of the idle and maximum deadlines.
+    pub fn deadline(&self) -> chrono::DateTime<chrono::Utc> {
+        self.idle_deadline.min(self.max_deadline)
+    }
+}
+
 /// Who is acting. The actor is always a real person signed in as themself:
-/// a support session (added by the support-sessions work) will be a staff
-/// member carrying a session, never a customer login.
+/// in a support session it is the staff member, carrying the session — never
+/// a customer login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Staff(StaffMember),
     Customer(CustomerUser),
+    Support(StaffMember, SupportSession),
 }
 
 impl Actor {
@@ -44,6 +68,9 @@ impl Actor {
         match self {
             Actor::Staff(staff) => staff_role_grants(staff.role, capability),
             Actor::Customer(_) => capability == Capability::UseProduct,
+            Actor::Support(staff, _) => {
+                capability == Capability::UseProduct || staff_role_grants(staff.role, capability)
+            }
         }
     }
 
@@ -59,22 +86,30 @@ impl Actor {
     /// The name written into events, as it is now.
     pub fn display_name(&self) -> &str {
         match self {
-            Actor::Staff(s) => &s.name,
+            Actor::Staff(s) | Actor::Support(s, _) => &s.name,
             Actor::Customer(c) => &c.name,
         }
     }
 
     pub fn as_staff(&self) -> Option<&StaffMember> {
         match self {
-            Actor::Staff(s) => Some(s),
+            Actor::Staff(s) | Actor::Support(s, _) => Some(s),
             Actor::Customer(_) => None,
+        }
+    }
+
+    /// The support session, when the actor is inside one.
+    pub fn support_session(&self) -> Option<&SupportSession> {
+        match self {
+            Actor::Support(_, session) => Some(session),
+            _ => None,
         }
     }
 
     pub fn as_customer(&self) -> Option<&CustomerUser> {
         match self {
             Actor::Customer(c) => Some(c),
-            Actor::Staff(_) => None,
+            Actor::Staff(_) | Actor::Support(..) => None,
         }
     }
 }

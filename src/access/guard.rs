@@ -6,6 +6,7 @@
 
 use super::registry::{self, Access};
 use super::{Actor, CurrentActor};
+use crate::access::sessions::{self, EndCause, Loaded, SESSION_KEY};
 use crate::auth::session::{load_actor, Principal};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -15,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use http::{header, HeaderValue, StatusCode};
 use tower_sessions::Session;
+use uuid::Uuid;
 
 /// Which part of the site a path belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +71,9 @@ pub fn decide_page(path_and_query: &str, actor: Option<&Actor>) -> PageDecision 
         (Area::Console, Some(Actor::Customer(_))) => PageDecision::WrongKind,
         (Area::Product, None) => PageDecision::Redirect(format!("/login?next={}", next())),
         (Area::Product, Some(Actor::Staff(_))) => PageDecision::WrongKind,
-        (Area::StaffSignIn, Some(Actor::Staff(_))) => PageDecision::Redirect("/console".into()),
+        (Area::StaffSignIn, Some(Actor::Staff(_) | Actor::Support(..))) => {
+            PageDecision::Redirect("/console".into())
+        }
         (Area::CustomerSignIn, Some(Actor::Customer(_))) => PageDecision::Redirect("/app".into()),
         _ => PageDecision::Pass,
     }
@@ -126,11 +130,42 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     }
 
     let session = req.extensions().get::<Session>().cloned();
-    let actor = match resolve(&state, session).await {
-        Ok(actor) => actor,
+    let (actor, ended) = match resolve(&state, session.clone()).await {
+        Ok(resolved) => resolved,
         Err(err) => return error_response(area, err),
     };
+    // An ended session is forgotten by the next page load, which tells the
+    // agent why; calls in between (the banner's polling) leave it for that.
+    if let (Some(_), Some(session)) = (ended, &session) {
+        if area != Area::ServerFn {
+            if let Err(err) = session.remove::<Uuid>(SESSION_KEY).await {
+                return error_response(area, err.into());
+            }
+        }
+    }
     req.extensions_mut().insert(CurrentActor(actor.clone()));
+
+    // A support session that ended (timeout, revoke, sweeper) sends the agent
+    // back to the console, told why.
+    if let (Some(cause), Area::Product) = (ended, area) {
+        return no_store(
+            Redirect::to(&format!("/console?ended={}", cause.as_str())).into_response(),
+        );
+    }
+    if let Some(Actor::Support(_, s)) = &actor {
+        if counts_as_activity(area, &path) {
+            if let Err(err) = sessions::touch(
+                &state.pool,
+                s.id,
+                state.clock.now(),
+                state.config.support_idle_minutes,
+            )
+            .await
+            {
+                return error_response(area, err.into());
+            }
+        }
+    }
 
     if area == Area::ServerFn {
         if let Err(err) = check_server_fn(&path, actor.as_ref()) {
@@ -153,19 +188,49 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     no_store(next.run(req).await)
 }
 
-async fn resolve(state: &AppState, session: Option<Session>) -> Result<Option<Actor>, AppError> {
+/// Using the product in a session counts as activity; the banner, polling
+/// and console pages do not.
+fn counts_as_activity(area: Area, path: &str) -> bool {
+    match area {
+        Area::Product => true,
+        Area::ServerFn => registry::lookup(path)
+            .is_some_and(|e| e.access == Access::Needs(crate::access::Capability::UseProduct)),
+        _ => false,
+    }
+}
+
+/// The actor, and the cause if a support session named in the login session
+/// has ended since the last request.
+async fn resolve(
+    state: &AppState,
+    session: Option<Session>,
+) -> Result<(Option<Actor>, Option<EndCause>), AppError> {
     let Some(session) = session else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let Some(principal) = session.get::<Principal>(Principal::KEY).await? else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let actor = load_actor(&state.pool, &principal).await?;
-    if actor.is_none() {
+    let Some(actor) = actor else {
         // The person was removed or disabled since signing in.
         session.flush().await?;
+        return Ok((None, None));
+    };
+    let Actor::Staff(staff) = &actor else {
+        return Ok((Some(actor), None));
+    };
+    let Some(support_id) = session.get::<Uuid>(SESSION_KEY).await? else {
+        return Ok((Some(actor), None));
+    };
+    match sessions::load(&state.pool, staff.id, support_id, state.clock.now()).await? {
+        Loaded::Live(s) => Ok((Some(Actor::Support(staff.clone(), s)), None)),
+        Loaded::Ended(cause) => Ok((Some(actor), Some(cause))),
+        Loaded::Missing => {
+            session.remove::<Uuid>(SESSION_KEY).await?;
+            Ok((Some(actor), None))
+        }
     }
-    Ok(actor)
 }
 
 fn check_server_fn(path: &str, actor: Option<&Actor>) -> Result<(), AppError> {
@@ -223,7 +288,7 @@ fn wrong_kind_page(area: Area, actor: Option<&Actor>) -> Response {
             ),
             "<a href=\"/app\">Go to your account</a>",
         ),
-        (_, Some(Actor::Staff(s))) => (
+        (_, Some(Actor::Staff(s) | Actor::Support(s, _))) => (
             format!(
                 "The product pages are for customers. You are signed in to the console as {}. \
                  Staff see a customer's account only through a support session.",

@@ -11,11 +11,17 @@ use serde::{Deserialize, Serialize};
 mod actor;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod pages;
+pub mod policy;
+pub mod reason;
 #[cfg(feature = "ssr")]
 pub mod registry;
+pub mod requests;
+#[cfg(feature = "ssr")]
+pub mod sessions;
 
 #[cfg(feature = "ssr")]
-pub use actor::{current_actor, Actor, CurrentActor, CustomerUser, StaffMember};
+pub use actor::{current_actor, Actor, CurrentActor, CustomerUser, StaffMember, SupportSession};
 
 /// Something an actor may be allowed to do. Server functions ask for one of
 /// these before doing anything; hiding a button is only a courtesy.

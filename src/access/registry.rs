@@ -43,12 +43,37 @@ const PRODUCT: Access = Access::Needs(Capability::UseProduct);
 /// The registry. Keep it sorted by path. Besides server functions (`/api/…`)
 /// it lists the product's plain-HTTP downloads, which are exports.
 pub const SERVER_FNS: &[ServerFnEntry] = &[
+    entry(
+        "/api/account_summary",
+        Access::Needs(Capability::SearchAccounts),
+        Effect::Reads,
+    ),
     entry("/api/add_note", PRODUCT, Effect::Changes),
+    entry(
+        "/api/cancel_request",
+        Access::Needs(Capability::UseConsole),
+        Effect::Changes,
+    ),
     entry("/api/change_member_role", PRODUCT, Effect::Changes),
     entry("/api/change_password", PRODUCT, Effect::Changes),
     entry("/api/create_api_token", PRODUCT, Effect::Changes),
     entry("/api/create_invoice", PRODUCT, Effect::Changes),
     entry("/api/customer_sign_in", Access::Anyone, Effect::Changes),
+    entry(
+        "/api/decide_request",
+        Access::Needs(Capability::DecideRequests),
+        Effect::Changes,
+    ),
+    entry(
+        "/api/end_support_session",
+        Access::Needs(Capability::UseConsole),
+        Effect::Changes,
+    ),
+    entry(
+        "/api/enter_support_session",
+        Access::Needs(Capability::RequestReadOnlySession),
+        Effect::Changes,
+    ),
     entry("/api/invite_member", PRODUCT, Effect::Changes),
     entry("/api/product_dashboard", PRODUCT, Effect::Reads),
     entry("/api/product_invoice", PRODUCT, Effect::Reads),
@@ -65,10 +90,26 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
     entry("/api/product_workspaces", PRODUCT, Effect::Reads),
     entry("/api/regenerate_recovery_codes", PRODUCT, Effect::Changes),
     entry("/api/remove_member", PRODUCT, Effect::Changes),
+    entry(
+        "/api/request_status",
+        Access::Needs(Capability::UseConsole),
+        Effect::Reads,
+    ),
+    entry(
+        "/api/request_support_session",
+        Access::Needs(Capability::RequestReadOnlySession),
+        Effect::Changes,
+    ),
     entry("/api/revoke_api_token", PRODUCT, Effect::Changes),
+    entry(
+        "/api/search_accounts",
+        Access::Needs(Capability::SearchAccounts),
+        Effect::Reads,
+    ),
     entry("/api/set_notification", PRODUCT, Effect::Changes),
     entry("/api/sign_out", Access::Anyone, Effect::Changes),
     entry("/api/staff_sign_in", Access::Anyone, Effect::Changes),
+    entry("/api/support_status", Access::Anyone, Effect::Reads),
     entry("/api/update_profile", PRODUCT, Effect::Changes),
     entry("/api/update_tax_rule", PRODUCT, Effect::Changes),
     entry("/api/who_am_i", Access::Anyone, Effect::Reads),

@@ -96,7 +96,7 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
         .filter(|c| actor.can(*c))
         .collect();
     Ok(Some(match actor {
-        Actor::Staff(s) => Me {
+        Actor::Staff(s) | Actor::Support(s, _) => Me {
             side: Side::Staff,
             name: s.name,
             role_label: s.role.label().into(),

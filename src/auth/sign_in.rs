@@ -250,9 +250,13 @@ pub async fn sign_out() -> Result<String, AppError> {
         _ => Side::Staff.sign_in_path(),
     };
     if let Some(actor) = &actor {
+        crate::access::requests::end_current(actor, crate::access::sessions::EndCause::SignedOut)
+            .await?;
+    }
+    if let Some(actor) = &actor {
         let mut tx = state.pool.begin().await?;
         let (event_actor, summary, account_id) = match actor {
-            Actor::Staff(s) => (
+            Actor::Staff(s) | Actor::Support(s, _) => (
                 EventActor::Staff {
                     id: s.id,
                     name: s.name.clone(),

@@ -70,6 +70,7 @@ mod server {
     pub async fn dashboard() -> Result<Dashboard, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ViewAccount)?;
+        viewer.record_view("Dashboard").await?;
         let state = app_state()?;
         let a = sqlx::query!(
             r#"select a.plan, a.region, a.onboarding_steps_done, a.feature_flags,

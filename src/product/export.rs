@@ -58,8 +58,12 @@ pub mod server {
         actor: CurrentActor,
         what: &'static str,
     ) -> Result<Response, AppError> {
-        let viewer = ProductViewer::from_actor(actor.0.ok_or(AppError::Unauthenticated)?)?;
+        let viewer =
+            ProductViewer::from_actor(actor.0.ok_or(AppError::Unauthenticated)?, state.clone())?;
         viewer.require(ProductPermission::Export)?;
+        viewer
+            .require_unblocked(crate::product::viewer::BlockedAction::Export)
+            .await?;
         // Build the file from the same DTOs the pages show: masking applies.
         let (body, rows) = build(&state.pool, &viewer, what).await?;
         let mut tx = state.pool.begin().await?;

@@ -158,6 +158,7 @@ pub(crate) mod server {
     pub async fn invoices_page() -> Result<InvoicesPage, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ViewAccount)?;
+        viewer.record_view("Billing › Invoices").await?;
         let state = app_state()?;
         let rows = load(&state.pool, &viewer, None).await?;
         let can_issue = viewer.can(ProductPermission::ManageBilling);
@@ -188,6 +189,9 @@ pub(crate) mod server {
             .into_iter()
             .next()
             .ok_or(AppError::NotFound)?;
+        viewer
+            .record_view(&format!("Billing › Invoices › {}", row.number))
+            .await?;
         let lines = sqlx::query!(
             "select description, quantity, unit_price_cents from product.invoice_lines where invoice_id = $1 order by position",
             row.id
@@ -232,6 +236,7 @@ pub(crate) mod server {
     ) -> Result<String, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageBilling)?;
+        viewer.require_change("Invoices (issuing one)").await?;
         let workspace_id = parse_id(&workspace_id)?;
         let bill_to_name = text(&bill_to_name, "who the invoice is for", 200, true)?;
         let bill_to_address = text(&bill_to_address, "The address", 500, false)?;

@@ -33,7 +33,7 @@ pub fn event_actor(viewer: &viewer::ProductViewer) -> crate::audit::EventActor {
     use crate::access::Actor;
     use crate::audit::EventActor;
     match &viewer.actor {
-        Actor::Staff(s) => EventActor::Staff {
+        Actor::Staff(s) | Actor::Support(s, _) => EventActor::Staff {
             id: s.id,
             name: s.name.clone(),
         },

@@ -35,6 +35,7 @@ mod server {
     pub async fn list() -> Result<Vec<NoteDto>, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::UseNotes)?;
+        viewer.record_view("Private notes").await?;
         let state = app_state()?;
         let rows = sqlx::query!(
             r#"select coalesce(u.name, 'A former member') as "author!", n.created_at as "created_at: chrono::DateTime<chrono::Utc>", n.body
@@ -57,6 +58,7 @@ mod server {
     pub async fn add(body: String) -> Result<String, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::UseNotes)?;
+        viewer.require_change("Private notes").await?;
         let body = body.trim().to_string();
         if body.is_empty() || body.chars().count() > 5000 {
             return Err(AppError::Invalid(

@@ -58,6 +58,7 @@ mod server {
     pub async fn settings() -> Result<Vec<NotificationSetting>, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageOwnProfile)?;
+        viewer.record_view("Settings › Notifications").await?;
         let state = app_state()?;
         let row = sqlx::query!(
             r#"select coalesce(s.invoice_emails, true) as "invoice_emails!",
@@ -93,6 +94,7 @@ mod server {
     pub async fn set(setting: String, enabled: bool) -> Result<String, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageOwnProfile)?;
+        viewer.require_change("Notification settings").await?;
         let (key, label, _) = SWITCHES
             .iter()
             .find(|(k, _, _)| *k == setting.trim())

@@ -73,6 +73,7 @@ pub(crate) mod server {
     pub async fn orders_page() -> Result<OrdersPage, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ViewAccount)?;
+        viewer.record_view("Orders").await?;
         let state = app_state()?;
         Ok(OrdersPage {
             orders: load(&state.pool, &viewer).await?,

@@ -34,6 +34,7 @@ pub(crate) mod server {
     pub async fn payment_methods() -> Result<Vec<PaymentMethodDto>, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ViewPaymentMethods)?;
+        viewer.record_view("Billing › Payment methods").await?;
         let state = app_state()?;
         let rows = sqlx::query!(
             r#"select id, brand, card_number, exp_month, exp_year, billing_email, billing_id_document, is_default

@@ -64,6 +64,7 @@ mod server {
     pub async fn profile() -> Result<ProfileDto, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageOwnProfile)?;
+        viewer.record_view("Profile").await?;
         let state = app_state()?;
         let r = sqlx::query!(
             r#"select name, email, backup_email, phone, birth_date as "birth_date: chrono::NaiveDate", national_id,
@@ -147,6 +148,7 @@ mod server {
     ) -> Result<String, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageOwnProfile)?;
+        viewer.require_change("Profile").await?;
         let name = name.trim().to_string();
         if name.is_empty() || name.chars().count() > 200 {
             return Err(AppError::Invalid(
@@ -198,6 +200,18 @@ mod server {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(AppError::NotFound)?;
+        // Support sees contact and identity fields masked, so it cannot know
+        // what it would overwrite: in a session those fields keep their values.
+        let (backup_email, phone, birth_date, national_id) = if viewer.session().is_some() {
+            (
+                before.backup_email.clone(),
+                before.phone.clone(),
+                before.birth_date,
+                before.national_id.clone(),
+            )
+        } else {
+            (backup_email, phone, birth_date, national_id)
+        };
         sqlx::query!(
             r#"update product.users set name = $3, backup_email = $4, phone = $5, birth_date = $6, national_id = $7, updated_at = now()
                where id = $1 and account_id = $2"#,
@@ -274,6 +288,9 @@ mod server {
     pub async fn regenerate_codes() -> Result<Vec<String>, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageOwnProfile)?;
+        viewer
+            .require_unblocked(crate::product::viewer::BlockedAction::ResetLoginDetails)
+            .await?;
         let codes: Vec<String> = {
             let mut rng = rand::thread_rng();
             (0..8)
@@ -316,6 +333,9 @@ mod server {
     ) -> Result<String, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageOwnProfile)?;
+        viewer
+            .require_unblocked(crate::product::viewer::BlockedAction::ResetLoginDetails)
+            .await?;
         if new_password.chars().count() < 12 || new_password.len() > 1024 {
             return Err(AppError::Invalid(
                 "Choose a new password of at least 12 characters.".into(),

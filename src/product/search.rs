@@ -45,6 +45,7 @@ mod server {
     pub async fn search(q: String) -> Result<Vec<SearchHit>, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ViewAccount)?;
+        viewer.record_view("Search").await?;
         let q = q.trim();
         if q.chars().count() < 2 {
             return Err(AppError::Invalid(

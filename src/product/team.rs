@@ -87,6 +87,7 @@ pub(crate) mod server {
     pub async fn team() -> Result<TeamPage, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ViewAccount)?;
+        viewer.record_view("Team").await?;
         let state = app_state()?;
         let members = sqlx::query!(
             "select id, name, email, role from product.users where account_id = $1 order by name",
@@ -173,6 +174,7 @@ pub(crate) mod server {
     pub async fn invite(email: String, role: String) -> Result<String, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageTeam)?;
+        viewer.require_change("Team (an invitation)").await?;
         let email = email.trim().to_lowercase();
         let valid = email.len() <= 254
             && matches!(email.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.contains('@'))
@@ -255,6 +257,7 @@ pub(crate) mod server {
     pub async fn change_role(user_id: String, role: String) -> Result<String, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageTeam)?;
+        viewer.require_change("Team (a member's role)").await?;
         let new_role = parse_role(&role)?;
         let state = app_state()?;
         let mut tx = state.pool.begin().await?;
@@ -291,6 +294,10 @@ pub(crate) mod server {
     pub async fn remove(user_id: String) -> Result<String, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageTeam)?;
+        viewer.require_change("Team (removing a member)").await?;
+        viewer
+            .require_unblocked(crate::product::viewer::BlockedAction::DeleteRecords)
+            .await?;
         let state = app_state()?;
         let mut tx = state.pool.begin().await?;
         let (id, name, old_role) = target(&viewer, &mut tx, &user_id).await?;

@@ -58,6 +58,7 @@ mod server {
     pub async fn list() -> Result<Vec<TokenDto>, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageTokens)?;
+        viewer.record_view("Developers › API tokens").await?;
         let state = app_state()?;
         let rows = sqlx::query!(
             r#"select id, name, last_two, created_at as "created_at: chrono::DateTime<chrono::Utc>", revoked_at as "revoked_at: chrono::DateTime<chrono::Utc>" from product.api_tokens where account_id = $1 order by created_at desc"#,
@@ -80,6 +81,11 @@ mod server {
     pub async fn create(name: String) -> Result<NewToken, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageTokens)?;
+        viewer.require_change("API tokens (creating one)").await?;
+        // A new token is a secret shown in full once: never to support.
+        if viewer.session().is_some() {
+            return Err(AppError::Refused("API tokens cannot be created in a support session: a token is a secret, and secrets are never shown to support.".into()));
+        }
         let name = name.trim().to_string();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(AppError::Invalid(
@@ -128,6 +134,7 @@ mod server {
     pub async fn revoke(id: String) -> Result<String, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageTokens)?;
+        viewer.require_change("API tokens (revoking one)").await?;
         let id = parse_id(&id)?;
         let state = app_state()?;
         let mut tx = state.pool.begin().await?;

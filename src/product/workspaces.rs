@@ -94,12 +94,14 @@ pub(crate) mod server {
     pub async fn workspaces() -> Result<Vec<WorkspaceDto>, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ViewAccount)?;
+        viewer.record_view("Workspaces").await?;
         load_workspaces(&app_state()?.pool, &viewer).await
     }
 
     pub async fn tax_settings() -> Result<TaxSettingsPage, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ViewAccount)?;
+        viewer.record_view("Billing › Tax settings").await?;
         let state = app_state()?;
         let profiles = sqlx::query!(
             "select id, name, region, rate_bp from product.tax_profiles where account_id = $1 order by name",
@@ -124,6 +126,7 @@ pub(crate) mod server {
     ) -> Result<String, AppError> {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageBilling)?;
+        viewer.require_change("Tax rate").await?;
         let workspace_id = parse_id(&workspace_id)?;
         let rate_bp = parse_rate(&rate).map_err(AppError::Invalid)?;
         let region = region.trim();

@@ -20,12 +20,25 @@ const ROLES: [&str; 4] = ["owner", "billing_admin", "admin", "member"];
 const PLANS: [&str; 3] = ["starter", "growth", "enterprise"];
 const REGIONS: [&str; 4] = ["eu", "us", "uk", "apac"];
 const WORDS: [&str; 16] = [
-    "Alpha", "Beacon", "Cobalt", "Delta", "Ember", "Fjord", "Granite", "Harbor", "Indigo", "Juniper", "Kestrel", "Lumen",
-    "Meridian", "Nimbus", "Orchid", "Pioneer",
+    "Alpha", "Beacon", "Cobalt", "Delta", "Ember", "Fjord", "Granite", "Harbor", "Indigo",
+    "Juniper", "Kestrel", "Lumen", "Meridian", "Nimbus", "Orchid", "Pioneer",
 ];
-const SUFFIXES: [&str; 8] = ["Labs", "Foods", "Logistics", "Studio", "Health", "Systems", "Partners", "Works"];
-const FIRST_NAMES: [&str; 8] = ["Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Harper", "Jordan"];
-const LAST_NAMES: [&str; 8] = ["Smith", "Garcia", "Chen", "Okafor", "Novak", "Silva", "Kowalski", "Haddad"];
+const SUFFIXES: [&str; 8] = [
+    "Labs",
+    "Foods",
+    "Logistics",
+    "Studio",
+    "Health",
+    "Systems",
+    "Partners",
+    "Works",
+];
+const FIRST_NAMES: [&str; 8] = [
+    "Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Harper", "Jordan",
+];
+const LAST_NAMES: [&str; 8] = [
+    "Smith", "Garcia", "Chen", "Okafor", "Novak", "Silva", "Kowalski", "Haddad",
+];
 
 /// What a run did.
 #[derive(Debug, Clone)]
@@ -54,7 +67,12 @@ impl Ids {
 
 /// Generates `accounts` accounts. `pool` must connect as the owner role (it
 /// drops and rebuilds indexes).
-pub async fn seed_scale(pool: &PgPool, accounts: u64, hash: &PasswordHashString, show_progress: bool) -> anyhow::Result<ScaleReport> {
+pub async fn seed_scale(
+    pool: &PgPool,
+    accounts: u64,
+    hash: &PasswordHashString,
+    show_progress: bool,
+) -> anyhow::Result<ScaleReport> {
     let started = Instant::now();
     let mut conn = pool.acquire().await?;
     // A run tag that sorts after earlier runs, so each run appends.
@@ -71,13 +89,21 @@ pub async fn seed_scale(pool: &PgPool, accounts: u64, hash: &PasswordHashString,
     .fetch_all(&mut *conn)
     .await?;
     for (name, _) in &indexes {
-        sqlx::raw_sql(&format!("drop index if exists product.\"{name}\"")).execute(&mut *conn).await?;
+        sqlx::raw_sql(&format!("drop index if exists product.\"{name}\""))
+            .execute(&mut *conn)
+            .await?;
     }
 
-    let bar = if show_progress { ProgressBar::new(accounts) } else { ProgressBar::hidden() };
+    let bar = if show_progress {
+        ProgressBar::new(accounts)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} accounts ({per_sec}, {eta} left) {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} {bar:40} {pos}/{len} accounts ({per_sec}, {eta} left) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut rows = 0u64;
     let mut start = 0u64;
@@ -101,7 +127,11 @@ pub async fn seed_scale(pool: &PgPool, accounts: u64, hash: &PasswordHashString,
         .execute(&mut *conn)
         .await?;
     bar.finish_and_clear();
-    Ok(ScaleReport { accounts, rows, elapsed: started.elapsed() })
+    Ok(ScaleReport {
+        accounts,
+        rows,
+        elapsed: started.elapsed(),
+    })
 }
 
 async fn copy(conn: &mut PgConnection, statement: &str, data: String) -> anyhow::Result<()> {
@@ -111,7 +141,14 @@ async fn copy(conn: &mut PgConnection, statement: &str, data: String) -> anyhow:
     Ok(())
 }
 
-async fn copy_batch(conn: &mut PgConnection, ids: &Ids, tag: &str, start: u64, end: u64, hash: &PasswordHashString) -> anyhow::Result<u64> {
+async fn copy_batch(
+    conn: &mut PgConnection,
+    ids: &Ids,
+    tag: &str,
+    start: u64,
+    end: u64,
+    hash: &PasswordHashString,
+) -> anyhow::Result<u64> {
     let mut accounts = String::new();
     let mut users = String::new();
     let mut workspaces = String::new();
@@ -122,34 +159,82 @@ async fn copy_batch(conn: &mut PgConnection, ids: &Ids, tag: &str, start: u64, e
     let mut rows = 0u64;
     for n in start..end {
         let account = ids.id(1, n);
-        let name = format!("{} {} {} {n}", WORDS[(n % 16) as usize], WORDS[((n / 16) % 16) as usize], SUFFIXES[((n / 256) % 8) as usize]);
+        let name = format!(
+            "{} {} {} {n}",
+            WORDS[(n % 16) as usize],
+            WORDS[((n / 16) % 16) as usize],
+            SUFFIXES[((n / 256) % 8) as usize]
+        );
         let slug = format!("acct-{tag}-{n}");
         let plan = PLANS[(n % 3) as usize];
-        writeln!(accounts, "{account}\t{name}\t{slug}.test\t{plan}\t{}\t{}\tallow", REGIONS[(n % 4) as usize], n % 97 == 0)?;
+        writeln!(
+            accounts,
+            "{account}\t{name}\t{slug}.test\t{plan}\t{}\t{}\tallow",
+            REGIONS[(n % 4) as usize],
+            n % 97 == 0
+        )?;
         for (r, role) in ROLES.iter().enumerate() {
             let user = ids.id(2, n * 4 + r as u64);
-            let person = format!("{} {}", FIRST_NAMES[(n as usize + r) % 8], LAST_NAMES[(n as usize / 8 + r) % 8]);
-            writeln!(users, "{user}\t{account}\t{role}{r}@{slug}.test\t{person}\t{role}\t{}", hash.0)?;
+            let person = format!(
+                "{} {}",
+                FIRST_NAMES[(n as usize + r) % 8],
+                LAST_NAMES[(n as usize / 8 + r) % 8]
+            );
+            writeln!(
+                users,
+                "{user}\t{account}\t{role}{r}@{slug}.test\t{person}\t{role}\t{}",
+                hash.0
+            )?;
         }
         let ws = ids.id(3, n);
         writeln!(workspaces, "{ws}\t{account}\tMain\tEU\t2000")?;
         let pm = ids.id(4, n);
-        writeln!(methods, "{pm}\t{account}\tVisa\t42424242424{:05}\t{}\t{}\tbilling@{slug}.test\ttrue", n % 100_000, n % 12 + 1, 2027 + n % 4)?;
+        writeln!(
+            methods,
+            "{pm}\t{account}\tVisa\t42424242424{:05}\t{}\t{}\tbilling@{slug}.test\ttrue",
+            n % 100_000,
+            n % 12 + 1,
+            2027 + n % 4
+        )?;
         for k in 0..3u64 {
             let inv = ids.id(5, n * 3 + k);
             writeln!(invoices, "{inv}\t{account}\t{ws}\tINV-2026-{:04}\t2026-0{}-15\tpaid\t{name}\t1 Main Street\t2000", k + 1, k + 1)?;
             for l in 0..2u64 {
-                writeln!(lines, "{}\t{inv}\t{}\tPlatform subscription\t{}\t{}", ids.id(6, (n * 3 + k) * 2 + l), l + 1, 1 + (n + l) % 5, 4900 + 100 * ((n + k) % 50))?;
+                writeln!(
+                    lines,
+                    "{}\t{inv}\t{}\tPlatform subscription\t{}\t{}",
+                    ids.id(6, (n * 3 + k) * 2 + l),
+                    l + 1,
+                    1 + (n + l) % 5,
+                    4900 + 100 * ((n + k) % 50)
+                )?;
             }
         }
         for k in 0..4u64 {
-            writeln!(orders, "{}\t{account}\tORD-{:06}\t2026-0{}-01 12:00:00+00\tSeat pack\t{}\t{pm}", ids.id(7, n * 4 + k), n * 4 + k, k + 1, 1200 * (k + 1))?;
+            writeln!(
+                orders,
+                "{}\t{account}\tORD-{:06}\t2026-0{}-01 12:00:00+00\tSeat pack\t{}\t{pm}",
+                ids.id(7, n * 4 + k),
+                n * 4 + k,
+                k + 1,
+                1200 * (k + 1)
+            )?;
         }
         rows += 1 + 4 + 1 + 1 + 3 + 6 + 4;
     }
     copy(conn, "copy product.accounts (id, name, domain, plan, region, sensitive, support_access) from stdin", accounts).await?;
-    copy(conn, "copy product.users (id, account_id, email, name, role, password_hash) from stdin", users).await?;
-    copy(conn, "copy product.workspaces (id, account_id, name, tax_region, tax_rate_bp) from stdin", workspaces).await?;
+    copy(
+        conn,
+        "copy product.users (id, account_id, email, name, role, password_hash) from stdin",
+        users,
+    )
+    .await?;
+    copy(
+        conn,
+        "copy product.workspaces (id, account_id, name, tax_region, tax_rate_bp) from stdin",
+        workspaces,
+    )
+    .await?;
     copy(conn, "copy product.payment_methods (id, account_id, brand, card_number, exp_month, exp_year, billing_email, is_default) from stdin", methods).await?;
     copy(conn, "copy product.invoices (id, account_id, workspace_id, number, issued_on, status, bill_to_name, bill_to_address, tax_rate_bp) from stdin", invoices).await?;
     copy(conn, "copy product.invoice_lines (id, invoice_id, position, description, quantity, unit_price_cents) from stdin", lines).await?;

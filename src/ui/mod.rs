@@ -79,8 +79,10 @@ pub fn ConsoleHome() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || me.get().map(|r| match r {
                 Ok(Some(me)) => view! {
+                    <crate::access::pages::EndedNotice />
                     <h1>{format!("Welcome, {}", me.name)}</h1>
                     <p>{format!("You are signed in as {}.", me.role_label)}</p>
+                    {me.capabilities.contains(&Capability::SearchAccounts).then(|| view! { <crate::accounts::pages::AccountSearch /> })}
                     <h2>"What you can do"</h2>
                     <ul class="capabilities">
                         {me.capabilities.iter().filter_map(|c| capability_text(*c)).map(|t| view! { <li>{t}</li> }).collect_view()}

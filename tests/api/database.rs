@@ -123,18 +123,28 @@ async fn the_demo_seed_is_idempotent_and_signs_in() {
 async fn seed_scale_loads_accounts_and_leaves_the_indexes_in_place() {
     let app = spawn_app().await;
     let indexes = |pool: PgPool| async move {
-        let v: Vec<String> = sqlx::query_scalar("select indexname::text from pg_indexes where schemaname = 'product' order by 1")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+        let v: Vec<String> = sqlx::query_scalar(
+            "select indexname::text from pg_indexes where schemaname = 'product' order by 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
         v
     };
     let before = indexes(app.pool.clone()).await;
     let owner = app.owner_pool().await;
-    let hash = chaperone::auth::password::hash(secrecy::SecretString::from(PASSWORD)).await.unwrap();
-    let report = chaperone::seed::scale::seed_scale(&owner, 1200, &hash, false).await.unwrap();
+    let hash = chaperone::auth::password::hash(secrecy::SecretString::from(PASSWORD))
+        .await
+        .unwrap();
+    let report = chaperone::seed::scale::seed_scale(&owner, 1200, &hash, false)
+        .await
+        .unwrap();
     assert_eq!(report.accounts, 1200);
-    assert_eq!(indexes(app.pool.clone()).await, before, "indexes rebuilt after the load");
+    assert_eq!(
+        indexes(app.pool.clone()).await,
+        before,
+        "indexes rebuilt after the load"
+    );
     let counts: (i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from product.accounts), (select count(*) from product.users), (select count(*) from product.invoice_lines)",
     )
@@ -144,17 +154,33 @@ async fn seed_scale_loads_accounts_and_leaves_the_indexes_in_place() {
     assert_eq!(counts, (1200, 4800, 7200));
 
     // A generated user signs in with the shared password and sees their account.
-    let email: String = sqlx::query_scalar("select email from product.users where role = 'owner' limit 1")
-        .fetch_one(&app.pool)
+    let email: String =
+        sqlx::query_scalar("select email from product.users where role = 'owner' limit 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let client = new_client();
+    assert_eq!(
+        app.customer_sign_in(&client, &email, PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    let invoices: serde_json::Value = app
+        .call(&client, "product_invoices", &[])
+        .await
+        .json()
         .await
         .unwrap();
-    let client = new_client();
-    assert_eq!(app.customer_sign_in(&client, &email, PASSWORD).await.status(), 200);
-    let invoices: serde_json::Value = app.call(&client, "product_invoices", &[]).await.json().await.unwrap();
     assert_eq!(invoices["invoices"].as_array().unwrap().len(), 3);
 
     // A second run adds to the first rather than colliding with it.
-    chaperone::seed::scale::seed_scale(&owner, 10, &hash, false).await.unwrap();
-    let n: i64 = sqlx::query_scalar("select count(*) from product.accounts").fetch_one(&app.pool).await.unwrap();
+    chaperone::seed::scale::seed_scale(&owner, 10, &hash, false)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("select count(*) from product.accounts")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(n, 1210);
 }

@@ -126,6 +126,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         sign_in_lifetime_minutes: 480,
         support_idle_minutes: 15,
         support_max_minutes: 60,
+        request_expiry_minutes: 30,
+        approval_valid_minutes: 30,
+        ticket_pattern: chaperone::access::reason::DEFAULT_TICKET_PATTERN.into(),
         secure_cookies: false,
         trust_forwarded_for: options.trust_forwarded_for,
         migrate_on_start: false,
@@ -268,7 +271,9 @@ impl TestApp {
     /// A pool connected as the owner role, for what only migrations and
     /// bulk loads may do.
     pub async fn owner_pool(&self) -> PgPool {
-        PgPool::connect(&url_for(&self.admin_url, "chaperone_owner", &self.db_name)).await.unwrap()
+        PgPool::connect(&url_for(&self.admin_url, "chaperone_owner", &self.db_name))
+            .await
+            .unwrap()
     }
 
     /// Removes this test's database while the server is running: the

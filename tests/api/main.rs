@@ -8,3 +8,4 @@ mod guards;
 mod headers;
 mod product;
 mod sign_in;
+mod support;

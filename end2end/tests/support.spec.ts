@@ -1,0 +1,118 @@
+import { test, expect, Page } from "@playwright/test";
+import { open, signIn, DEMO_PASSWORD } from "./helpers";
+
+async function staffSignIn(page: Page, email: string) {
+  await open(page, "/console/login");
+  await signIn(page, email);
+  await expect(page).toHaveURL(/\/console$/);
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+}
+
+async function openAccount(page: Page, name: string) {
+  await page.getByLabel("Find an account").fill(name);
+  await page.getByLabel("Find an account").press("Enter");
+  await expect(page).toHaveURL(/\/console\?q=/);
+  await page.getByRole("link", { name, exact: true }).click();
+  await expect(page.getByRole("heading", { name, exact: true })).toBeVisible();
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+}
+
+async function askForAccess(page: Page, viewAs: string, mode: "Read-only" | "Edit") {
+  await page.getByLabel("View as").selectOption({ label: viewAs });
+  await page.getByLabel("Reason").fill("Customer says EU invoices show 20% tax instead of 10%");
+  await page.getByLabel("Ticket reference").fill("#4821");
+  await page.getByRole("radio", { name: mode === "Edit" ? /Edit/ : /Read-only/ }).check();
+  await page.getByRole("button", { name: "Request access" }).click();
+  await expect(page).toHaveURL(/\/console\/requests\/[0-9a-f-]+$/);
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+}
+
+async function confirmAndEnter(page: Page) {
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Confirm and enter" }).click();
+  await expect(page).toHaveURL(/\/app$/);
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+}
+
+const banner = (page: Page) => page.getByRole("region", { name: "Support session" });
+const nav = (page: Page) => page.getByRole("navigation", { name: "Billfold" });
+
+test("Sarah views Acme Co as Tom, read-only, under the banner, and ends the session", async ({ page }) => {
+  await staffSignIn(page, "sarah.lee@chaperone.test");
+  await openAccount(page, "Acme Co");
+
+  // A vague reason is refused at the form with a hint.
+  await page.getByLabel("View as").selectOption({ label: "Tom Becker (Member)" });
+  await page.getByLabel("Reason").fill("check issue");
+  await page.getByLabel("Ticket reference").fill("#4821");
+  await page.getByRole("button", { name: "Request access" }).click();
+  await expect(page.getByRole("alert")).toContainText("does not say why you need access");
+
+  await askForAccess(page, "Tom Becker (Member)", "Read-only");
+  await expect(page.getByRole("status").first()).toContainText("Approved. Confirm your password to enter.");
+  await confirmAndEnter(page);
+
+  await expect(banner(page)).toContainText("Acme Co");
+  await expect(banner(page)).toContainText("viewing as Tom Becker (Member)");
+  await expect(banner(page)).toContainText("Read-only");
+  await expect(banner(page)).toContainText("Ticket #4821");
+  await expect(banner(page)).toContainText(/Time left 1[45]:\d\d/);
+
+  // Three pages reached by clicking links; the banner stays.
+  await nav(page).getByRole("link", { name: "Invoices" }).click();
+  await expect(page.getByRole("heading", { name: "Invoices" })).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: "EU" }).first()).toContainText("20%");
+  await expect(banner(page)).toBeVisible();
+  await nav(page).getByRole("link", { name: "Orders" }).click();
+  await expect(page.getByRole("heading", { name: "Orders" })).toBeVisible();
+  await expect(banner(page)).toBeVisible();
+  await nav(page).getByRole("link", { name: "Notifications" }).click();
+  await expect(page.getByRole("heading", { name: "Notifications" })).toBeVisible();
+  await expect(banner(page)).toBeVisible();
+
+  // Changing a setting is refused on the server.
+  await page.getByRole("checkbox", { name: "Weekly digest" }).click();
+  await expect(page.getByRole("alert")).toContainText("This support session is read-only");
+  await page.reload();
+  await expect(page.getByRole("checkbox", { name: "Weekly digest" })).not.toBeChecked();
+
+  await banner(page).getByRole("button", { name: "End session" }).click();
+  await expect(page).toHaveURL(/\/console\?ended=ended_by_agent$/);
+  await expect(page.getByText("You ended the support session.")).toBeVisible();
+  await expect(banner(page)).toHaveCount(0);
+});
+
+test("Priya gets edit access with a manager's approval and fixes the EU tax rate", async ({ page, browser }) => {
+  await staffSignIn(page, "priya.nair@chaperone.test");
+  await openAccount(page, "Acme Co");
+  await askForAccess(page, "Jane Doe (Owner)", "Edit");
+  await expect(page.getByRole("status").first()).toContainText("Waiting for a manager's approval.");
+  const requestUrl = page.url();
+
+  // Maya, a manager, approves in her own browser.
+  const managerContext = await browser.newContext();
+  const maya = await managerContext.newPage();
+  await staffSignIn(maya, "maya.chen@chaperone.test");
+  await maya.goto(requestUrl);
+  await expect(maya.locator("body[data-hydrated]")).toHaveCount(1);
+  await maya.getByLabel("Note").fill("Approved for the EU tax fix");
+  await maya.getByRole("button", { name: "Approve" }).click();
+  await expect(maya.getByText("The request was approved.")).toBeVisible();
+  await managerContext.close();
+
+  // Priya's page moves on by itself.
+  await expect(page.getByRole("status").first()).toContainText("Approved. Confirm your password to enter.", { timeout: 15_000 });
+  await confirmAndEnter(page);
+  await expect(banner(page)).toContainText("viewing as Jane Doe (Owner)");
+  await expect(banner(page)).toContainText("Edit");
+
+  await nav(page).getByRole("link", { name: "Tax settings" }).click();
+  await expect(page.getByLabel("Tax rate for EU (%)")).toHaveValue("20");
+  await page.getByLabel("Tax rate for EU (%)").fill("10");
+  await page.getByRole("button", { name: "Save tax rule for EU" }).click();
+  await expect(page.locator("p.ok")).toContainText("EU now uses 10% (EU) for new invoices");
+  await expect(page.getByLabel("Tax rate for Main (%)")).toHaveValue("20");
+
+  await banner(page).getByRole("button", { name: "End session" }).click();
+  await expect(page).toHaveURL(/\/console\?ended=ended_by_agent$/);
+});

@@ -1,0 +1,181 @@
+//! Console pages for support requests, and the support banner.
+
+use super::requests::{
+    end_explanation, mm_ss, request_status, support_status, CancelRequest, DecideRequest,
+    EndSupportSession, EnterSupportSession,
+};
+use crate::auth::pages::navigate_fully;
+use crate::product::ui::{ErrorNote, Loaded, Outcome};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// Runs `f` every `every` in the browser (never during server rendering).
+fn every(every: std::time::Duration, f: impl Fn() + 'static) {
+    let f = std::rc::Rc::new(f);
+    Effect::new(move |_| {
+        let f = f.clone();
+        if let Ok(handle) = set_interval_with_handle(move || f(), every) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+}
+
+/// `/console/requests/:id`: a request and its wait.
+#[component]
+pub fn RequestPage() -> impl IntoView {
+    let params = use_params_map();
+    let tick = RwSignal::new(0u32);
+    let cancel = ServerAction::<CancelRequest>::new();
+    let decide = ServerAction::<DecideRequest>::new();
+    let enter = ServerAction::<EnterSupportSession>::new();
+    let data = Resource::new(
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                tick.get(),
+                cancel.version().get(),
+                decide.version().get(),
+            )
+        },
+        |(id, _, _, _)| request_status(id),
+    );
+    // The page follows the decision live: poll while the request waits.
+    every(std::time::Duration::from_secs(2), move || {
+        let waiting = data
+            .get_untracked()
+            .and_then(Result::ok)
+            .is_some_and(|r| r.status == "pending");
+        if waiting {
+            tick.update(|t| *t += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(target)) = enter.value().get() {
+            navigate_fully(&target);
+        }
+    });
+    let note = RwSignal::new(String::new());
+    view! {
+        <p><a href="/console">"← Console"</a></p>
+        <Loaded resource=data let:r>
+            <h1>{format!("Support request: {} as {}", r.account_name, r.target_user_name)}</h1>
+            <p class=format!("status {}", r.status) role="status" aria-live="polite">
+                <strong>{r.status_text.clone()}</strong>
+                {r.seconds_left.map(|s| format!(" ({} left)", mm_ss(s)))}
+            </p>
+            <dl class="facts">
+                <dt>"Requested by"</dt><dd>{r.staff_name.clone()}</dd>
+                <dt>"Account"</dt><dd><a href=format!("/console/accounts/{}", r.account_id)>{r.account_name.clone()}</a></dd>
+                <dt>"View as"</dt><dd>{format!("{} ({})", r.target_user_name, r.target_role_label)}</dd>
+                <dt>"Mode"</dt><dd>{r.mode_label.clone()}{r.break_glass.then_some(" · break-glass")}</dd>
+                <dt>"Reason"</dt><dd>{r.reason.clone()}</dd>
+                <dt>"Ticket"</dt><dd>{r.ticket.clone()}</dd>
+                {r.decided_by.clone().map(|d| view! { <dt>"Decided by"</dt><dd>{d}</dd> })}
+                {r.decision_note.clone().map(|n| view! { <dt>"Note"</dt><dd>{n}</dd> })}
+            </dl>
+            <h2>"Why"</h2>
+            <ul>{r.policy_reasons.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>
+            {let enter_id = r.id.clone(); r.can_enter.then(move || view! {
+                <h2>"Confirm it is you"</h2>
+                <ActionForm action=enter attr:class="stack narrow" attr:aria-label="Confirm your identity">
+                    <input type="hidden" name="request_id" value=enter_id />
+                    <label for="confirm-password">"Password"</label>
+                    <input id="confirm-password" name="password" type="password" autocomplete="current-password" required />
+                    <button type="submit" class="primary">"Confirm and enter"</button>
+                </ActionForm>
+                {move || enter.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error /> })}
+            })}
+            {let cancel_id = r.id.clone(); r.can_cancel.then(move || view! {
+                <ActionForm action=cancel attr:class="inline">
+                    <input type="hidden" name="id" value=cancel_id />
+                    <button type="submit">"Cancel request"</button>
+                </ActionForm>
+            })}
+            {r.can_decide.then(|| {
+                let id_a = r.id.clone();
+                let id_d = r.id.clone();
+                view! {
+                    <h2>"Decide"</h2>
+                    <div class="stack narrow">
+                        <label for="decision-note">"Note"</label>
+                        <textarea id="decision-note" rows="2" maxlength="500" bind:value=note></textarea>
+                        <div class="buttons">
+                            <button type="button" class="primary" on:click=move |_| { decide.dispatch(DecideRequest { id: id_a.clone(), approve: true, note: note.get() }); }>"Approve"</button>
+                            <button type="button" class="danger" on:click=move |_| { decide.dispatch(DecideRequest { id: id_d.clone(), approve: false, note: note.get() }); }>"Deny"</button>
+                        </div>
+                    </div>
+                }
+            })}
+        </Loaded>
+        <Outcome value=Signal::derive(move || cancel.value().get()) />
+        <Outcome value=Signal::derive(move || decide.value().get()) />
+    }
+}
+
+/// The message shown in the console after a support session ended.
+#[component]
+pub fn EndedNotice() -> impl IntoView {
+    let query = use_query_map();
+    move || {
+        query
+            .read()
+            .get("ended")
+            .and_then(|c| end_explanation(&c))
+            .map(|text| view! { <p class="ok" role="status">{text}</p> })
+    }
+}
+
+/// The support banner: in the root layout, on every page, whenever the
+/// signed-in staff member is inside a support session. It cannot be closed.
+#[component]
+pub fn SupportBanner() -> impl IntoView {
+    let info = Resource::new(|| (), |_| support_status());
+    let end = ServerAction::<EndSupportSession>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(target)) = end.value().get() {
+            navigate_fully(&target);
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || info.get().and_then(Result::ok).flatten().map(|b| {
+                let left = RwSignal::new(b.seconds_left);
+                // Tick locally; the server enforces the deadline. At zero,
+                // reload so the server can end the session and say why.
+                every(std::time::Duration::from_secs(1), move || {
+                    let now = left.get_untracked() - 1;
+                    left.set(now.max(0));
+                    if now == 0 {
+                        navigate_fully("/app");
+                    }
+                });
+                // Notice an end decided elsewhere (revoked, swept) without counting as activity.
+                every(std::time::Duration::from_secs(30), move || {
+                    leptos::task::spawn_local(async move {
+                        if let Ok(None) = support_status().await {
+                            navigate_fully("/console");
+                        }
+                    });
+                });
+                view! {
+                    <aside class="support-banner" class:warn=move || left.get() <= 120 role="region" aria-label="Support session">
+                        <span><strong>"Support session"</strong>{format!(" · {} · viewing as {} ({})", b.account_name, b.user_name, b.role_label)}</span>
+                        <span class="mode">{b.mode_label.clone()}</span>
+                        <span class="why">{format!("Reason: {} · Ticket {}", b.reason, b.ticket)}</span>
+                        <span class="left" aria-live="polite">
+                            {move || if left.get() <= 120 { format!("Ending in {}", mm_ss(left.get())) } else { format!("Time left {}", mm_ss(left.get())) }}
+                        </span>
+                        <ActionForm action=end attr:class="inline">
+                            <button type="submit" class="end">"End session"</button>
+                        </ActionForm>
+                    </aside>
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Reads the request id from a just-created request and opens its page.
+pub fn go_to_request(id: &str) {
+    navigate_fully(&format!("/console/requests/{id}"));
+}
