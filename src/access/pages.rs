@@ -2,7 +2,7 @@
 
 use super::requests::{
     end_explanation, mm_ss, request_status, support_status, CancelRequest, DecideRequest,
-    EndSupportSession, EnterSupportSession,
+    EndSupportSession, EnterSupportSession, RequestActionApproval,
 };
 use crate::auth::pages::navigate_fully;
 use crate::product::ui::{ErrorNote, Loaded, Outcome};
@@ -68,6 +68,7 @@ pub fn RequestPage() -> impl IntoView {
                 <dt>"Account"</dt><dd><a href=format!("/console/accounts/{}", r.account_id)>{r.account_name.clone()}</a></dd>
                 <dt>"View as"</dt><dd>{format!("{} ({})", r.target_user_name, r.target_role_label)}</dd>
                 <dt>"Mode"</dt><dd>{r.mode_label.clone()}{r.break_glass.then_some(" · break-glass")}</dd>
+                {r.action.clone().map(|a| view! { <dt>"One action"</dt><dd>{a}</dd> })}
                 <dt>"Reason"</dt><dd>{r.reason.clone()}</dd>
                 <dt>"Ticket"</dt><dd>{r.ticket.clone()}</dd>
                 {r.decided_by.clone().map(|d| view! { <dt>"Decided by"</dt><dd>{d}</dd> })}
@@ -131,6 +132,7 @@ pub fn EndedNotice() -> impl IntoView {
 pub fn SupportBanner() -> impl IntoView {
     let info = Resource::new(|| (), |_| support_status());
     let end = ServerAction::<EndSupportSession>::new();
+    let ask = ServerAction::<RequestActionApproval>::new();
     Effect::new(move |_| {
         if let Some(Ok(target)) = end.value().get() {
             navigate_fully(&target);
@@ -168,6 +170,27 @@ pub fn SupportBanner() -> impl IntoView {
                         <ActionForm action=end attr:class="inline">
                             <button type="submit" class="end">"End session"</button>
                         </ActionForm>
+                        {b.can_request_action.then(|| view! {
+                            <details class="one-action">
+                                <summary>"Ask to approve one blocked action"</summary>
+                                <ActionForm action=ask attr:class="stack" attr:aria-label="Ask to approve one blocked action">
+                                    <label for="one-action">"Blocked action"</label>
+                                    <select id="one-action" name="action">
+                                        <option value="export">"Export or bulk download"</option>
+                                        <option value="reset_login_details">"Reset login details"</option>
+                                        <option value="delete_records">"Delete records"</option>
+                                        <option value="refund">"Refund"</option>
+                                    </select>
+                                    <label for="one-action-reason">"Why"</label>
+                                    <input id="one-action-reason" name="reason" type="text" required maxlength="1000" />
+                                    <button type="submit">"Ask a manager"</button>
+                                </ActionForm>
+                                {move || ask.value().get().map(|r| match r {
+                                    Ok(id) => view! { <p role="status">"Asked. " <a href=format!("/console/requests/{id}")>"Follow the request"</a></p> }.into_any(),
+                                    Err(error) => view! { <ErrorNote error /> }.into_any(),
+                                })}
+                            </details>
+                        })}
                     </aside>
                 }
             })}

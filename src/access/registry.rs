@@ -91,6 +91,11 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
     entry("/api/regenerate_recovery_codes", PRODUCT, Effect::Changes),
     entry("/api/remove_member", PRODUCT, Effect::Changes),
     entry(
+        "/api/request_action_approval",
+        Access::Needs(Capability::RequestEditSession),
+        Effect::Changes,
+    ),
+    entry(
         "/api/request_status",
         Access::Needs(Capability::UseConsole),
         Effect::Reads,
@@ -101,6 +106,11 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
         Effect::Changes,
     ),
     entry("/api/revoke_api_token", PRODUCT, Effect::Changes),
+    entry(
+        "/api/revoke_support_session",
+        Access::Needs(Capability::RevokeSession),
+        Effect::Changes,
+    ),
     entry(
         "/api/search_accounts",
         Access::Needs(Capability::SearchAccounts),

@@ -103,6 +103,19 @@ pub enum BlockedAction {
 }
 
 impl BlockedAction {
+    pub const ALL: [BlockedAction; 4] = [
+        BlockedAction::Export,
+        BlockedAction::ResetLoginDetails,
+        BlockedAction::DeleteRecords,
+        BlockedAction::Refund,
+    ];
+
+    pub fn parse(text: &str) -> Option<BlockedAction> {
+        BlockedAction::ALL
+            .into_iter()
+            .find(|a| a.as_str() == text.trim())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             BlockedAction::Export => "export",
@@ -202,6 +215,19 @@ impl ProductViewer {
         let Some(session) = self.session() else {
             return Ok(());
         };
+        if let Some(staff) = self.actor.as_staff() {
+            if crate::access::requests::use_action_approval(
+                &self.state.pool,
+                staff,
+                session,
+                action,
+                self.state.clock.now(),
+            )
+            .await?
+            {
+                return Ok(());
+            }
+        }
         self.record(
             "support.blocked",
             format!(
@@ -215,7 +241,7 @@ impl ProductViewer {
         )
         .await?;
         Err(AppError::Refused(format!(
-            "{} are blocked in support sessions. Nothing was done.",
+            "{} are blocked in support sessions. Nothing was done. A senior agent or engineer can ask a manager to approve this one action from the banner.",
             action.label()
         )))
     }

@@ -802,3 +802,160 @@ async fn signing_out_ends_the_session_and_a_second_session_is_refused() {
         .unwrap();
     assert_eq!(cause, "signed_out");
 }
+
+#[tokio::test]
+async fn one_blocked_action_can_be_approved_and_used_once() {
+    let app = demo().await;
+    let priya = staff(&app, "priya.nair@chaperone.test").await;
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let id: String = request(&app, &priya, "Acme Co", "jane@acme.test", "read_only")
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.call(
+        &maya,
+        "decide_request",
+        &[("id", &id), ("approve", "true"), ("note", "")],
+    )
+    .await;
+    app.call(
+        &priya,
+        "enter_support_session",
+        &[("request_id", &id), ("password", DEMO_PASSWORD)],
+    )
+    .await;
+    assert_eq!(
+        priya
+            .get(app.url("/app/export/invoices.csv"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    let res = app
+        .call(
+            &priya,
+            "request_action_approval",
+            &[
+                ("action", "export"),
+                (
+                    "reason",
+                    "Customer needs last quarter's invoices as CSV for the auditor",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let action_id: String = res.json().await.unwrap();
+    // Entering with an action approval is not possible.
+    let res = app
+        .call(
+            &maya,
+            "decide_request",
+            &[
+                ("id", &action_id),
+                ("approve", "true"),
+                ("note", "one export"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .call(
+            &priya,
+            "enter_support_session",
+            &[("request_id", &action_id), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+
+    let first = priya
+        .get(app.url("/app/export/invoices.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let csv = first.text().await.unwrap();
+    assert!(
+        !csv.contains("Acme Co Accounts Payable") && csv.contains("•••• able"),
+        "agent masking applies to exports: {csv}"
+    );
+    assert_eq!(
+        priya
+            .get(app.url("/app/export/invoices.csv"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403,
+        "usable once"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.action_approval_used'"
+        )
+        .await,
+        1
+    );
+
+    // Agents may not ask for one-action approvals.
+    let sarah = sarah_in_session(&app).await;
+    let res = app
+        .call(
+            &sarah,
+            "request_action_approval",
+            &[
+                ("action", "export"),
+                ("reason", "Customer needs last quarter's invoices as CSV"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn a_manager_can_revoke_a_live_session() {
+    let app = demo().await;
+    let sarah = sarah_in_session(&app).await;
+    let session_id = scalar_id(&app, "select id from chaperone.support_sessions").await;
+    let james = staff(&app, "james.ortiz@chaperone.test").await;
+    assert_eq!(
+        app.call(
+            &james,
+            "revoke_support_session",
+            &[("session_id", &session_id), ("note", "no")]
+        )
+        .await
+        .status(),
+        403
+    );
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let res = app
+        .call(
+            &maya,
+            "revoke_support_session",
+            &[
+                ("session_id", &session_id),
+                ("note", "Wrong account for this ticket"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = sarah.get(app.url("/app")).send().await.unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        "/console?ended=revoked_by_manager"
+    );
+    let res = app
+        .call(
+            &maya,
+            "revoke_support_session",
+            &[("session_id", &session_id), ("note", "again")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+}

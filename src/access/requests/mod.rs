@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 mod server;
 #[cfg(feature = "ssr")]
-pub use server::end_current;
+pub use server::{end_current, use_action_approval};
 
 /// A request as its page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +24,8 @@ pub struct RequestView {
     pub reason: String,
     pub ticket: String,
     pub break_glass: bool,
+    /// For a one-action approval: the action, in words.
+    pub action: Option<String>,
     /// `refused`, `pending`, `approved`, `denied`, `cancelled`, `expired`, `used`.
     pub status: String,
     /// The status in words.
@@ -51,6 +53,8 @@ pub struct BannerInfo {
     pub ticket: String,
     /// Seconds until the earlier of the idle and maximum deadlines.
     pub seconds_left: i64,
+    /// The agent may ask a manager to approve one blocked action.
+    pub can_request_action: bool,
 }
 
 /// Asks to enter an account as one of its users. Returns the request's id.
@@ -99,6 +103,19 @@ pub async fn enter_support_session(
 #[server(prefix = "/api", endpoint = "end_support_session")]
 pub async fn end_support_session() -> Result<String, AppError> {
     crate::error::respond(server::end_own().await)
+}
+
+/// Asks a manager to approve one blocked action for the current session.
+/// Returns the request's id.
+#[server(prefix = "/api", endpoint = "request_action_approval")]
+pub async fn request_action_approval(action: String, reason: String) -> Result<String, AppError> {
+    crate::error::respond(server::request_action(action, reason).await)
+}
+
+/// A manager or admin ends someone's live support session.
+#[server(prefix = "/api", endpoint = "revoke_support_session")]
+pub async fn revoke_support_session(session_id: String, note: String) -> Result<String, AppError> {
+    crate::error::respond(server::revoke(session_id, note).await)
 }
 
 /// The banner's content, if the caller is in a support session. Reading it

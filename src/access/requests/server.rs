@@ -6,7 +6,7 @@ use crate::access::{current_actor, Actor, Capability, StaffMember};
 use crate::audit::{self, EventActor, NewEvent};
 use crate::auth::password::{self, PasswordHashString};
 use crate::customers::{CustomerRole, SupportAccess};
-use crate::product::viewer::{app_state, parse_id};
+use crate::product::viewer::{app_state, parse_id, BlockedAction};
 use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
 use serde_json::json;
@@ -224,6 +224,8 @@ pub async fn request(
 
 struct RequestRow {
     id: Uuid,
+    kind: String,
+    action: Option<String>,
     staff_id: Uuid,
     staff_name: String,
     account_id: Uuid,
@@ -261,19 +263,19 @@ async fn load_request(
     }
     if lock {
         fetch!(
-            r#"select id, staff_id, staff_name, account_id, account_name, target_user_id, target_user_name, target_role,
+            r#"select id, kind, action, staff_id, staff_name, account_id, account_name, target_user_id, target_user_name, target_role,
                       reason, ticket, mode, break_glass, status, policy_reasons, needs_manager, needs_owner,
                       expires_at as "expires_at: DateTime<Utc>", decided_by, decided_by_name, decision_note,
                       approved_until as "approved_until: DateTime<Utc>"
-               from chaperone.access_requests where id = $1 and kind = 'session' for update"#
+               from chaperone.access_requests where id = $1 for update"#
         )
     } else {
         fetch!(
-            r#"select id, staff_id, staff_name, account_id, account_name, target_user_id, target_user_name, target_role,
+            r#"select id, kind, action, staff_id, staff_name, account_id, account_name, target_user_id, target_user_name, target_role,
                       reason, ticket, mode, break_glass, status, policy_reasons, needs_manager, needs_owner,
                       expires_at as "expires_at: DateTime<Utc>", decided_by, decided_by_name, decision_note,
                       approved_until as "approved_until: DateTime<Utc>"
-               from chaperone.access_requests where id = $1 and kind = 'session'"#
+               from chaperone.access_requests where id = $1"#
         )
     }
 }
@@ -325,10 +327,14 @@ fn status_text(r: &RequestRow, now: DateTime<Utc>) -> String {
         "approved" if r.approved_until.is_some_and(|u| u <= now) => {
             "The approval has lapsed (approvals are valid for 30 minutes).".into()
         }
+        "approved" if r.kind != "session" => {
+            "Approved: the action can be used once in the session.".into()
+        }
         "approved" => "Approved. Confirm your password to enter.".into(),
         "denied" => "Denied.".into(),
         "cancelled" => "Cancelled.".into(),
         "expired" => "Expired without a decision.".into(),
+        "used" if r.kind != "session" => "Used: the approved action was carried out.".into(),
         "used" => "Used: the session has started.".into(),
         other => other.to_string(),
     }
@@ -383,7 +389,15 @@ pub async fn status(id: String) -> Result<RequestView, AppError> {
         seconds_left,
         is_own,
         can_cancel: is_own && r.status == "pending",
-        can_enter: is_own && r.status == "approved" && r.approved_until.is_some_and(|u| u > now),
+        can_enter: is_own
+            && r.kind == "session"
+            && r.status == "approved"
+            && r.approved_until.is_some_and(|u| u > now),
+        action: r
+            .action
+            .as_deref()
+            .and_then(BlockedAction::parse)
+            .map(|a| a.label().to_string()),
         can_decide: !is_own
             && actor.can(Capability::DecideRequests)
             && r.status == "pending"
@@ -591,6 +605,9 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
         .await?
         .ok_or(AppError::NotFound)?;
     let refusal = match r.status.as_str() {
+        _ if r.kind != "session" => {
+            Some("This request approves one action inside a session; it does not open one.")
+        }
         "approved" if r.approved_until.is_some_and(|u| u > now) => None,
         "approved" => {
             Some("The approval has lapsed: approvals are valid for 30 minutes. Make a new request.")
@@ -743,5 +760,162 @@ pub async fn banner() -> Result<Option<BannerInfo>, AppError> {
         reason: s.reason.clone(),
         ticket: s.ticket.clone(),
         seconds_left: (s.deadline() - now).num_seconds().max(0),
+        can_request_action: actor.can(Capability::RequestEditSession),
     }))
+}
+
+/// Asks a manager to approve one blocked action for the current session.
+pub async fn request_action(action: String, reason: String) -> Result<String, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::RequestEditSession)?;
+    let staff = staff_of(&actor)?;
+    let session = actor.support_session().cloned().ok_or_else(|| {
+        AppError::Invalid(
+            "One-action approvals are asked for from inside a support session.".into(),
+        )
+    })?;
+    let action = BlockedAction::parse(&action)
+        .ok_or_else(|| AppError::Invalid("Choose one of the blocked actions.".into()))?;
+    let reason = check_reason(&reason).map_err(AppError::Invalid)?;
+    let state = app_state()?;
+    let now = state.clock.now();
+    let id = Uuid::new_v4();
+    let mut tx = state.pool.begin().await?;
+    sqlx::query!(
+        r#"insert into chaperone.access_requests
+             (id, staff_id, staff_name, account_id, account_name, target_user_id, target_user_name, target_role,
+              reason, ticket, mode, kind, action, for_session_id, decision, policy_reasons, needs_manager, status,
+              requested_at, expires_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'action', $12, $13, 'needs_approval', $14, true, 'pending', $15, $16)"#,
+        id,
+        staff.id,
+        staff.name,
+        session.account_id,
+        session.account_name,
+        session.target_user_id,
+        session.target_user_name,
+        session.target_role.as_str(),
+        reason,
+        session.ticket,
+        session.mode.as_str(),
+        action.as_str(),
+        session.id,
+        json!([format!("{} are blocked in support sessions: a manager must approve this one action.", action.label())]),
+        now as _,
+        (now + Duration::minutes(state.config.request_expiry_minutes)) as _
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        NewEvent {
+            occurred_at: now,
+            kind: "support.action_requested",
+            actor: staff_event(&staff),
+            account_id: Some(session.account_id),
+            summary: format!(
+                "{} asked for approval of one blocked action ({}) in {} as {}, for “{reason}”",
+                staff.name,
+                action.label().to_lowercase(),
+                session.account_name,
+                session.target_user_name
+            ),
+            detail: json!({ "request_id": id, "session_id": session.id, "action": action.as_str() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id.to_string())
+}
+
+/// A manager (or admin) ends someone's live support session.
+pub async fn revoke(session_id: String, note: String) -> Result<String, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::RevokeSession)?;
+    let staff = staff_of(&actor)?;
+    let id = parse_id(&session_id)?;
+    let note = note.trim().to_string();
+    if note.is_empty() || note.chars().count() > 500 {
+        return Err(AppError::Invalid(
+            "Say why you end the session (up to 500 characters).".into(),
+        ));
+    }
+    let state = app_state()?;
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    let exists: bool = sqlx::query_scalar!(
+        r#"select exists(select 1 from chaperone.support_sessions where id = $1) as "x!""#,
+        id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if !exists {
+        return Err(AppError::NotFound);
+    }
+    if !sessions::end(&mut tx, id, now, EndCause::RevokedByManager).await? {
+        return Err(AppError::Invalid("That session has already ended.".into()));
+    }
+    audit::append(
+        &mut tx,
+        NewEvent {
+            occurred_at: now,
+            kind: "support.session_revoked",
+            actor: staff_event(&staff),
+            account_id: None,
+            summary: format!("{} ended a live support session: “{note}”", staff.name),
+            detail: json!({ "session_id": id, "note": note }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok("The session was ended. The agent is back in the console.".into())
+}
+
+/// Uses an approved, unused one-action approval for this session, if any.
+/// Returns whether one was used (and records it).
+pub async fn use_action_approval(
+    pool: &sqlx::PgPool,
+    staff: &StaffMember,
+    session: &crate::access::SupportSession,
+    action: BlockedAction,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await?;
+    let used = sqlx::query_scalar!(
+        r#"update chaperone.access_requests set status = 'used', used_at = $4
+           where id = (select id from chaperone.access_requests
+                       where kind = 'action' and for_session_id = $1 and staff_id = $2 and action = $3
+                         and status = 'approved' and approved_until > $4 and used_at is null
+                       order by requested_at limit 1 for update)
+           returning id"#,
+        session.id,
+        staff.id,
+        action.as_str(),
+        now as _
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(request_id) = used else {
+        return Ok(false);
+    };
+    audit::append(
+        &mut tx,
+        NewEvent {
+            occurred_at: now,
+            kind: "support.action_approval_used",
+            actor: staff_event(staff),
+            account_id: Some(session.account_id),
+            summary: format!(
+                "{} used the one-time approval for {} in {} as {}",
+                staff.name,
+                action.label().to_lowercase(),
+                session.account_name,
+                session.target_user_name
+            ),
+            detail: json!({ "request_id": request_id, "session_id": session.id, "action": action.as_str() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
