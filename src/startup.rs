@@ -122,7 +122,12 @@ fn router(state: AppState) -> Router {
             config.sign_in_lifetime_minutes,
         )));
 
-    let routes = generate_route_list(App);
+    // Generated once per process: generating renders the app in a special
+    // mode, which must not overlap with pages being served (several apps run
+    // side by side in the tests).
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))

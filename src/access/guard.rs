@@ -147,7 +147,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
 
     // A support session that ended (timeout, revoke, sweeper) sends the agent
     // back to the console, told why.
-    if let (Some(cause), Area::Product) = (ended, area) {
+    if let (Some(cause), Area::Product | Area::Console) = (ended, area) {
         return no_store(
             Redirect::to(&format!("/console?ended={}", cause.as_str())).into_response(),
         );

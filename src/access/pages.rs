@@ -148,14 +148,18 @@ pub fn SupportBanner() -> impl IntoView {
                     let now = left.get_untracked() - 1;
                     left.set(now.max(0));
                     if now == 0 {
-                        navigate_fully("/app");
+                        // The console is not activity: if the server agrees the
+                        // time is up, it says why; if not, the banner resyncs.
+                        navigate_fully("/console");
                     }
                 });
                 // Notice an end decided elsewhere (revoked, swept) without counting as activity.
                 every(std::time::Duration::from_secs(30), move || {
                     leptos::task::spawn_local(async move {
-                        if let Ok(None) = support_status().await {
-                            navigate_fully("/console");
+                        match support_status().await {
+                            Ok(None) => navigate_fully("/console"),
+                            Ok(Some(b)) => left.set(b.seconds_left),
+                            Err(_) => {}
                         }
                     });
                 });

@@ -147,7 +147,7 @@ pub async fn touch(
     sqlx::query!(
         r#"update chaperone.support_sessions
            set last_activity_at = $2, idle_deadline = least($3, max_deadline)
-           where id = $1 and ended_at is null"#,
+           where id = $1 and ended_at is null and least(idle_deadline, max_deadline) > $2"#,
         id,
         now as _,
         (now + Duration::minutes(idle_minutes)) as _
@@ -209,31 +209,33 @@ pub async fn end(
 }
 
 /// Ends every session whose deadline has passed, at its deadline. Safe to
-/// run on every server at once: rows are claimed with `skip locked` and
-/// [`end`] only ends what is still live. Returns how many it ended.
+/// run on every server at once: [`end`] updates only a session that is still
+/// live, so each is ended once. Returns how many this call ended.
 pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let mut tx = pool.begin().await?;
     let due = sqlx::query!(
         r#"select id, idle_deadline as "idle: DateTime<Utc>", max_deadline as "max: DateTime<Utc>"
            from chaperone.support_sessions
-           where ended_at is null and least(idle_deadline, max_deadline) <= $1
-           for update skip locked"#,
+           where ended_at is null and least(idle_deadline, max_deadline) <= $1"#,
         now as _
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(pool)
     .await?;
     let mut ended = 0;
+    // One transaction per session: a failure ends one attempt, not the batch.
+    // `end` only ends what is still live, so a racing sweeper (or the request
+    // path) cannot end a session twice.
     for r in due {
         let cause = if r.max <= r.idle {
             EndCause::MaxDuration
         } else {
             EndCause::IdleTimeout
         };
+        let mut tx = pool.begin().await?;
         if end(&mut tx, r.id, r.idle.min(r.max), cause).await? {
             ended += 1;
         }
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(ended)
 }
 

@@ -228,6 +228,14 @@ pub async fn sign_in(
     .await?;
     tx.commit().await?;
 
+    // Signing in over a live support session ends it, as signing out would.
+    if let Ok(previous) = current_actor() {
+        crate::access::requests::end_current(
+            &previous,
+            crate::access::sessions::EndCause::SignedOut,
+        )
+        .await?;
+    }
     // A new session id at every sign-in: an id planted before cannot be
     // carried into the signed-in session.
     let session = login_session().await?;

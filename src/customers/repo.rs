@@ -25,38 +25,28 @@ fn parse_role(text: &str) -> Result<CustomerRole, sqlx::Error> {
 
 /// Finds a customer user by sign-in email (case-insensitive).
 pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<CustomerRow>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"select u.id, u.account_id, a.name as account_name, u.email, u.name, u.role,
-                  u.password_hash, u.time_zone
-           from product.users u join product.accounts a on a.id = u.account_id
-           where lower(u.email) = lower($1)"#,
-        email
-    )
-    .fetch_optional(pool)
-    .await?;
-    row.map(|r| {
-        Ok(CustomerRow {
-            id: r.id,
-            account_id: r.account_id,
-            account_name: r.account_name,
-            email: r.email,
-            name: r.name,
-            role: parse_role(&r.role)?,
-            password_hash: PasswordHashString(r.password_hash),
-            time_zone: r.time_zone,
-        })
-    })
-    .transpose()
+    find(pool, None, Some(email)).await
 }
 
 /// Finds a customer user by id.
 pub async fn find_by_id(pool: &PgPool, id: Uuid) -> Result<Option<CustomerRow>, sqlx::Error> {
+    find(pool, Some(id), None).await
+}
+
+/// One query for both lookups; callers pass exactly one key.
+async fn find(
+    pool: &PgPool,
+    id: Option<Uuid>,
+    email: Option<&str>,
+) -> Result<Option<CustomerRow>, sqlx::Error> {
+    debug_assert!(id.is_some() != email.is_some(), "exactly one key");
     let row = sqlx::query!(
         r#"select u.id, u.account_id, a.name as account_name, u.email, u.name, u.role,
                   u.password_hash, u.time_zone
            from product.users u join product.accounts a on a.id = u.account_id
-           where u.id = $1"#,
-        id
+           where ($1::uuid is not null and u.id = $1) or ($2::text is not null and lower(u.email) = lower($2))"#,
+        id,
+        email
     )
     .fetch_optional(pool)
     .await?;

@@ -31,7 +31,7 @@ pub fn csv_row(fields: &[&str]) -> String {
 pub mod server {
     use super::*;
     use crate::access::CurrentActor;
-    use crate::audit::{self, NewEvent};
+    use crate::audit;
     use crate::error::AppError;
     use crate::product::viewer::ProductViewer;
     use crate::product::ProductPermission;
@@ -69,18 +69,15 @@ pub mod server {
         let mut tx = state.pool.begin().await?;
         audit::append(
             &mut tx,
-            NewEvent {
-                occurred_at: state.clock.now(),
-                kind: "product.exported",
-                actor: crate::product::event_actor(&viewer),
-                account_id: Some(viewer.account_id),
-                summary: format!(
+            viewer.event(
+                "product.exported",
+                format!(
                     "{} downloaded {what} as CSV ({rows} rows) from {}",
                     viewer.actor.display_name(),
                     viewer.account_name
                 ),
-                detail: json!({ "what": what, "rows": rows }),
-            },
+                json!({ "what": what, "rows": rows }),
+            ),
         )
         .await?;
         tx.commit().await?;

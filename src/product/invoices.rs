@@ -81,7 +81,7 @@ pub async fn create_invoice(
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
     use super::*;
-    use crate::audit::{self, NewEvent};
+    use crate::audit;
     use crate::classification::DataClass;
     use crate::masking::present;
     use crate::product::money::{format_money, format_rate, parse_amount, tax_cents};
@@ -250,6 +250,14 @@ pub(crate) mod server {
                 AppError::Invalid("Quantity must be a whole number from 1 to 1,000,000.".into())
             })?;
         let unit_price_cents = parse_amount(&unit_price).map_err(AppError::Invalid)?;
+        if unit_price_cents
+            .checked_mul(i64::from(quantity))
+            .is_none_or(|t| t > 100_000_000_000)
+        {
+            return Err(AppError::Invalid(
+                "An invoice line can total at most 1,000,000,000.00.".into(),
+            ));
+        }
 
         let state = app_state()?;
         let mut tx = state.pool.begin().await?;
@@ -299,12 +307,9 @@ pub(crate) mod server {
         let total = subtotal + tax_cents(subtotal, workspace.tax_rate_bp);
         audit::append(
             &mut tx,
-            NewEvent {
-                occurred_at: state.clock.now(),
-                kind: "product.invoice_issued",
-                actor: crate::product::event_actor(&viewer),
-                account_id: Some(viewer.account_id),
-                summary: format!(
+            viewer.event(
+                "product.invoice_issued",
+                format!(
                     "{} issued invoice {number} for {} in {} › Billing › Invoices ({} workspace, tax {})",
                     viewer.actor.display_name(),
                     format_money(total, "EUR"),
@@ -312,8 +317,8 @@ pub(crate) mod server {
                     workspace.name,
                     format_rate(workspace.tax_rate_bp)
                 ),
-                detail: json!({ "invoice_id": id, "number": number, "total_cents": total, "tax_rate_bp": workspace.tax_rate_bp }),
-            },
+                json!({ "invoice_id": id, "number": number, "total_cents": total, "tax_rate_bp": workspace.tax_rate_bp }),
+            ),
         )
         .await?;
         tx.commit().await?;

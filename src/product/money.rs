@@ -39,36 +39,41 @@ pub fn format_rate(bp: i32) -> String {
     }
 }
 
+/// Splits a non-negative decimal like `12.5` into its whole part and its
+/// fraction in hundredths; `None` when it is not such a number or has more
+/// than two decimals (`Some(Err)` tells the caller which).
+fn parse_hundredths(cleaned: &str) -> Option<Result<(i64, i64), TooPrecise>> {
+    let (whole, frac) = cleaned.split_once('.').unwrap_or((cleaned, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 12 || !digits(whole) || !digits(frac) {
+        return None;
+    }
+    if frac.len() > 2 {
+        return Some(Err(TooPrecise));
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+    Some(Ok((whole, frac)))
+}
+
+struct TooPrecise;
+
 /// Parses a percentage typed by a person (`10`, `7.5`, `7,5 %`) into basis
 /// points, accepting 0–100 with at most two decimals.
 pub fn parse_rate(text: &str) -> Result<i32, String> {
     let cleaned = text.trim().trim_end_matches('%').trim().replace(',', ".");
-    let err = || {
-        format!(
-            "“{}” is not a tax rate. Enter a percentage between 0 and 100, like 10 or 7.5.",
-            text.trim()
-        )
-    };
     if cleaned.is_empty() {
         return Err("Enter a tax rate, like 10 or 7.5.".into());
     }
-    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-    if whole.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return Err(err());
+    match parse_hundredths(&cleaned) {
+        None => Err(format!(
+            "“{}” is not a tax rate. Enter a percentage between 0 and 100, like 10 or 7.5.",
+            text.trim()
+        )),
+        Some(Err(TooPrecise)) => Err("Tax rates can have at most two decimals.".into()),
+        Some(Ok((whole, frac))) if whole * 100 + frac <= 10_000 => Ok((whole * 100 + frac) as i32),
+        Some(Ok(_)) => Err("A tax rate must be between 0% and 100%.".into()),
     }
-    if frac.len() > 2 {
-        return Err("Tax rates can have at most two decimals.".into());
-    }
-    let whole: i64 = whole.parse().map_err(|_| err())?;
-    let frac_bp: i64 = format!("{frac:0<2}").parse().map_err(|_| err())?;
-    let bp = whole * 100 + frac_bp;
-    if !(0..=10_000).contains(&bp) {
-        return Err("A tax rate must be between 0% and 100%.".into());
-    }
-    Ok(bp as i32)
 }
 
 /// Parses an amount like `12`, `12.5`, `1,234.50` into cents (0 up to one billion).
@@ -79,39 +84,27 @@ pub fn parse_amount(text: &str) -> Result<i64, String> {
         .chars()
         .filter(|c| *c != ',' && *c != ' ')
         .collect();
-    let err = || {
-        format!(
-            "“{}” is not an amount. Enter a number like 120 or 99.50.",
-            text.trim()
-        )
-    };
     if cleaned.is_empty() {
         return Err("Enter an amount, like 120 or 99.50.".into());
     }
-    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-    if whole.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return Err(err());
+    match parse_hundredths(&cleaned) {
+        None if cleaned.chars().all(|c| c.is_ascii_digit() || c == '.') && cleaned.len() > 12 => {
+            Err("That amount is too large.".into())
+        }
+        None => Err(format!(
+            "“{}” is not an amount. Enter a number like 120 or 99.50.",
+            text.trim()
+        )),
+        Some(Err(TooPrecise)) => Err("Amounts can have at most two decimals.".into()),
+        Some(Ok((whole, frac))) if whole * 100 + frac <= 100_000_000_000 => Ok(whole * 100 + frac),
+        Some(Ok(_)) => Err("That amount is too large.".into()),
     }
-    if frac.len() > 2 {
-        return Err("Amounts can have at most two decimals.".into());
-    }
-    if whole.len() > 10 {
-        return Err("That amount is too large.".into());
-    }
-    let cents = whole.parse::<i64>().map_err(|_| err())? * 100
-        + format!("{frac:0<2}").parse::<i64>().map_err(|_| err())?;
-    if cents > 100_000_000_000 {
-        return Err("That amount is too large.".into());
-    }
-    Ok(cents)
 }
 
 /// Tax on a subtotal, rounded half up to the cent.
 pub fn tax_cents(subtotal_cents: i64, rate_bp: i32) -> i64 {
-    (subtotal_cents * i64::from(rate_bp) + 5_000) / 10_000
+    let tax = (i128::from(subtotal_cents) * i128::from(rate_bp) + 5_000) / 10_000;
+    i64::try_from(tax).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub async fn add_note(body: String) -> Result<String, AppError> {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::audit::{self, NewEvent};
+    use crate::audit;
     use crate::classification::DataClass;
     use crate::masking::present;
     use crate::product::viewer::{app_state, product_viewer};
@@ -59,6 +59,12 @@ mod server {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::UseNotes)?;
         viewer.require_change("Private notes").await?;
+        viewer
+            .refuse_in_session(
+                "write private notes",
+                "private notes are the owners' own, and a note would read as theirs.",
+            )
+            .await?;
         let body = body.trim().to_string();
         if body.is_empty() || body.chars().count() > 5000 {
             return Err(AppError::Invalid(
@@ -79,19 +85,15 @@ mod server {
         .await?;
         audit::append(
             &mut tx,
-            NewEvent {
-                occurred_at: state.clock.now(),
-                kind: "product.note_added",
-                actor: crate::product::event_actor(&viewer),
-                account_id: Some(viewer.account_id),
-                // The note is private: the log says that one was written, not what it says.
-                summary: format!(
+            viewer.event(
+                "product.note_added",
+                format!(
                     "{} added a private note in {} › Private notes",
                     viewer.actor.display_name(),
                     viewer.account_name
                 ),
-                detail: json!({ "length": body.chars().count() }),
-            },
+                json!({ "length": body.chars().count() }),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -50,7 +50,7 @@ pub async fn set_notification(setting: String, enabled: bool) -> Result<String, 
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::audit::{self, NewEvent};
+    use crate::audit;
     use crate::product::viewer::{app_state, product_viewer};
     use crate::product::ProductPermission;
     use serde_json::json;
@@ -121,12 +121,9 @@ mod server {
         if old != enabled {
             audit::append(
                 &mut tx,
-                NewEvent {
-                    occurred_at: state.clock.now(),
-                    kind: "product.notification_changed",
-                    actor: crate::product::event_actor(&viewer),
-                    account_id: Some(viewer.account_id),
-                    summary: format!(
+                viewer.event(
+                    "product.notification_changed",
+                    format!(
                         "{} changed “{label}” from {} to {} for {} in {} › Settings › Notifications",
                         viewer.actor.display_name(),
                         on_off(old),
@@ -134,8 +131,8 @@ mod server {
                         viewer.user_name,
                         viewer.account_name
                     ),
-                    detail: json!({ "user_id": viewer.user_id, "field": key, "old": old, "new": enabled }),
-                },
+                    json!({ "user_id": viewer.user_id, "field": key, "old": old, "new": enabled }),
+                ),
             )
             .await?;
         }

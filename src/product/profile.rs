@@ -51,7 +51,7 @@ pub async fn change_password(
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::audit::{self, NewEvent};
+    use crate::audit;
     use crate::auth::password::{self, PasswordHashString};
     use crate::classification::DataClass;
     use crate::masking::present;
@@ -118,22 +118,18 @@ mod server {
         what: &str,
         detail: serde_json::Value,
     ) -> Result<(), AppError> {
-        let state = app_state()?;
         audit::append(
             tx,
-            NewEvent {
-                occurred_at: state.clock.now(),
+            viewer.event(
                 kind,
-                actor: crate::product::event_actor(viewer),
-                account_id: Some(viewer.account_id),
-                summary: format!(
+                format!(
                     "{} {what} for {} in {} › Profile",
                     viewer.actor.display_name(),
                     viewer.user_name,
                     viewer.account_name
                 ),
                 detail,
-            },
+            ),
         )
         .await?;
         Ok(())
@@ -289,7 +285,10 @@ mod server {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageOwnProfile)?;
         viewer
-            .require_unblocked(crate::product::viewer::BlockedAction::ResetLoginDetails)
+            .refuse_in_session(
+                "reset login details",
+                "recovery codes and passwords are secrets, and secrets are never shown to support. The customer resets them themself.",
+            )
             .await?;
         let codes: Vec<String> = {
             let mut rng = rand::thread_rng();
@@ -334,7 +333,10 @@ mod server {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageOwnProfile)?;
         viewer
-            .require_unblocked(crate::product::viewer::BlockedAction::ResetLoginDetails)
+            .refuse_in_session(
+                "reset login details",
+                "recovery codes and passwords are secrets, and secrets are never shown to support. The customer resets them themself.",
+            )
             .await?;
         if new_password.chars().count() < 12 || new_password.len() > 1024 {
             return Err(AppError::Invalid(

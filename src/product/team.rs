@@ -54,7 +54,7 @@ pub async fn remove_member(user_id: String) -> Result<String, AppError> {
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
     use super::*;
-    use crate::audit::{self, NewEvent};
+    use crate::audit;
     use crate::classification::DataClass;
     use crate::customers::CustomerRole;
     use crate::masking::present;
@@ -151,21 +151,17 @@ pub(crate) mod server {
         what: String,
         detail: serde_json::Value,
     ) -> Result<(), AppError> {
-        let state = app_state()?;
         audit::append(
             tx,
-            NewEvent {
-                occurred_at: state.clock.now(),
+            viewer.event(
                 kind,
-                actor: crate::product::event_actor(viewer),
-                account_id: Some(viewer.account_id),
-                summary: format!(
+                format!(
                     "{} {what} in {} › Team",
                     viewer.actor.display_name(),
                     viewer.account_name
                 ),
                 detail,
-            },
+            ),
         )
         .await?;
         Ok(())
@@ -175,6 +171,12 @@ pub(crate) mod server {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageTeam)?;
         viewer.require_change("Team (an invitation)").await?;
+        viewer
+            .refuse_in_session(
+                "invite people",
+                "an invitation gives lasting access that would outlive the session.",
+            )
+            .await?;
         let email = email.trim().to_lowercase();
         let valid = email.len() <= 254
             && matches!(email.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.contains('@'))
@@ -258,6 +260,12 @@ pub(crate) mod server {
         let viewer = product_viewer()?;
         viewer.require(ProductPermission::ManageTeam)?;
         viewer.require_change("Team (a member's role)").await?;
+        viewer
+            .refuse_in_session(
+                "change roles",
+                "a role change grants or removes access; the account's owners decide that.",
+            )
+            .await?;
         let new_role = parse_role(&role)?;
         let state = app_state()?;
         let mut tx = state.pool.begin().await?;

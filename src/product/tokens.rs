@@ -47,7 +47,7 @@ pub fn token_digest(token: &str) -> String {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::audit::{self, NewEvent};
+    use crate::audit;
     use crate::masking::HIDDEN;
     use crate::product::viewer::{app_state, parse_id, product_viewer};
     use crate::product::ProductPermission;
@@ -113,18 +113,15 @@ mod server {
         .await?;
         audit::append(
             &mut tx,
-            NewEvent {
-                occurred_at: state.clock.now(),
-                kind: "product.api_token_created",
-                actor: crate::product::event_actor(&viewer),
-                account_id: Some(viewer.account_id),
-                summary: format!(
+            viewer.event(
+                "product.api_token_created",
+                format!(
                     "{} created the API token “{name}” ({HIDDEN}{last_two}) in {} › Developers › API tokens",
                     viewer.actor.display_name(),
                     viewer.account_name
                 ),
-                detail: json!({ "token_id": id, "name": name, "last_two": last_two }),
-            },
+                json!({ "token_id": id, "name": name, "last_two": last_two }),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -157,20 +154,17 @@ mod server {
         .await?;
         audit::append(
             &mut tx,
-            NewEvent {
-                occurred_at: state.clock.now(),
-                kind: "product.api_token_revoked",
-                actor: crate::product::event_actor(&viewer),
-                account_id: Some(viewer.account_id),
-                summary: format!(
+            viewer.event(
+                "product.api_token_revoked",
+                format!(
                     "{} revoked the API token “{}” ({HIDDEN}{}) in {} › Developers › API tokens",
                     viewer.actor.display_name(),
                     row.name,
                     row.last_two,
                     viewer.account_name
                 ),
-                detail: json!({ "token_id": id }),
-            },
+                json!({ "token_id": id }),
+            ),
         )
         .await?;
         tx.commit().await?;

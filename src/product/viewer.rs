@@ -136,6 +136,23 @@ impl BlockedAction {
 }
 
 impl ProductViewer {
+    /// An event about this account, by whoever is acting, at the clock's now.
+    pub fn event(
+        &self,
+        kind: &'static str,
+        summary: String,
+        detail: serde_json::Value,
+    ) -> crate::audit::NewEvent {
+        crate::audit::NewEvent {
+            occurred_at: self.state.clock.now(),
+            kind,
+            actor: super::event_actor(self),
+            account_id: Some(self.account_id),
+            summary,
+            detail,
+        }
+    }
+
     /// The support session, when an agent is looking.
     pub fn session(&self) -> Option<&crate::access::SupportSession> {
         self.actor.support_session()
@@ -147,20 +164,8 @@ impl ProductViewer {
         summary: String,
         detail: serde_json::Value,
     ) -> Result<(), AppError> {
-        let state = &self.state;
-        let mut tx = state.pool.begin().await?;
-        crate::audit::append(
-            &mut tx,
-            crate::audit::NewEvent {
-                occurred_at: state.clock.now(),
-                kind,
-                actor: super::event_actor(self),
-                account_id: Some(self.account_id),
-                summary,
-                detail,
-            },
-        )
-        .await?;
+        let mut tx = self.state.pool.begin().await?;
+        crate::audit::append(&mut tx, self.event(kind, summary, detail)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -206,6 +211,28 @@ impl ProductViewer {
         .await?;
         Err(AppError::Refused(format!(
             "This support session is read-only, so {what} was not changed. Ask for an edit session if the customer needs the change."
+        )))
+    }
+
+    /// Refuses, and records, something support never does in a session,
+    /// approved or not: `why` says so in words.
+    pub async fn refuse_in_session(&self, what: &str, why: &str) -> Result<(), AppError> {
+        let Some(session) = self.session() else {
+            return Ok(());
+        };
+        self.record(
+            "support.blocked",
+            format!(
+                "{} tried to {what} in {} as {}; refused: support never does this",
+                self.actor.display_name(),
+                self.account_name,
+                self.user_name
+            ),
+            serde_json::json!({ "session_id": session.id, "attempted": what, "why": "never_in_session" }),
+        )
+        .await?;
+        Err(AppError::Refused(format!(
+            "Support cannot {what}: {why} Nothing was changed."
         )))
     }
 

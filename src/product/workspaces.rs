@@ -58,7 +58,7 @@ pub async fn update_tax_rule(
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
     use super::*;
-    use crate::audit::{self, NewEvent};
+    use crate::audit;
     use crate::classification::DataClass;
     use crate::masking::present;
     use crate::product::money::{format_rate, parse_rate};
@@ -176,25 +176,22 @@ pub(crate) mod server {
         }
         audit::append(
             &mut tx,
-            NewEvent {
-                occurred_at: state.clock.now(),
-                kind: "product.tax_rule_changed",
-                actor: crate::product::event_actor(&viewer),
-                account_id: Some(viewer.account_id),
-                summary: format!(
+            viewer.event(
+                "product.tax_rule_changed",
+                format!(
                     "{} changed {} in {} › Billing › Tax settings ({} workspace)",
                     viewer.actor.display_name(),
                     changes.join(" and "),
                     viewer.account_name,
                     before.name
                 ),
-                detail: json!({
+                json!({
                     "workspace_id": workspace_id,
                     "field": "tax_rate",
                     "old": { "rate": format_rate(before.tax_rate_bp), "region": before.tax_region },
                     "new": { "rate": format_rate(rate_bp), "region": region },
                 }),
-            },
+            ),
         )
         .await?;
         tx.commit().await?;

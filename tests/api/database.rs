@@ -4,7 +4,7 @@ use chaperone::staff::StaffRole;
 use sqlx::PgPool;
 use std::collections::BTreeSet;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_product_column_is_classified() {
     let app = spawn_app().await;
     let live: BTreeSet<(String, String)> = sqlx::query_as(
@@ -32,7 +32,7 @@ async fn every_product_column_is_classified() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_runtime_role_owns_nothing_and_cannot_rewrite_events() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -61,7 +61,7 @@ async fn the_runtime_role_owns_nothing_and_cannot_rewrite_events() {
     assert_eq!(count, 1, "the staff.created event is still there");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_that_went_away_gets_a_clear_answer() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -84,7 +84,7 @@ async fn a_postgres_that_went_away_gets_a_clear_answer() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_seed_is_idempotent_and_signs_in() {
     let app = spawn_app().await;
     let first = chaperone::seed::seed_demo(&app.pool).await.unwrap();
@@ -119,7 +119,7 @@ async fn the_demo_seed_is_idempotent_and_signs_in() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_scale_loads_accounts_and_leaves_the_indexes_in_place() {
     let app = spawn_app().await;
     let indexes = |pool: PgPool| async move {

@@ -1,7 +1,7 @@
 use crate::helpers::{new_client, spawn_app, PASSWORD};
 use chaperone::staff::StaffRole;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymous_visitors_are_redirected_by_the_server_to_the_right_sign_in() {
     let app = spawn_app().await;
     let client = new_client();
@@ -24,7 +24,7 @@ async fn anonymous_visitors_are_redirected_by_the_server_to_the_right_sign_in() 
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customers_are_refused_the_console() {
     let app = spawn_app().await;
     app.add_customer("Acme Co", "Tom Becker", "tom@acme.test", "member")
@@ -49,7 +49,7 @@ async fn customers_are_refused_the_console() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_are_refused_the_product_outside_a_support_session() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -66,7 +66,7 @@ async fn staff_are_refused_the_product_outside_a_support_session() {
         .contains("only through a support session"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_in_users_skip_their_sign_in_page() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -79,7 +79,7 @@ async fn signed_in_users_skip_their_sign_in_page() {
     assert_eq!(res.headers()["location"], "/console");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_returns_to_a_local_next_only() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -100,7 +100,7 @@ async fn sign_in_returns_to_a_local_next_only() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_staff_member_is_signed_out_on_their_next_request() {
     let app = spawn_app().await;
     let id = app
@@ -134,14 +134,14 @@ async fn a_disabled_staff_member_is_signed_out_on_their_next_request() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unregistered_server_function_paths_are_refused() {
     let app = spawn_app().await;
     let res = app.call(&new_client(), "drop_everything", &[]).await;
     assert_eq!(res.status(), 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn who_am_i_tells_only_the_caller_about_themself() {
     let app = spawn_app().await;
     app.add_staff("Maya Chen", "maya.chen@chaperone.test", StaffRole::Manager)

@@ -1,7 +1,7 @@
 use crate::helpers::{new_client, spawn_app, PASSWORD};
 use chaperone::staff::StaffRole;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_carry_security_headers_and_a_nonce_policy() {
     let app = spawn_app().await;
     let res = new_client()
@@ -44,7 +44,7 @@ async fn pages_carry_security_headers_and_a_nonce_policy() {
         .contains(&nonce));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_responses_get_the_strict_policy() {
     let app = spawn_app().await;
     let res = new_client().get(app.url("/healthz")).send().await.unwrap();
@@ -56,7 +56,7 @@ async fn other_responses_get_the_strict_policy() {
     assert_eq!(res.headers()["x-frame-options"], "DENY");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_from_a_foreign_origin_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -90,7 +90,7 @@ async fn a_post_from_a_foreign_origin_is_refused_and_changes_nothing() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_in_pages_are_not_cached() {
     let app = spawn_app().await;
     app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")

@@ -30,7 +30,7 @@ async fn acme_workspace(app: &TestApp, name: &str) -> String {
     id.to_string()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_product_permission_rules_apply_per_role() {
     let (app, member) = demo_as("tom@acme.test").await;
     let eu = acme_workspace(&app, "EU").await;
@@ -93,7 +93,7 @@ async fn the_product_permission_rules_apply_per_role() {
     assert!(notes.text().await.unwrap().contains("Renewal talks"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tax_change_affects_only_new_invoices() {
     let (app, owner) = demo_as("jane@acme.test").await;
     let eu = acme_workspace(&app, "EU").await;
@@ -171,7 +171,7 @@ async fn a_tax_change_affects_only_new_invoices() {
     assert_eq!(summary, "Jane Doe changed Tax rate from 20% to 10% in Acme Co › Billing › Tax settings (EU workspace)");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_a_clear_message_and_changes_nothing() {
     let (app, owner) = demo_as("jane@acme.test").await;
     let eu = acme_workspace(&app, "EU").await;
@@ -274,7 +274,7 @@ async fn digest_of_account(app: &TestApp, account: &str) -> String {
     .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenant_isolation_every_product_endpoint_keeps_to_its_own_account() {
     // Jane owns Acme Co (every product permission); Globex is the other tenant.
     let (app, jane) = demo_as("jane@acme.test").await;
@@ -440,7 +440,7 @@ async fn tenant_isolation_every_product_endpoint_keeps_to_its_own_account() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn card_numbers_and_token_secrets_never_leave_the_server() {
     let (app, jane) = demo_as("jane@acme.test").await;
     let card: String = sqlx::query_scalar(
@@ -513,7 +513,7 @@ async fn card_numbers_and_token_secrets_never_leave_the_server() {
     assert!(!events.contains(&token), "the token reached the log");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exports_download_as_csv_and_are_recorded() {
     let (app, jane) = demo_as("jane@acme.test").await;
     let res = jane
@@ -548,7 +548,7 @@ async fn exports_download_as_csv_and_are_recorded() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn team_rules_protect_owners_and_the_person_acting() {
     let (app, jane) = demo_as("jane@acme.test").await;
     let jane_id = id(
@@ -610,4 +610,21 @@ async fn team_rules_protect_owners_and_the_person_acting() {
         )
         .await;
     assert_eq!(res.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_invoice_lines_are_refused_instead_of_overflowing() {
+    let (app, jane) = demo_as("jane@acme.test").await;
+    let eu = acme_workspace(&app, "EU").await;
+    let form = [
+        ("workspace_id", eu.as_str()),
+        ("bill_to_name", "Big"),
+        ("bill_to_address", ""),
+        ("description", "Everything"),
+        ("quantity", "1000000"),
+        ("unit_price", "999999999"),
+    ];
+    let res = app.call(&jane, "create_invoice", &form).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(app.call(&jane, "product_invoices", &[]).await.status(), 200);
 }

@@ -4,7 +4,7 @@ use chrono::Duration;
 
 const WRONG_CREDENTIALS: &str = "That email and password do not match. Check them and try again.";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_sign_in_lands_on_the_console_as_themself() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -37,7 +37,7 @@ async fn staff_sign_in_lands_on_the_console_as_themself() {
     assert_eq!(app.event_count("auth.signed_in").await, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customer_sign_in_lands_on_their_account() {
     let app = spawn_app().await;
     app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")
@@ -58,7 +58,7 @@ async fn customer_sign_in_lands_on_their_account() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_and_customer_logins_are_separate() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -80,7 +80,7 @@ async fn staff_and_customer_logins_are_separate() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_email_and_wrong_password_get_the_same_answer() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -119,7 +119,7 @@ async fn unknown_email_and_wrong_password_get_the_same_answer() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_typed_into_the_email_field_never_reaches_the_log() {
     let app = spawn_app().await;
     let client = new_client();
@@ -135,7 +135,7 @@ async fn a_password_typed_into_the_email_field_never_reaches_the_log() {
     assert!(!all.to_lowercase().contains("hunter2"), "{all}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_and_oversized_input_is_refused_with_a_message() {
     let app = spawn_app().await;
     let client = new_client();
@@ -159,7 +159,7 @@ async fn empty_and_oversized_input_is_refused_with_a_message() {
     assert_eq!(app.event_count("auth.sign_in_failed").await, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_id_changes_at_sign_in() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -205,7 +205,7 @@ async fn the_session_id_changes_at_sign_in() {
     assert_eq!(res.status(), 303);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_sign_in_and_is_recorded() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -228,7 +228,7 @@ async fn sign_out_ends_the_sign_in_and_is_recorded() {
     assert_eq!(app.event_count("auth.signed_out").await, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_failures_lock_the_email_from_that_address_for_fifteen_minutes() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -270,7 +270,7 @@ async fn five_failures_lock_the_email_from_that_address_for_fifteen_minutes() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_spread_over_more_than_fifteen_minutes_do_not_lock() {
     let app = spawn_app().await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -295,7 +295,7 @@ async fn failures_spread_over_more_than_fifteen_minutes_do_not_lock() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_emails_lock_exactly_like_known_ones() {
     let app = spawn_app().await;
     let client = new_client();
@@ -315,7 +315,7 @@ async fn unknown_emails_lock_exactly_like_known_ones() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lock_is_per_address() {
     let app = spawn_app_with(Options {
         trust_forwarded_for: true,
@@ -350,7 +350,7 @@ async fn the_lock_is_per_address() {
     assert_eq!(attempt("198.51.100.7", PASSWORD).await, 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_successful_sign_in_records_the_browser_time_zone_once() {
     let app = spawn_app().await;
     let id = app

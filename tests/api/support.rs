@@ -82,25 +82,43 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
 }
 
-/// Sarah (agent) enters Acme Co as Tom (member), read-only.
-async fn sarah_in_session(app: &TestApp) -> reqwest::Client {
-    let sarah = staff(app, "sarah.lee@chaperone.test").await;
-    let res = request(app, &sarah, "Acme Co", "tom@acme.test", "read_only").await;
+/// `who` enters `account_name` as `user_email`; a request that waits is
+/// approved by Maya (manager) first.
+async fn in_session(
+    app: &TestApp,
+    who: &str,
+    account_name: &str,
+    user_email: &str,
+    mode: &str,
+) -> reqwest::Client {
+    let client = staff(app, who).await;
+    let res = request(app, &client, account_name, user_email, mode).await;
     assert_eq!(res.status(), 200);
     let id: String = res.json().await.unwrap();
-    assert_eq!(status(app, &sarah, &id).await["status"], "approved");
-    let res = app
-        .call(
-            &sarah,
-            "enter_support_session",
-            &[("request_id", &id), ("password", DEMO_PASSWORD)],
-        )
-        .await;
+    if status(app, &client, &id).await["status"] == "pending" {
+        let maya = staff(app, "maya.chen@chaperone.test").await;
+        let form = [("id", id.as_str()), ("approve", "true"), ("note", "")];
+        assert_eq!(app.call(&maya, "decide_request", &form).await.status(), 200);
+    }
+    let form = [("request_id", id.as_str()), ("password", DEMO_PASSWORD)];
+    let res = app.call(&client, "enter_support_session", &form).await;
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
-    sarah
+    client
 }
 
-#[tokio::test]
+/// Sarah (agent) enters Acme Co as Tom (member), read-only.
+async fn sarah_in_session(app: &TestApp) -> reqwest::Client {
+    in_session(
+        app,
+        "sarah.lee@chaperone.test",
+        "Acme Co",
+        "tom@acme.test",
+        "read_only",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vague_reasons_and_bad_tickets_are_refused_at_the_form_and_not_recorded() {
     let app = demo().await;
     let sarah = staff(&app, "sarah.lee@chaperone.test").await;
@@ -137,7 +155,7 @@ async fn vague_reasons_and_bad_tickets_are_refused_at_the_form_and_not_recorded(
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_session_from_request_to_end() {
     let app = demo().await;
     let sarah = staff(&app, "sarah.lee@chaperone.test").await;
@@ -286,32 +304,19 @@ async fn a_read_only_session_from_request_to_end() {
     assert!(res.text().await.unwrap().contains("already used"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mutating_product_function_is_refused_in_read_only() {
     let app = demo().await;
     // Viewing as the owner, so the product's own role rules allow everything
     // and only the session's mode can refuse.
-    let sarah = staff(&app, "priya.nair@chaperone.test").await;
-    let id: String = request(&app, &sarah, "Acme Co", "jane@acme.test", "read_only")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let maya = staff(&app, "maya.chen@chaperone.test").await;
-    app.call(
-        &maya,
-        "decide_request",
-        &[("id", &id), ("approve", "true"), ("note", "")],
+    let sarah = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "read_only",
     )
     .await;
-    let res = app
-        .call(
-            &sarah,
-            "enter_support_session",
-            &[("request_id", &id), ("password", DEMO_PASSWORD)],
-        )
-        .await;
-    assert_eq!(res.status(), 200);
     let eu = scalar_id(&app, "select w.id from product.workspaces w join product.accounts a on a.id = w.account_id where a.name = 'Acme Co' and w.name = 'EU'").await;
     let ana = user(&app, "ana@acme.test").await;
     let calls: Vec<(&str, Vec<(&str, String)>)> = vec![
@@ -457,7 +462,7 @@ async fn every_mutating_product_function_is_refused_in_read_only() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_session_needs_a_manager_and_changes_only_what_was_changed() {
     let app = demo().await;
     let priya = staff(&app, "priya.nair@chaperone.test").await;
@@ -553,26 +558,15 @@ async fn an_edit_session_needs_a_manager_and_changes_only_what_was_changed() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agents_see_the_customers_data_masked() {
     let app = demo().await;
-    let priya = staff(&app, "priya.nair@chaperone.test").await;
-    let id: String = request(&app, &priya, "Acme Co", "jane@acme.test", "read_only")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let maya = staff(&app, "maya.chen@chaperone.test").await;
-    app.call(
-        &maya,
-        "decide_request",
-        &[("id", &id), ("approve", "true"), ("note", "")],
-    )
-    .await;
-    app.call(
-        &priya,
-        "enter_support_session",
-        &[("request_id", &id), ("password", DEMO_PASSWORD)],
+    let priya = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "read_only",
     )
     .await;
     let profile = app
@@ -607,7 +601,7 @@ async fn agents_see_the_customers_data_masked() {
     assert!(!team.contains("ana@acme.test") && team.contains("a•••@acme.test"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approvals_lapse_after_thirty_minutes_and_undecided_requests_expire() {
     let app = demo().await;
     let priya = staff(&app, "priya.nair@chaperone.test").await;
@@ -649,7 +643,7 @@ async fn approvals_lapse_after_thirty_minutes_and_undecided_requests_expire() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_are_recorded_too() {
     let app = demo().await;
     let sarah = staff(&app, "sarah.lee@chaperone.test").await;
@@ -687,7 +681,7 @@ async fn refusals_are_recorded_too() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_maximum_timeouts_end_sessions_on_the_server() {
     let app = demo().await;
     let sarah = sarah_in_session(&app).await;
@@ -728,7 +722,7 @@ async fn idle_and_maximum_timeouts_end_sessions_on_the_server() {
     assert_eq!((cause.as_str(), at_max), ("max_duration", true));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_sweepers_end_each_session_once() {
     let app = demo().await;
     for email in [
@@ -781,7 +775,7 @@ async fn concurrent_sweepers_end_each_session_once() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_ends_the_session_and_a_second_session_is_refused() {
     let app = demo().await;
     let sarah = sarah_in_session(&app).await;
@@ -803,28 +797,18 @@ async fn signing_out_ends_the_session_and_a_second_session_is_refused() {
     assert_eq!(cause, "signed_out");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_blocked_action_can_be_approved_and_used_once() {
     let app = demo().await;
-    let priya = staff(&app, "priya.nair@chaperone.test").await;
+    let priya = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "read_only",
+    )
+    .await;
     let maya = staff(&app, "maya.chen@chaperone.test").await;
-    let id: String = request(&app, &priya, "Acme Co", "jane@acme.test", "read_only")
-        .await
-        .json()
-        .await
-        .unwrap();
-    app.call(
-        &maya,
-        "decide_request",
-        &[("id", &id), ("approve", "true"), ("note", "")],
-    )
-    .await;
-    app.call(
-        &priya,
-        "enter_support_session",
-        &[("request_id", &id), ("password", DEMO_PASSWORD)],
-    )
-    .await;
     assert_eq!(
         priya
             .get(app.url("/app/export/invoices.csv"))
@@ -917,7 +901,7 @@ async fn one_blocked_action_can_be_approved_and_used_once() {
     assert_eq!(res.status(), 403);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_can_revoke_a_live_session() {
     let app = demo().await;
     let sarah = sarah_in_session(&app).await;
@@ -958,4 +942,126 @@ async fn a_manager_can_revoke_a_live_session() {
         )
         .await;
     assert_eq!(res.status(), 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entry_runs_the_policy_again() {
+    let app = demo().await;
+    let sarah = staff(&app, "sarah.lee@chaperone.test").await;
+    let id: String = request(&app, &sarah, "Acme Co", "tom@acme.test", "read_only")
+        .await
+        .json()
+        .await
+        .unwrap();
+    // After the approval, the customer turns support access off.
+    sqlx::query("update product.accounts set support_access = 'off' where name = 'Acme Co'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let form = [("request_id", id.as_str()), ("password", DEMO_PASSWORD)];
+    let res = app.call(&sarah, "enter_support_session", &form).await;
+    assert_eq!(res.status(), 400);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("turned support access off"));
+    assert_eq!(
+        count(&app, "select count(*) from chaperone.support_sessions").await,
+        0
+    );
+
+    // A user who became an owner since the request needs a manager now.
+    sqlx::query("update product.accounts set support_access = 'allow' where name = 'Acme Co'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let id: String = request(&app, &sarah, "Acme Co", "tom@acme.test", "read_only")
+        .await
+        .json()
+        .await
+        .unwrap();
+    sqlx::query("update product.users set role = 'owner' where email = 'tom@acme.test'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let form = [("request_id", id.as_str()), ("password", DEMO_PASSWORD)];
+    assert_eq!(
+        app.call(&sarah, "enter_support_session", &form)
+            .await
+            .status(),
+        400
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_never_gets_credentials_or_lasting_access_even_in_edit_mode() {
+    let app = demo().await;
+    let priya = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "edit",
+    )
+    .await;
+    for (path, form) in [
+        (
+            "invite_member",
+            vec![("email", "priya@evil.test"), ("role", "owner")],
+        ),
+        (
+            "change_password",
+            vec![
+                ("current", "x"),
+                ("new_password", "a-new-password-1"),
+                ("confirm", "a-new-password-1"),
+            ],
+        ),
+        ("regenerate_recovery_codes", vec![]),
+        ("create_api_token", vec![("name", "mine")]),
+        ("add_note", vec![("body", "written by support")]),
+    ] {
+        let res = app.call(&priya, path, &form).await;
+        assert_eq!(res.status(), 403, "{path}");
+    }
+    assert_eq!(
+        count(&app, "select count(*) from product.invitations").await,
+        0
+    );
+    // Search does not match masked contact columns for support.
+    let hits = app
+        .call(&priya, "product_search", &[("q", "ana@acme")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(hits, "[]", "{hits}");
+    let hits = app
+        .call(&priya, "product_search", &[("q", "Ana")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        hits.contains("Ana Silva") && !hits.contains("ana@acme.test"),
+        "{hits}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_again_ends_a_live_session() {
+    let app = demo().await;
+    let sarah = sarah_in_session(&app).await;
+    assert_eq!(
+        app.staff_sign_in(&sarah, "sarah.lee@chaperone.test", DEMO_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    let cause: String = sqlx::query_scalar("select end_cause from chaperone.support_sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(cause, "signed_out");
 }

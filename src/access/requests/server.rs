@@ -618,6 +618,10 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
         "pending" => Some("The request is still waiting for approval."),
         _ => Some("This request does not allow entry."),
     };
+    let refusal = match refusal {
+        Some(why) => Some(why.to_string()),
+        None => still_allowed(&mut tx, &staff, &r).await?,
+    };
     if let Some(why) = refusal {
         tx.rollback().await?;
         let mut tx = state.pool.begin().await?;
@@ -637,7 +641,7 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
         )
         .await?;
         tx.commit().await?;
-        return Err(AppError::Invalid(why.into()));
+        return Err(AppError::Invalid(why));
     }
     let session_id = Uuid::new_v4();
     let idle_deadline = now + Duration::minutes(state.config.support_idle_minutes);
@@ -715,6 +719,57 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
     session.cycle_id().await?;
     session.insert(SESSION_KEY, session_id).await?;
     Ok("/app".into())
+}
+
+/// Runs the policy again at entry: the customer may have turned support
+/// access off, the user may have become an owner or left, the agent's role
+/// may have changed since the request was approved. Returns why entry is no
+/// longer allowed, if it is not.
+async fn still_allowed(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    staff: &StaffMember,
+    r: &RequestRow,
+) -> Result<Option<String>, AppError> {
+    let Some(account) = sqlx::query!(
+        "select sensitive, support_access from product.accounts where id = $1",
+        r.account_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(Some("The account no longer exists.".into()));
+    };
+    let Some(role) = sqlx::query_scalar!(
+        "select role from product.users where id = $1 and account_id = $2",
+        r.target_user_id,
+        r.account_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(Some(
+            "The user to view as is no longer in the account.".into(),
+        ));
+    };
+    let input = PolicyInput {
+        staff_role: staff.role,
+        mode: Mode::parse(&r.mode).unwrap_or(Mode::ReadOnly),
+        account_marked_sensitive: account.sensitive,
+        target_role: role.parse().unwrap_or(CustomerRole::Member),
+        target_is_staff: false,
+        customer_policy: parse_access(&account.support_access),
+        already_in_session: false,
+        break_glass: r.break_glass,
+    };
+    Ok(match policy_decide(&input) {
+        PolicyDecision::Refused { reasons } => Some(format!("Since the request, things changed: {}", reasons.join(" "))),
+        PolicyDecision::NeedsApproval { manager, owner, .. }
+            if (manager && !r.needs_manager) || (owner && !r.needs_owner) =>
+        {
+            Some("Since the request, the account or user became sensitive: make a new request for approval.".into())
+        }
+        _ => None,
+    })
 }
 
 /// Ends the caller's support session, for `cause`, if they are in one.
@@ -843,15 +898,13 @@ pub async fn revoke(session_id: String, note: String) -> Result<String, AppError
     let state = app_state()?;
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
-    let exists: bool = sqlx::query_scalar!(
-        r#"select exists(select 1 from chaperone.support_sessions where id = $1) as "x!""#,
+    let account_id = sqlx::query_scalar!(
+        "select account_id from chaperone.support_sessions where id = $1",
         id
     )
-    .fetch_one(&mut *tx)
-    .await?;
-    if !exists {
-        return Err(AppError::NotFound);
-    }
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
     if !sessions::end(&mut tx, id, now, EndCause::RevokedByManager).await? {
         return Err(AppError::Invalid("That session has already ended.".into()));
     }
@@ -861,7 +914,7 @@ pub async fn revoke(session_id: String, note: String) -> Result<String, AppError
             occurred_at: now,
             kind: "support.session_revoked",
             actor: staff_event(&staff),
-            account_id: None,
+            account_id: Some(account_id),
             summary: format!("{} ended a live support session: “{note}”", staff.name),
             detail: json!({ "session_id": id, "note": note }),
         },
