@@ -40,18 +40,28 @@ pub fn mask_card(value: &str) -> String {
     format!("•••• {}", &digits[digits.len() - 4..])
 }
 
-/// Contact data for agents: emails keep a hint, anything else its last four
-/// characters (`•••• 4321` for a phone number).
+/// Contact data for agents: emails keep a hint (`j•••@acme.test`), phone
+/// numbers their last four digits (`•••• 4321`), names and addresses their
+/// first letter (`A•••`).
 pub fn mask_contact(value: &str) -> String {
     if value.contains('@') {
         return mask_email(value);
     }
-    let chars: Vec<char> = value.trim().chars().collect();
-    if chars.len() <= 4 {
-        return HIDDEN.to_string();
+    let value = value.trim();
+    let digits: Vec<char> = value.chars().filter(char::is_ascii_digit).collect();
+    let phone_like = digits.len() >= 6
+        && value
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if phone_like {
+        let tail: String = digits[digits.len() - 4..].iter().collect();
+        return format!("•••• {tail}");
     }
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("•••• {tail}")
+    // A name or an address: its first letter, no more.
+    match value.chars().next() {
+        Some(first) if value.chars().count() > 1 => format!("{first}•••"),
+        _ => HIDDEN.to_string(),
+    }
 }
 
 /// Masks an email-like value: first character of the local part, then
