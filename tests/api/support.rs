@@ -1065,3 +1065,38 @@ async fn signing_in_again_ends_a_live_session() {
         .unwrap();
     assert_eq!(cause, "signed_out");
 }
+
+#[tokio::test]
+async fn repeated_identity_check_failures_stop_further_checks() {
+    let app = demo().await;
+    let sarah = staff(&app, "sarah.lee@chaperone.test").await;
+    let id: String = request(&app, &sarah, "Acme Co", "tom@acme.test", "read_only")
+        .await
+        .json()
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        let form = [("request_id", id.as_str()), ("password", "wrong")];
+        assert_eq!(
+            app.call(&sarah, "enter_support_session", &form)
+                .await
+                .status(),
+            400
+        );
+    }
+    let form = [("request_id", id.as_str()), ("password", DEMO_PASSWORD)];
+    assert_eq!(
+        app.call(&sarah, "enter_support_session", &form)
+            .await
+            .status(),
+        429
+    );
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(
+        app.call(&sarah, "enter_support_session", &form)
+            .await
+            .status(),
+        200,
+        "the pause is over and the approval is still valid"
+    );
+}

@@ -564,7 +564,19 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
         ));
     }
 
-    // Identity check: the agent's own password, right before entry.
+    // Identity check: the agent's own password, right before entry. Five
+    // failures within 15 minutes stop further checks for 15 minutes.
+    let recent_failures = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from chaperone.events
+           where actor_id = $1 and kind = 'support.identity_check_failed' and occurred_at > $2"#,
+        staff.id,
+        (now - Duration::minutes(crate::auth::lockout::WINDOW_MINUTES)) as _
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    if recent_failures >= crate::auth::lockout::MAX_FAILURES {
+        return Err(AppError::TooManyAttempts);
+    }
     let stored = sqlx::query_scalar!(
         "select password_hash from chaperone.staff where id = $1",
         staff.id
