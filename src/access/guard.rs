@@ -65,7 +65,7 @@ pub enum PageDecision {
 /// The page guard as a pure function, so it can be tested without a server.
 pub fn decide_page(path_and_query: &str, actor: Option<&Actor>) -> PageDecision {
     let path = path_and_query.split('?').next().unwrap_or("/");
-    let next = || encode_next(path_and_query);
+    let next = || crate::ui::percent_encode(path_and_query);
     match (area_of(path), actor) {
         (Area::Console, None) => PageDecision::Redirect(format!("/console/login?next={}", next())),
         (Area::Console, Some(Actor::Customer(_))) => PageDecision::WrongKind,
@@ -77,24 +77,6 @@ pub fn decide_page(path_and_query: &str, actor: Option<&Actor>) -> PageDecision 
         (Area::CustomerSignIn, Some(Actor::Customer(_))) => PageDecision::Redirect("/app".into()),
         _ => PageDecision::Pass,
     }
-}
-
-fn encode_next(path_and_query: &str) -> String {
-    url_escape(path_and_query)
-}
-
-/// Percent-encodes everything but unreserved characters and `/`.
-fn url_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// Where to go after signing in: the `next` the guard sent, if it is a local

@@ -53,26 +53,15 @@ pub fn AccountSearch() -> impl IntoView {
                             </tbody>
                         </table>
                         <nav class="pager" aria-label="Pages">
-                            {(r.page > 1).then(|| view! { <a href=format!("/console?q={}&page={}", urlencode(&q), r.page - 1)>"← Previous"</a> })}
+                            {(r.page > 1).then(|| view! { <a href=format!("/console?q={}&page={}", crate::ui::percent_encode(&q), r.page - 1)>"← Previous"</a> })}
                             <span>{format!(" Page {} ", r.page)}</span>
-                            {r.has_more.then(|| view! { <a href=format!("/console?q={}&page={}", urlencode(&q), r.page + 1)>"Next →"</a> })}
+                            {r.has_more.then(|| view! { <a href=format!("/console?q={}&page={}", crate::ui::percent_encode(&q), r.page + 1)>"Next →"</a> })}
                         </nav>
                     }.into_any()
                 }
             }}
         </Loaded>
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `/console/accounts/:id`: the masked summary and "Start support session".

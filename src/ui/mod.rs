@@ -6,6 +6,21 @@ use crate::auth::{who_am_i, Me};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
+/// Percent-encodes everything but unreserved characters and `/`, for a value
+/// placed in a URL's query (`next=/console/sessions%3Fx%3D1`, `q=…`).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// Loads who is signed in, once per full page load.
 fn use_me() -> Resource<Result<Option<Me>, crate::error::AppError>> {
     Resource::new_blocking(|| (), |_| who_am_i())

@@ -17,6 +17,25 @@ fn staff_of(actor: &Actor) -> Result<StaffMember, AppError> {
     actor.as_staff().cloned().ok_or(AppError::Forbidden)
 }
 
+/// An event by a staff member about an account, names as they are now.
+fn by_staff(
+    staff: &StaffMember,
+    occurred_at: DateTime<Utc>,
+    kind: &'static str,
+    account_id: Uuid,
+    summary: String,
+    detail: serde_json::Value,
+) -> NewEvent {
+    NewEvent {
+        occurred_at,
+        kind,
+        actor: staff_event(staff),
+        account_id: Some(account_id),
+        summary,
+        detail,
+    }
+}
+
 fn staff_event(staff: &StaffMember) -> EventActor {
     EventActor::Staff {
         id: staff.id,
@@ -182,12 +201,12 @@ pub async fn request(
     };
     audit::append(
         &mut tx,
-        NewEvent {
-            occurred_at: now,
-            kind: if decision.code() == "refused" { "support.request_refused" } else { "support.requested" },
-            actor: staff_event(&staff),
-            account_id: Some(account_id),
-            summary: format!(
+        by_staff(
+            &staff,
+            now,
+            if decision.code() == "refused" { "support.request_refused" } else { "support.requested" },
+            account_id,
+            format!(
                 "{} asked to view {} as {} ({}), {}, for “{reason}” (ticket {ticket}): {outcome}",
                 staff.name,
                 account.name,
@@ -195,8 +214,8 @@ pub async fn request(
                 target_role.label().to_lowercase(),
                 mode.label().to_lowercase()
             ),
-            detail: json!({ "request_id": id, "mode": mode.as_str(), "decision": decision.code(), "reasons": decision.reasons(), "incident": incident }),
-        },
+            json!({ "request_id": id, "mode": mode.as_str(), "decision": decision.code(), "reasons": decision.reasons(), "incident": incident }),
+        ),
     )
     .await?;
     if let (Some(incident), PolicyDecision::Allowed { .. }) = (&incident, &decision) {
@@ -204,17 +223,17 @@ pub async fn request(
         // at once (the managers' and customers' work surfaces it).
         audit::append(
             &mut tx,
-            NewEvent {
-                occurred_at: now,
-                kind: "support.break_glass",
-                actor: staff_event(&staff),
-                account_id: Some(account_id),
-                summary: format!(
+            by_staff(
+                &staff,
+                now,
+                "support.break_glass",
+                account_id,
+                format!(
                     "Break-glass: {} is entering {} as {} for incident {incident} without approval; managers and owners notified, review required",
                     staff.name, account.name, target.name
                 ),
-                detail: json!({ "request_id": id, "incident": incident, "notify": ["managers", "account_owners"] }),
-            },
+                json!({ "request_id": id, "incident": incident, "notify": ["managers", "account_owners"] }),
+            ),
         )
         .await?;
     }
@@ -432,17 +451,17 @@ pub async fn cancel(id: String) -> Result<String, AppError> {
     .await?;
     audit::append(
         &mut tx,
-        NewEvent {
-            occurred_at: state.clock.now(),
-            kind: "support.request_cancelled",
-            actor: staff_event(&staff),
-            account_id: Some(r.account_id),
-            summary: format!(
+        by_staff(
+            &staff,
+            state.clock.now(),
+            "support.request_cancelled",
+            r.account_id,
+            format!(
                 "{} cancelled the request to view {} as {}",
                 staff.name, r.account_name, r.target_user_name
             ),
-            detail: json!({ "request_id": id }),
-        },
+            json!({ "request_id": id }),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -512,16 +531,16 @@ pub async fn decide(id: String, approve: bool, note: String) -> Result<String, A
     let verb = if approve { "approved" } else { "denied" };
     audit::append(
         &mut tx,
-        NewEvent {
-            occurred_at: now,
-            kind: if approve {
+        by_staff(
+            &staff,
+            now,
+            if approve {
                 "support.request_approved"
             } else {
                 "support.request_denied"
             },
-            actor: staff_event(&staff),
-            account_id: Some(r.account_id),
-            summary: format!(
+            r.account_id,
+            format!(
                 "{} {verb} {}'s request to view {} as {}{}",
                 staff.name,
                 r.staff_name,
@@ -533,8 +552,8 @@ pub async fn decide(id: String, approve: bool, note: String) -> Result<String, A
                     format!(": “{note}”")
                 }
             ),
-            detail: json!({ "request_id": id, "approve": approve, "note": note }),
-        },
+            json!({ "request_id": id, "approve": approve, "note": note }),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -593,17 +612,17 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
         let mut tx = state.pool.begin().await?;
         audit::append(
             &mut tx,
-            NewEvent {
-                occurred_at: now,
-                kind: "support.identity_check_failed",
-                actor: staff_event(&staff),
-                account_id: Some(request.account_id),
-                summary: format!(
+            by_staff(
+                &staff,
+                now,
+                "support.identity_check_failed",
+                request.account_id,
+                format!(
                     "{} failed the identity check before entering {} as {}",
                     staff.name, request.account_name, request.target_user_name
                 ),
-                detail: json!({ "request_id": id }),
-            },
+                json!({ "request_id": id }),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -639,17 +658,17 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
         let mut tx = state.pool.begin().await?;
         audit::append(
             &mut tx,
-            NewEvent {
-                occurred_at: now,
-                kind: "support.entry_refused",
-                actor: staff_event(&staff),
-                account_id: Some(r.account_id),
-                summary: format!(
+            by_staff(
+                &staff,
+                now,
+                "support.entry_refused",
+                r.account_id,
+                format!(
                     "{} was refused entry to {} as {}: {why}",
                     staff.name, r.account_name, r.target_user_name
                 ),
-                detail: json!({ "request_id": id, "status": r.status }),
-            },
+                json!({ "request_id": id, "status": r.status }),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -705,12 +724,12 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
         .unwrap_or("Member");
     audit::append(
         &mut tx,
-        NewEvent {
-            occurred_at: now,
-            kind: "support.session_started",
-            actor: staff_event(&staff),
-            account_id: Some(r.account_id),
-            summary: format!(
+        by_staff(
+            &staff,
+            now,
+            "support.session_started",
+            r.account_id,
+            format!(
                 "{} entered {} as {} ({}), {}, for “{}” (ticket {})",
                 staff.name,
                 r.account_name,
@@ -720,8 +739,8 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
                 r.reason,
                 r.ticket
             ),
-            detail: json!({ "session_id": session_id, "request_id": id, "mode": r.mode }),
-        },
+            json!({ "session_id": session_id, "request_id": id, "mode": r.mode }),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -875,20 +894,20 @@ pub async fn request_action(action: String, reason: String) -> Result<String, Ap
     .await?;
     audit::append(
         &mut tx,
-        NewEvent {
-            occurred_at: now,
-            kind: "support.action_requested",
-            actor: staff_event(&staff),
-            account_id: Some(session.account_id),
-            summary: format!(
+        by_staff(
+            &staff,
+            now,
+            "support.action_requested",
+            session.account_id,
+            format!(
                 "{} asked for approval of one blocked action ({}) in {} as {}, for “{reason}”",
                 staff.name,
                 action.label().to_lowercase(),
                 session.account_name,
                 session.target_user_name
             ),
-            detail: json!({ "request_id": id, "session_id": session.id, "action": action.as_str() }),
-        },
+            json!({ "request_id": id, "session_id": session.id, "action": action.as_str() }),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -922,14 +941,14 @@ pub async fn revoke(session_id: String, note: String) -> Result<String, AppError
     }
     audit::append(
         &mut tx,
-        NewEvent {
-            occurred_at: now,
-            kind: "support.session_revoked",
-            actor: staff_event(&staff),
-            account_id: Some(account_id),
-            summary: format!("{} ended a live support session: “{note}”", staff.name),
-            detail: json!({ "session_id": id, "note": note }),
-        },
+        by_staff(
+            &staff,
+            now,
+            "support.session_revoked",
+            account_id,
+            format!("{} ended a live support session: “{note}”", staff.name),
+            json!({ "session_id": id, "note": note }),
+        ),
     )
     .await?;
     tx.commit().await?;
