@@ -1,13 +1,13 @@
 //! The root component, the HTML shell and the route table.
 
 use crate::auth::pages::{CustomerSignInPage, StaffSignInPage};
+use crate::layout::{ConsoleHome, ConsoleLayout, Home, NotFound, ProductLayout};
 use crate::product::{
     dashboard::DashboardPage, invoices::InvoiceDetailPage, invoices::InvoicesPageView,
     notes::NotesPage, notifications::NotificationsPage, orders::OrdersPageView,
     payments::PaymentMethodsPage, profile::ProfilePage, search::SearchPage, team::TeamPageView,
     tokens::TokensPage, workspaces::TaxSettingsPageView, workspaces::WorkspacesPage,
 };
-use crate::ui::{ConsoleHome, ConsoleLayout, Home, NotFound, ProductLayout};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};

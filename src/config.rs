@@ -49,9 +49,11 @@ pub struct Config {
     #[arg(long, env = "TICKET_PATTERN", default_value = crate::access::reason::DEFAULT_TICKET_PATTERN)]
     pub ticket_pattern: String,
 
-    /// Mark cookies `Secure` (set this whenever Chaperone is served over HTTPS).
-    #[arg(long, env = "SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
-    pub secure_cookies: bool,
+    /// Mark the login cookie `Secure` and name it with the `__Host-` prefix.
+    /// Unset: on whenever the server listens on anything but a loopback
+    /// address; `true` or `false` forces it either way.
+    #[arg(long, env = "SECURE_COOKIES", action = clap::ArgAction::Set)]
+    pub secure_cookies: Option<bool>,
 
     /// Take the client address from the last `X-Forwarded-For` hop (only
     /// behind a proxy you trust to set it).
@@ -102,6 +104,24 @@ impl DatabaseArgs {
 }
 
 impl Config {
+    /// Whether the login cookie is `Secure` (and `__Host-` prefixed): as
+    /// configured, or else whenever the server is reachable beyond loopback,
+    /// where it must be behind HTTPS.
+    pub fn cookies_are_secure(&self) -> bool {
+        self.secure_cookies
+            .unwrap_or_else(|| !self.bind_addr.ip().is_loopback())
+    }
+
+    /// The login cookie's name: `__Host-` prefixed when secure, so browsers
+    /// refuse it unless it is `Secure`, host-only and for the whole site.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.cookies_are_secure() {
+            "__Host-chaperone_session"
+        } else {
+            "chaperone_session"
+        }
+    }
+
     /// The origins allowed to post, given the address actually bound.
     pub fn allowed_origins(&self, bound: SocketAddr) -> Vec<String> {
         let configured: Vec<String> = self
@@ -146,7 +166,19 @@ mod tests {
         assert_eq!(c.bind_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.support_idle_minutes, 15);
         assert_eq!(c.support_max_minutes, 60);
-        assert!(!c.secure_cookies);
+        assert_eq!(c.secure_cookies, None);
+        assert!(
+            !c.cookies_are_secure(),
+            "loopback: plain cookies for local HTTP"
+        );
+        assert_eq!(c.session_cookie_name(), "chaperone_session");
+        let c = parse(&["--bind-addr", "0.0.0.0:8080"]);
+        assert!(c.cookies_are_secure(), "reachable from outside: Secure");
+        assert_eq!(c.session_cookie_name(), "__Host-chaperone_session");
+        let c = parse(&["--bind-addr", "0.0.0.0:8080", "--secure-cookies", "false"]);
+        assert!(!c.cookies_are_secure(), "forced off");
+        let c = parse(&["--secure-cookies", "true"]);
+        assert!(c.cookies_are_secure(), "forced on");
         let c = parse(&["--support-idle-minutes", "5", "--support-max-minutes", "30"]);
         assert_eq!((c.support_idle_minutes, c.support_max_minutes), (5, 30));
     }

@@ -29,3 +29,28 @@ pub async fn migrate(owner_url: &SecretString) -> anyhow::Result<()> {
     pool.close().await;
     Ok(())
 }
+
+/// Escapes `%`, `_` and `\` so typed text matches literally in `ILIKE`.
+pub fn like_pattern(q: &str) -> String {
+    let mut out = String::from("%");
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_typed_by_people_match_literally() {
+        assert_eq!(like_pattern("50%_off"), "%50\\%\\_off%");
+        assert_eq!(like_pattern("a\\b"), "%a\\\\b%");
+        assert_eq!(like_pattern("INV"), "%INV%");
+    }
+}

@@ -187,6 +187,12 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// Parses an id from a URL or a form; a malformed id is simply not found,
+/// like an id that belongs to someone else.
+pub fn parse_id(text: &str) -> Result<uuid::Uuid, AppError> {
+    text.trim().parse().map_err(|_| AppError::NotFound)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

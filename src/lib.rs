@@ -13,6 +13,7 @@ pub mod auth;
 pub mod classification;
 pub mod customers;
 pub mod error;
+pub mod layout;
 pub mod masking;
 pub mod product;
 pub mod staff;
@@ -34,6 +35,8 @@ pub mod security;
 pub mod seed;
 #[cfg(feature = "ssr")]
 pub mod startup;
+#[cfg(feature = "ssr")]
+pub mod state;
 
 /// The browser's entry point: hydrate the server-rendered page, then mark
 /// the body so tests (and people) can tell the page is live.

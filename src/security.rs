@@ -1,7 +1,7 @@
 //! Response headers every answer carries, and the refusal of state-changing
 //! requests from foreign origins.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};

@@ -25,9 +25,9 @@ test("a member opens an invoice from the list and sees its tax", async ({ page }
   await expect(page.getByRole("heading", { name: /^Invoice INV-/ })).toBeVisible();
   await expect(page.getByRole("rowheader", { name: "Tax (20%)" })).toBeVisible();
   await expect(page.getByRole("rowheader", { name: "Total", exact: true })).toBeVisible();
-  // Members cannot download exports: the link is not offered.
+  // Members cannot download exports: the button is not offered.
   await page.goBack();
-  await expect(page.getByRole("link", { name: "Download invoices (CSV)" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Download invoices (CSV)" })).toHaveCount(0);
 });
 
 test("an owner changes a workspace's tax rate", async ({ page }) => {
@@ -84,7 +84,7 @@ test("a billing admin downloads the invoices as CSV", async ({ page }) => {
   await nav(page).getByRole("link", { name: "Invoices" }).click();
   const [download] = await Promise.all([
     page.waitForEvent("download"),
-    page.getByRole("link", { name: "Download invoices (CSV)" }).click(),
+    page.getByRole("button", { name: "Download invoices (CSV)" }).click(),
   ]);
   expect(download.suggestedFilename()).toBe("acme-co-invoices.csv");
   const path = await download.path();

@@ -116,3 +116,56 @@ test("Priya gets edit access with a manager's approval and fixes the EU tax rate
   await banner(page).getByRole("button", { name: "End session" }).click();
   await expect(page).toHaveURL(/\/console\?ended=ended_by_agent$/);
 });
+
+test("Priya asks a manager to approve one export, and may download it once", async ({ page, browser }) => {
+  await staffSignIn(page, "priya.nair@chaperone.test");
+  await openAccount(page, "Acme Co");
+  await askForAccess(page, "Ana Silva (Billing admin)", "Read-only");
+  const accessUrl = page.url();
+
+  const managerContext = await browser.newContext();
+  const maya = await managerContext.newPage();
+  await staffSignIn(maya, "maya.chen@chaperone.test");
+  await maya.goto(accessUrl);
+  await expect(maya.locator("body[data-hydrated]")).toHaveCount(1);
+  await maya.getByRole("button", { name: "Approve" }).click();
+  await expect(maya.getByText("The request was approved.")).toBeVisible();
+
+  await expect(page.getByRole("status").first()).toContainText("Approved. Confirm your password to enter.", { timeout: 15_000 });
+  await confirmAndEnter(page);
+
+  // The export is blocked in the session, said in words, with a way back.
+  await nav(page).getByRole("link", { name: "Invoices" }).click();
+  await page.getByRole("button", { name: "Download invoices (CSV)" }).click();
+  await expect(page.getByRole("alert")).toContainText("Exports and bulk downloads are blocked in support sessions");
+  await page.getByRole("link", { name: "Back to the page you came from" }).click();
+  await expect(page.getByRole("heading", { name: "Invoices" })).toBeVisible();
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+
+  // The banner offers exactly what was refused.
+  await banner(page).getByText("Ask to approve one blocked action").click();
+  await banner(page).getByLabel("Blocked action", { exact: true }).selectOption({ label: "Exports and bulk downloads: invoices.csv" });
+  await banner(page).getByLabel("Why", { exact: true }).fill("Customer needs last quarter's invoices as CSV for the auditor");
+  await banner(page).getByRole("button", { name: "Ask a manager" }).click();
+  const follow = banner(page).getByRole("link", { name: "Follow the request" });
+  await expect(follow).toBeVisible();
+  const actionUrl = await follow.getAttribute("href");
+
+  await maya.goto(actionUrl!);
+  await expect(maya.locator("body[data-hydrated]")).toHaveCount(1);
+  await expect(maya.getByText("Exports and bulk downloads: invoices.csv")).toBeVisible();
+  await maya.getByLabel("Note").fill("One export for the auditor");
+  await maya.getByRole("button", { name: "Approve" }).click();
+  await expect(maya.getByText("The request was approved.")).toBeVisible();
+  await managerContext.close();
+
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download invoices (CSV)" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe("acme-co-invoices.csv");
+
+  // Used once: the next download is refused again.
+  await page.getByRole("button", { name: "Download invoices (CSV)" }).click();
+  await expect(page.getByRole("alert")).toContainText("blocked in support sessions");
+});

@@ -2,18 +2,27 @@
 //! the login session, hands it on in the request's extensions, sends
 //! anonymous visitors of protected pages to the right sign-in page, refuses
 //! the wrong kind of user, and checks server-function calls against the
-//! registry before they run.
+//! registry before they run: the access each needs, POST for everything that
+//! changes state, and — in a read-only support session — no function that
+//! changes state unless the registry says a read-only session may call it.
+//!
+//! The guard does not count activity: the access context does, where the
+//! product's data is viewed or changed, in the same transaction as the view
+//! or change event. The banner and polling therefore never keep a session
+//! alive.
 
-use super::registry::{self, Access};
+use super::policy::Mode;
+use super::registry::{self, Access, Effect, ServerFnEntry};
 use super::{Actor, CurrentActor};
 use crate::access::sessions::{self, EndCause, Loaded, SESSION_KEY};
 use crate::auth::session::{load_actor, Principal};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use http::Method;
 use http::{header, HeaderValue, StatusCode};
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -46,7 +55,11 @@ pub fn area_of(path: &str) -> Area {
         Area::Product
     } else if under(path, "/api") {
         Area::ServerFn
-    } else if under(path, "/pkg") || path == "/favicon.ico" || path.starts_with("/assets/") {
+    } else if under(path, "/pkg")
+        || path == "/favicon.ico"
+        || path == "/robots.txt"
+        || path.starts_with("/assets/")
+    {
         Area::Asset
     } else {
         Area::Public
@@ -134,27 +147,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             Redirect::to(&format!("/console?ended={}", cause.as_str())).into_response(),
         );
     }
-    if let Some(Actor::Support(_, s)) = &actor {
-        if counts_as_activity(area, &path) {
-            if let Err(err) = sessions::touch(
-                &state.pool,
-                s.id,
-                state.clock.now(),
-                state.config.support_idle_minutes,
-            )
-            .await
-            {
-                return error_response(area, err.into());
-            }
-        }
-    }
 
-    if area == Area::ServerFn {
-        if let Err(err) = check_server_fn(&path, actor.as_ref()) {
-            return error_response(area, err);
-        }
-        return no_store(fix_error_status(next.run(req).await).await);
-    } else {
+    if area != Area::ServerFn {
         let path_and_query = req
             .uri()
             .path_and_query()
@@ -166,19 +160,57 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             PageDecision::WrongKind => return no_store(wrong_kind_page(area, actor.as_ref())),
         }
     }
-
+    // Server functions, and the plain-HTTP routes the registry lists
+    // (exports), meet the registry's rules before they run.
+    let entry = registry::lookup(&path);
+    if area == Area::ServerFn || entry.is_some() {
+        if let Err(err) = check_server_fn(&path, req.method(), actor.as_ref()) {
+            if let (AppError::Refused(_), Some(entry)) = (&err, entry) {
+                if let Err(err) = record_read_only_refusal(&state, actor.as_ref(), entry).await {
+                    return error_response(area, err);
+                }
+            }
+            return error_response(area, err);
+        }
+    }
+    if area == Area::ServerFn {
+        return no_store(fix_error_status(next.run(req).await).await);
+    }
     no_store(next.run(req).await)
 }
 
-/// Using the product in a session counts as activity; the banner, polling
-/// and console pages do not.
-fn counts_as_activity(area: Area, path: &str) -> bool {
-    match area {
-        Area::Product => true,
-        Area::ServerFn => registry::lookup(path)
-            .is_some_and(|e| e.access == Access::Needs(crate::access::Capability::UseProduct)),
-        _ => false,
-    }
+/// Records a change refused at the guard because the session is read-only.
+async fn record_read_only_refusal(
+    state: &AppState,
+    actor: Option<&Actor>,
+    entry: &ServerFnEntry,
+) -> Result<(), AppError> {
+    let Some(actor @ Actor::Support(staff, session)) = actor else {
+        return Ok(());
+    };
+    let function = entry.path.rsplit('/').next().unwrap_or(entry.path);
+    let mut tx = state.pool.begin().await?;
+    crate::audit::append(
+        &mut tx,
+        crate::audit::NewEvent::new(
+            state.clock.now(),
+            "support.blocked",
+            actor,
+            format!(
+                "{} tried to change something ({function}) in {} as {}; refused because the session is read-only",
+                staff.name, session.account_name, session.target_user_name
+            ),
+        )
+        .about(session.account_id)
+        .detail(serde_json::json!({
+            "session_id": session.id,
+            "attempted": function,
+            "why": "read_only",
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The actor, and the cause if a support session named in the login session
@@ -195,7 +227,19 @@ async fn resolve(
     };
     let actor = load_actor(&state.pool, &principal).await?;
     let Some(actor) = actor else {
-        // The person was removed or disabled since signing in.
+        // The person was removed or disabled since signing in: a support
+        // session they were in ends now, with that cause.
+        if let Some(support_id) = session.get::<Uuid>(SESSION_KEY).await? {
+            let mut tx = state.pool.begin().await?;
+            sessions::end(
+                &mut tx,
+                support_id,
+                state.clock.now(),
+                EndCause::StaffDisabled,
+            )
+            .await?;
+            tx.commit().await?;
+        }
         session.flush().await?;
         return Ok((None, None));
     };
@@ -215,12 +259,30 @@ async fn resolve(
     }
 }
 
-fn check_server_fn(path: &str, actor: Option<&Actor>) -> Result<(), AppError> {
+/// The registry's rules for one call, before the function runs.
+fn check_server_fn(path: &str, method: &Method, actor: Option<&Actor>) -> Result<(), AppError> {
     let entry = registry::lookup(path).ok_or(AppError::NotFound)?;
-    match entry.access {
-        Access::Anyone => Ok(()),
-        Access::Needs(cap) => actor.ok_or(AppError::Unauthenticated)?.require(cap),
+    if let Access::Needs(cap) = entry.access {
+        actor.ok_or(AppError::Unauthenticated)?.require(cap)?;
     }
+    if entry.effect == Effect::Changes {
+        // A link or an image on another site can make a browser GET; only a
+        // POST (which the origin check guards) may change anything.
+        if method != Method::POST {
+            return Err(AppError::Invalid(
+                "This action must be sent as a form (POST); nothing was changed.".into(),
+            ));
+        }
+        if let Some(Actor::Support(_, session)) = actor {
+            if session.mode == Mode::ReadOnly && !entry.read_only_session {
+                return Err(AppError::Refused(
+                    "This support session is read-only, so nothing was changed. Ask for an edit session if the customer needs the change."
+                        .into(),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Errors raised before a server function's body runs (a malformed form,
@@ -293,6 +355,25 @@ fn wrong_kind_page(area: Area, actor: Option<&Actor>) -> Response {
         )
             .into_response(),
     )
+}
+
+/// A refusal as a small page of its own, for plain-HTTP routes a browser
+/// navigates to (an export form): the sentence, and a way back.
+pub fn refusal_page(err: &AppError, back_href: &str, back_label: &str) -> Response {
+    let status =
+        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let back = format!(
+        "<p><a href=\"{}\">{}</a></p>",
+        html_escape(back_href),
+        html_escape(back_label)
+    );
+    no_store(with_plain_csp(
+        (
+            status,
+            Html(plain_page("Not done", &err.to_string(), &back)),
+        )
+            .into_response(),
+    ))
 }
 
 /// A small server-rendered page for answers given before Leptos runs.
@@ -440,10 +521,13 @@ mod tests {
     #[test]
     fn unregistered_server_functions_are_refused() {
         assert_eq!(
-            check_server_fn("/api/not_a_function", None),
+            check_server_fn("/api/not_a_function", &Method::POST, None),
             Err(AppError::NotFound)
         );
-        assert_eq!(check_server_fn("/api/who_am_i", None), Ok(()));
+        assert_eq!(
+            check_server_fn("/api/who_am_i", &Method::POST, None),
+            Ok(())
+        );
     }
 
     #[test]

@@ -1,14 +1,21 @@
-//! Who may do what: capabilities, the actor asking for them, and the registry
-//! of server functions with the capability each one needs.
+//! Who may do what: capabilities, the actor asking for them, the registry of
+//! server functions with the capability each one needs, and the support
+//! flow — requests, policy, approvals, sessions — with the access context
+//! that every product server function holds.
 //!
-//! The support-sessions work (requests, policy, approvals, sessions) lives in
-//! this module too when it arrives; the actor gains a third shape then.
+//! Access reads customer accounts and users only through
+//! `crate::customers::directory`, and never names the product: a test fails
+//! if it does.
 
 use crate::staff::StaffRole;
 use serde::{Deserialize, Serialize};
 
+pub mod actions;
 #[cfg(feature = "ssr")]
 mod actor;
+pub mod approvals;
+#[cfg(feature = "ssr")]
+pub mod context;
 #[cfg(feature = "ssr")]
 pub mod guard;
 pub mod pages;
@@ -17,8 +24,9 @@ pub mod reason;
 #[cfg(feature = "ssr")]
 pub mod registry;
 pub mod requests;
-#[cfg(feature = "ssr")]
 pub mod sessions;
+#[cfg(feature = "ssr")]
+pub mod staff_changes;
 
 #[cfg(feature = "ssr")]
 pub use actor::{current_actor, Actor, CurrentActor, CustomerUser, StaffMember, SupportSession};

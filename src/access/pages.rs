@@ -1,11 +1,12 @@
 //! Console pages for support requests, and the support banner.
 
-use super::requests::{
-    end_explanation, mm_ss, request_status, support_status, CancelRequest, DecideRequest,
-    EndSupportSession, EnterSupportSession, RequestActionApproval,
+use super::approvals::{DecideRequest, RequestActionApproval};
+use super::requests::{request_status, CancelRequest, RequestState};
+use super::sessions::{
+    end_explanation, mm_ss, support_status, EndSupportSession, EnterSupportSession,
 };
 use crate::auth::pages::navigate_fully;
-use crate::product::ui::{ErrorNote, Loaded, Outcome};
+use crate::ui::{ErrorNote, Loaded, Outcome};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -44,7 +45,7 @@ pub fn RequestPage() -> impl IntoView {
         let waiting = data
             .get_untracked()
             .and_then(Result::ok)
-            .is_some_and(|r| r.status == "pending");
+            .is_some_and(|r| r.status == RequestState::Pending);
         if waiting {
             tick.update(|t| *t += 1);
         }
@@ -59,7 +60,7 @@ pub fn RequestPage() -> impl IntoView {
         <p><a href="/console">"← Console"</a></p>
         <Loaded resource=data let:r>
             <h1>{format!("Support request: {} as {}", r.account_name, r.target_user_name)}</h1>
-            <p class=format!("status {}", r.status) role="status" aria-live="polite">
+            <p class=format!("status {}", r.status.as_str()) role="status" aria-live="polite">
                 <strong>{r.status_text.clone()}</strong>
                 {r.seconds_left.map(|s| format!(" ({} left)", mm_ss(s)))}
             </p>
@@ -177,18 +178,32 @@ pub fn SupportBanner() -> impl IntoView {
                         {b.can_request_action.then(|| view! {
                             <details class="one-action">
                                 <summary>"Ask to approve one blocked action"</summary>
-                                <ActionForm action=ask attr:class="stack" attr:aria-label="Ask to approve one blocked action">
-                                    <label for="one-action">"Blocked action"</label>
-                                    <select id="one-action" name="action">
-                                        <option value="export">"Export or bulk download"</option>
-                                        <option value="reset_login_details">"Reset login details"</option>
-                                        <option value="delete_records">"Delete records"</option>
-                                        <option value="refund">"Refund"</option>
-                                    </select>
-                                    <label for="one-action-reason">"Why"</label>
-                                    <input id="one-action-reason" name="reason" type="text" required maxlength="1000" />
-                                    <button type="submit">"Ask a manager"</button>
-                                </ActionForm>
+                                {if b.blocked.is_empty() {
+                                    view! { <p class="muted">"Nothing was blocked yet. Try the action first (an export, removing a member…): once it is refused, you can ask a manager to approve exactly that one action here."</p> }.into_any()
+                                } else {
+                                    let blocked = b.blocked.clone();
+                                    let choice = RwSignal::new(0usize);
+                                    let reason = RwSignal::new(String::new());
+                                    let options = blocked.clone();
+                                    view! {
+                                        <form class="stack" aria-label="Ask to approve one blocked action" on:submit=move |ev| {
+                                            ev.prevent_default();
+                                            if let Some(a) = blocked.get(choice.get_untracked()) {
+                                                ask.dispatch(RequestActionApproval { action: a.action, object: a.object.clone(), reason: reason.get_untracked() });
+                                            }
+                                        }>
+                                            <label for="one-action">"Blocked action"</label>
+                                            <select id="one-action" on:change=move |ev| choice.set(event_target_value(&ev).parse().unwrap_or(0))>
+                                                {options.into_iter().enumerate().map(|(i, a)| view! {
+                                                    <option value=i.to_string()>{format!("{}: {}", a.action.label(), a.label)}</option>
+                                                }).collect_view()}
+                                            </select>
+                                            <label for="one-action-reason">"Why"</label>
+                                            <input id="one-action-reason" type="text" required maxlength="1000" bind:value=reason />
+                                            <button type="submit">"Ask a manager"</button>
+                                        </form>
+                                    }.into_any()
+                                }}
                                 {move || ask.value().get().map(|r| match r {
                                     Ok(id) => view! { <p role="status">"Asked. " <a href=format!("/console/requests/{id}")>"Follow the request"</a></p> }.into_any(),
                                     Err(error) => view! { <ErrorNote error /> }.into_any(),

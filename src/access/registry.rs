@@ -28,6 +28,14 @@ pub struct ServerFnEntry {
     pub path: &'static str,
     pub access: Access,
     pub effect: Effect,
+    /// A function that changes state but that an agent in a read-only
+    /// support session may still call: ending the session, signing out or
+    /// in, asking for a one-action approval, the blocked actions that such an
+    /// approval governs (the access context spends it), and asking for or
+    /// entering another session (which the policy refuses, and records, as a
+    /// second session). Every other `Changes` entry is refused by the guard,
+    /// before it runs, in a read-only session.
+    pub read_only_session: bool,
 }
 
 const fn entry(path: &'static str, access: Access, effect: Effect) -> ServerFnEntry {
@@ -35,13 +43,24 @@ const fn entry(path: &'static str, access: Access, effect: Effect) -> ServerFnEn
         path,
         access,
         effect,
+        read_only_session: false,
+    }
+}
+
+/// An entry callable in a read-only support session although it changes
+/// state (see [`ServerFnEntry::read_only_session`]).
+const fn in_read_only(entry: ServerFnEntry) -> ServerFnEntry {
+    ServerFnEntry {
+        read_only_session: true,
+        ..entry
     }
 }
 
 const PRODUCT: Access = Access::Needs(Capability::UseProduct);
 
 /// The registry. Keep it sorted by path. Besides server functions (`/api/…`)
-/// it lists the product's plain-HTTP downloads, which are exports.
+/// it lists the product's plain-HTTP downloads, which are exports. Every
+/// entry that changes state is reached by POST only.
 pub const SERVER_FNS: &[ServerFnEntry] = &[
     entry(
         "/api/account_summary",
@@ -58,22 +77,26 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
     entry("/api/change_password", PRODUCT, Effect::Changes),
     entry("/api/create_api_token", PRODUCT, Effect::Changes),
     entry("/api/create_invoice", PRODUCT, Effect::Changes),
-    entry("/api/customer_sign_in", Access::Anyone, Effect::Changes),
+    in_read_only(entry(
+        "/api/customer_sign_in",
+        Access::Anyone,
+        Effect::Changes,
+    )),
     entry(
         "/api/decide_request",
         Access::Needs(Capability::DecideRequests),
         Effect::Changes,
     ),
-    entry(
+    in_read_only(entry(
         "/api/end_support_session",
         Access::Needs(Capability::UseConsole),
         Effect::Changes,
-    ),
-    entry(
+    )),
+    in_read_only(entry(
         "/api/enter_support_session",
         Access::Needs(Capability::RequestReadOnlySession),
         Effect::Changes,
-    ),
+    )),
     entry("/api/invite_member", PRODUCT, Effect::Changes),
     entry("/api/product_dashboard", PRODUCT, Effect::Reads),
     entry("/api/product_invoice", PRODUCT, Effect::Reads),
@@ -90,21 +113,21 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
     entry("/api/product_workspaces", PRODUCT, Effect::Reads),
     entry("/api/regenerate_recovery_codes", PRODUCT, Effect::Changes),
     entry("/api/remove_member", PRODUCT, Effect::Changes),
-    entry(
+    in_read_only(entry(
         "/api/request_action_approval",
         Access::Needs(Capability::RequestEditSession),
         Effect::Changes,
-    ),
+    )),
     entry(
         "/api/request_status",
         Access::Needs(Capability::UseConsole),
         Effect::Reads,
     ),
-    entry(
+    in_read_only(entry(
         "/api/request_support_session",
         Access::Needs(Capability::RequestReadOnlySession),
         Effect::Changes,
-    ),
+    )),
     entry("/api/revoke_api_token", PRODUCT, Effect::Changes),
     entry(
         "/api/revoke_support_session",
@@ -117,14 +140,16 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
         Effect::Reads,
     ),
     entry("/api/set_notification", PRODUCT, Effect::Changes),
-    entry("/api/sign_out", Access::Anyone, Effect::Changes),
-    entry("/api/staff_sign_in", Access::Anyone, Effect::Changes),
+    in_read_only(entry("/api/sign_out", Access::Anyone, Effect::Changes)),
+    in_read_only(entry("/api/staff_sign_in", Access::Anyone, Effect::Changes)),
     entry("/api/support_status", Access::Anyone, Effect::Reads),
     entry("/api/update_profile", PRODUCT, Effect::Changes),
     entry("/api/update_tax_rule", PRODUCT, Effect::Changes),
     entry("/api/who_am_i", Access::Anyone, Effect::Reads),
-    entry("/app/export/invoices.csv", PRODUCT, Effect::Reads),
-    entry("/app/export/orders.csv", PRODUCT, Effect::Reads),
+    // Exports are blocked actions: POST only, and in a session they need a
+    // one-action approval for that export, whatever the mode.
+    in_read_only(entry("/app/export/invoices.csv", PRODUCT, Effect::Changes)),
+    in_read_only(entry("/app/export/orders.csv", PRODUCT, Effect::Changes)),
 ];
 
 /// The entry for a server-function path, if it is registered.
@@ -156,6 +181,29 @@ mod tests {
         assert!(
             stale.is_empty(),
             "registry entries without a server function: {stale:?}"
+        );
+    }
+
+    #[test]
+    fn only_the_few_that_must_are_callable_in_a_read_only_session() {
+        let allowed: BTreeSet<&str> = SERVER_FNS
+            .iter()
+            .filter(|e| e.effect == Effect::Changes && e.read_only_session)
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(
+            allowed,
+            BTreeSet::from([
+                "/api/customer_sign_in",
+                "/api/end_support_session",
+                "/api/enter_support_session",
+                "/api/request_action_approval",
+                "/api/request_support_session",
+                "/api/sign_out",
+                "/api/staff_sign_in",
+                "/app/export/invoices.csv",
+                "/app/export/orders.csv",
+            ])
         );
     }
 

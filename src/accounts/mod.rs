@@ -67,13 +67,3 @@ pub async fn search_accounts(q: String, page: Option<u32>) -> Result<SearchResul
 pub async fn account_summary(id: String) -> Result<AccountOverview, AppError> {
     crate::error::respond(server::summary(id).await)
 }
-
-/// The customer's policy in words.
-pub fn support_access_words(code: &str) -> &'static str {
-    match code {
-        "allow" => "Allow support access",
-        "ask_owner" => "Ask the owner first",
-        "off" => "Support access off",
-        _ => "Unknown",
-    }
-}

@@ -2,7 +2,7 @@
 
 use super::{account_summary, search_accounts};
 use crate::access::requests::RequestSupportSession;
-use crate::product::ui::{ErrorNote, Loaded};
+use crate::ui::{ErrorNote, Loaded};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 

@@ -1,10 +1,10 @@
 use super::*;
 use crate::access::policy::is_sensitive;
 use crate::access::{current_actor, Capability};
-use crate::customers::CustomerRole;
+use crate::customers::directory;
+use crate::error::parse_id;
 use crate::masking::mask_email;
-use crate::product::viewer::{app_state, parse_id};
-use uuid::Uuid;
+use crate::state::app_state;
 
 const PAGE_SIZE: i64 = 20;
 
@@ -26,28 +26,7 @@ pub async fn search(q: String, page: u32) -> Result<SearchResults, AppError> {
     let page = page.clamp(1, 500);
     let offset = i64::from(page - 1) * PAGE_SIZE;
     let state = app_state()?;
-    let by_id = q.parse::<Uuid>().ok();
-    let email = q.contains('@').then(|| q.to_lowercase());
-    let pattern = crate::product::search::like_pattern(&q.to_lowercase());
-    let rows = sqlx::query!(
-        r#"select a.id, a.name, coalesce(a.domain, '') as "domain!", a.plan, a.sensitive, a.support_access,
-                  (select u.email from product.users u where u.account_id = a.id and u.role = 'owner' order by u.created_at limit 1) as owner_email
-           from product.accounts a
-           where ($1::uuid is not null and a.id = $1)
-              or ($2::text is not null and a.id in (select u.account_id from product.users u where lower(u.email) = $2))
-              or ($1::uuid is null and $2::text is null and (
-                    lower(a.name) like $3 or lower(a.name) operator(public.%) lower($4) or lower(a.domain) = lower($4)))
-           order by (lower(a.name) = lower($4)) desc, public.similarity(lower(a.name), lower($4)) desc, a.name
-           limit $5 offset $6"#,
-        by_id,
-        email,
-        pattern,
-        q,
-        PAGE_SIZE + 1,
-        offset
-    )
-    .fetch_all(&state.pool)
-    .await?;
+    let rows = directory::search(&state.pool, &q, PAGE_SIZE + 1, offset).await?;
     let has_more = rows.len() as i64 > PAGE_SIZE;
     let hits = rows
         .into_iter()
@@ -59,7 +38,7 @@ pub async fn search(q: String, page: u32) -> Result<SearchResults, AppError> {
             plan: r.plan,
             owner_contact: r.owner_email.as_deref().map(mask_email).unwrap_or_default(),
             sensitive: r.sensitive,
-            support_access: support_access_words(&r.support_access).into(),
+            support_access: r.support_access.words().into(),
         })
         .collect();
     Ok(SearchResults {
@@ -74,32 +53,21 @@ pub async fn summary(id: String) -> Result<AccountOverview, AppError> {
     actor.require(Capability::SearchAccounts)?;
     let id = parse_id(&id)?;
     let state = app_state()?;
-    let a = sqlx::query!(
-        "select name, coalesce(domain, '') as \"domain!\", plan, region, sensitive, support_access from product.accounts where id = $1",
-        id
-    )
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let users = sqlx::query!(
-        "select id, name, email, role from product.users where account_id = $1 order by case role when 'owner' then 0 when 'billing_admin' then 1 when 'admin' then 2 else 3 end, name",
-        id
-    )
-    .fetch_all(&state.pool)
-    .await?
-    .into_iter()
-    .map(|u| {
-        let role: CustomerRole = u.role.parse().unwrap_or(CustomerRole::Member);
-        AccountUser {
+    let a = directory::account(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let users = directory::users_of(&state.pool, id)
+        .await?
+        .into_iter()
+        .map(|u| AccountUser {
             id: u.id.to_string(),
             name: u.name,
             email: mask_email(&u.email),
-            role: role.as_str().into(),
-            role_label: role.label().into(),
-            sensitive: is_sensitive(a.sensitive, role),
-        }
-    })
-    .collect();
+            role: u.role.as_str().into(),
+            role_label: u.role.label().into(),
+            sensitive: is_sensitive(a.sensitive, u.role),
+        })
+        .collect();
     Ok(AccountOverview {
         id: id.to_string(),
         name: a.name,
@@ -107,8 +75,8 @@ pub async fn summary(id: String) -> Result<AccountOverview, AppError> {
         plan: a.plan,
         region: a.region.to_uppercase(),
         marked_sensitive: a.sensitive,
-        support_access: support_access_words(&a.support_access).into(),
-        support_access_code: a.support_access,
+        support_access: a.support_access.words().into(),
+        support_access_code: a.support_access.as_str().into(),
         users,
         can_request: actor.can(Capability::RequestReadOnlySession),
         can_request_edit: actor.can(Capability::RequestEditSession),

@@ -46,7 +46,8 @@ impl EventActor {
         }
     }
 
-    fn name(&self) -> &str {
+    /// The name written into the event, as it is now.
+    pub fn name(&self) -> &str {
         match self {
             EventActor::Staff { name, .. } | EventActor::Customer { name, .. } => name,
             EventActor::Anonymous => "Someone not signed in",
@@ -68,6 +69,63 @@ pub struct NewEvent {
     pub summary: String,
     /// Technical detail underneath, already masked.
     pub detail: Value,
+}
+
+impl NewEvent {
+    /// The one way to start an event: when, what kind, by whom, and the
+    /// first line a manager reads. Add the account and detail with
+    /// [`NewEvent::about`] and [`NewEvent::detail`].
+    pub fn new(
+        occurred_at: DateTime<Utc>,
+        kind: &'static str,
+        actor: impl Into<EventActor>,
+        summary: impl Into<String>,
+    ) -> NewEvent {
+        NewEvent {
+            occurred_at,
+            kind,
+            actor: actor.into(),
+            account_id: None,
+            summary: summary.into(),
+            detail: Value::Object(Default::default()),
+        }
+    }
+
+    /// The customer account the event concerns.
+    pub fn about(mut self, account_id: Uuid) -> NewEvent {
+        self.account_id = Some(account_id);
+        self
+    }
+
+    /// Technical detail underneath the sentence, already masked.
+    pub fn detail(mut self, detail: Value) -> NewEvent {
+        self.detail = detail;
+        self
+    }
+}
+
+/// The actor an event names: the staff member (also inside a support
+/// session — never the customer they view as), or the customer user.
+impl From<&crate::access::Actor> for EventActor {
+    fn from(actor: &crate::access::Actor) -> EventActor {
+        use crate::access::Actor;
+        match actor {
+            Actor::Staff(s) | Actor::Support(s, _) => s.into(),
+            Actor::Customer(c) => EventActor::Customer {
+                id: c.id,
+                name: c.name.clone(),
+            },
+        }
+    }
+}
+
+impl From<&crate::access::StaffMember> for EventActor {
+    fn from(staff: &crate::access::StaffMember) -> EventActor {
+        EventActor::Staff {
+            id: staff.id,
+            name: staff.name.clone(),
+        }
+    }
 }
 
 /// Writes one event inside the caller's transaction and returns its id.

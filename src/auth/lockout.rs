@@ -1,118 +1,216 @@
-//! Sign-in throttling: after 5 failures for one email from one address within
-//! 15 minutes, further attempts for that pair are refused for 15 minutes.
-//! Unknown emails are counted exactly like known ones, so the lock reveals
-//! nothing. Emails are stored only as a keyed digest, never as typed (people
-//! type passwords into email fields).
+//! Throttling of password checks (sign-in and the identity check before a
+//! support session), without a race.
+//!
+//! Every attempt reserves its place *before* the password is checked: under
+//! advisory locks on its keys, it counts the recent failures, writes itself
+//! down as a failure, and locks the key when it is the one that reaches the
+//! limit. A success then erases its own failures. So twenty parallel wrong
+//! passwords get exactly five password checks and one lock, however they
+//! interleave. Three limits apply, each over 15 minutes:
+//!
+//! - one email from one address: 5 failures lock that pair;
+//! - one email from any address: 10 failures lock the email everywhere;
+//! - one address over any emails (a spray): 20 failures lock the address.
+//!
+//! Unknown emails count exactly like known ones, so a lock reveals nothing.
+//! Emails are stored only as a digest, never as typed (people type passwords
+//! into email fields).
 
-use super::Side;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Postgres, Transaction};
 
+/// Failures that lock one email from one address.
 pub const MAX_FAILURES: i64 = 5;
+/// Failures that lock one email from every address.
+pub const MAX_FAILURES_PER_EMAIL: i64 = 10;
+/// Failures that lock one address for every email.
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 pub const WINDOW_MINUTES: i64 = 15;
 pub const LOCK_MINUTES: i64 = 15;
 
-/// Who is being throttled: one side, one email, one client address.
+// The limits widen from the pair to the address, or the wider lock would
+// trip first and the narrower one would never matter.
+const _: () = assert!(MAX_FAILURES < MAX_FAILURES_PER_EMAIL);
+const _: () = assert!(MAX_FAILURES_PER_EMAIL < MAX_FAILURES_PER_ADDRESS);
+
+/// Stands for "any" in a lock row: any address, or any email.
+const ANY: &str = "*";
+
+/// Which door is being throttled: `staff`, `customer` or `identity_check`.
+pub type Scope = &'static str;
+
+/// Who is being throttled: one door, one email, one client address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockKey {
-    pub side: Side,
+    pub scope: Scope,
     pub email_digest: String,
     pub ip: String,
 }
 
 impl LockKey {
-    pub fn new(side: Side, normalized_email: &str, ip: &str) -> Self {
+    pub fn new(scope: Scope, normalized_email: &str, ip: &str) -> Self {
         let mut hasher = Sha256::new();
-        hasher.update(side.as_str().as_bytes());
+        hasher.update(scope.as_bytes());
         hasher.update([0u8]);
         hasher.update(normalized_email.as_bytes());
         LockKey {
-            side,
+            scope,
             email_digest: hex::encode(hasher.finalize()),
             ip: ip.to_string(),
         }
     }
 }
 
-/// Until when the key is locked, if it is locked at `now`.
-pub async fn locked_until(
+/// What a reservation found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Refused without checking the password: a lock holds until then.
+    Locked(DateTime<Utc>),
+    /// Check the password. `locks_until` is set when this attempt reached a
+    /// limit: should it fail, the key stays locked until then.
+    Allowed { locks_until: Option<DateTime<Utc>> },
+}
+
+/// Reserves one attempt for `key` at `now`, before the password is checked.
+/// The attempt counts as a failure until [`succeeded`] erases it.
+pub async fn reserve(
     pool: &PgPool,
     key: &LockKey,
     now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    let until = sqlx::query_scalar!(
-        r#"select locked_until as "locked_until: DateTime<Utc>" from chaperone.sign_in_locks
-           where side = $1 and email_digest = $2 and ip = $3 and locked_until > $4"#,
-        key.side.as_str(),
+) -> Result<Attempt, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // One reserver at a time per pair, per email and per address, always in
+    // this order (so two reservers never wait on each other in a circle).
+    for lock in [
+        format!("pair:{}:{}:{}", key.scope, key.email_digest, key.ip),
+        format!("email:{}:{}", key.scope, key.email_digest),
+        format!("ip:{}:{}", key.scope, key.ip),
+    ] {
+        sqlx::query!(
+            "select pg_advisory_xact_lock(hashtextextended($1, 0))",
+            lock
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let locked = sqlx::query_scalar!(
+        r#"select max(locked_until) as "until: DateTime<Utc>" from chaperone.sign_in_locks
+           where side = $1 and locked_until > $4
+             and ((email_digest = $2 and ip = $3) or (email_digest = $2 and ip = '*')
+                  or (email_digest = '*' and ip = $3))"#,
+        key.scope,
         key.email_digest,
         key.ip,
         now as _
     )
-    .fetch_optional(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(until)
-}
+    if let Some(until) = locked {
+        tx.commit().await?;
+        return Ok(Attempt::Locked(until));
+    }
 
-/// Records a failure; returns the lock's end if this failure locked the key.
-pub async fn record_failure(
-    tx: &mut Transaction<'_, Postgres>,
-    key: &LockKey,
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query!(
-        "insert into chaperone.sign_in_failures (side, email_digest, ip, failed_at) values ($1, $2, $3, $4)",
-        key.side.as_str(),
-        key.email_digest,
-        key.ip,
-        now as _
-    )
-    .execute(&mut **tx)
-    .await?;
-
-    // Count failures in the window, but only those after any earlier lock
-    // ended: a lock that has run out gives a fresh start.
+    // Failures in the window, counting for the pair only those after its
+    // last lock ended: a lock that has run out gives a fresh start.
     let window_start = now - Duration::minutes(WINDOW_MINUTES);
-    let recent = sqlx::query_scalar!(
-        r#"select count(*) as "count!" from chaperone.sign_in_failures f
-           where f.side = $1 and f.email_digest = $2 and f.ip = $3
-             and f.failed_at > $4 and f.failed_at <= $5
-             and f.failed_at >= coalesce(
-                   (select l.locked_until from chaperone.sign_in_locks l
-                     where l.side = f.side and l.email_digest = f.email_digest and l.ip = f.ip),
-                   '-infinity'::timestamptz)"#,
-        key.side.as_str(),
+    let counts = sqlx::query!(
+        r#"select
+             count(*) filter (where f.email_digest = $2 and f.ip = $3 and f.failed_at >= coalesce(
+                 (select l.locked_until from chaperone.sign_in_locks l
+                   where l.side = $1 and l.email_digest = $2 and l.ip = $3), '-infinity'::timestamptz)) as "pair!",
+             count(*) filter (where f.email_digest = $2) as "email!",
+             count(*) filter (where f.ip = $3) as "address!"
+           from chaperone.sign_in_failures f
+           where f.side = $1 and (f.email_digest = $2 or f.ip = $3)
+             and f.failed_at > $4 and f.failed_at <= $5"#,
+        key.scope,
         key.email_digest,
         key.ip,
         window_start as _,
         now as _
     )
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "insert into chaperone.sign_in_failures (side, email_digest, ip, failed_at) values ($1, $2, $3, $4)",
+        key.scope,
+        key.email_digest,
+        key.ip,
+        now as _
+    )
+    .execute(&mut *tx)
     .await?;
 
-    if recent < MAX_FAILURES {
-        return Ok(None);
-    }
     let until = now + Duration::minutes(LOCK_MINUTES);
+    let mut locks_until = None;
+    for (count, limit, email_digest, ip) in [
+        (
+            counts.pair,
+            MAX_FAILURES,
+            key.email_digest.as_str(),
+            key.ip.as_str(),
+        ),
+        (
+            counts.email,
+            MAX_FAILURES_PER_EMAIL,
+            key.email_digest.as_str(),
+            ANY,
+        ),
+        (
+            counts.address,
+            MAX_FAILURES_PER_ADDRESS,
+            ANY,
+            key.ip.as_str(),
+        ),
+    ] {
+        if count + 1 >= limit {
+            lock(&mut tx, key.scope, email_digest, ip, until).await?;
+            locks_until = Some(until);
+        }
+    }
+    tx.commit().await?;
+    Ok(Attempt::Allowed { locks_until })
+}
+
+async fn lock(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: Scope,
+    email_digest: &str,
+    ip: &str,
+    until: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"insert into chaperone.sign_in_locks (side, email_digest, ip, locked_until)
            values ($1, $2, $3, $4)
            on conflict (side, email_digest, ip) do update set locked_until = excluded.locked_until"#,
-        key.side.as_str(),
-        key.email_digest,
-        key.ip,
+        scope,
+        email_digest,
+        ip,
         until as _
     )
     .execute(&mut **tx)
     .await?;
-    Ok(Some(until))
+    Ok(())
 }
 
-/// Forgets the failures of a key after a successful sign-in.
-pub async fn clear(tx: &mut Transaction<'_, Postgres>, key: &LockKey) -> Result<(), sqlx::Error> {
+/// The password was right: forgets the pair's failures, including this
+/// attempt's reservation, and a pair lock this attempt set.
+pub async fn succeeded(
+    tx: &mut Transaction<'_, Postgres>,
+    key: &LockKey,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "delete from chaperone.sign_in_failures where side = $1 and email_digest = $2 and ip = $3",
-        key.side.as_str(),
+        key.scope,
+        key.email_digest,
+        key.ip
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "delete from chaperone.sign_in_locks where side = $1 and email_digest = $2 and ip = $3",
+        key.scope,
         key.email_digest,
         key.ip
     )
@@ -126,14 +224,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_differ_by_side_and_never_hold_the_email() {
-        let a = LockKey::new(Side::Staff, "sarah.lee@chaperone.test", "127.0.0.1");
-        let b = LockKey::new(Side::Customer, "sarah.lee@chaperone.test", "127.0.0.1");
+    fn keys_differ_by_scope_and_never_hold_the_email() {
+        let a = LockKey::new("staff", "sarah.lee@chaperone.test", "127.0.0.1");
+        let b = LockKey::new("customer", "sarah.lee@chaperone.test", "127.0.0.1");
         assert_ne!(a.email_digest, b.email_digest);
         assert!(!a.email_digest.contains("sarah"));
         assert_eq!(
             a,
-            LockKey::new(Side::Staff, "sarah.lee@chaperone.test", "127.0.0.1")
+            LockKey::new("staff", "sarah.lee@chaperone.test", "127.0.0.1")
         );
     }
 }

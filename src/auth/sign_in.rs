@@ -1,6 +1,6 @@
 //! The sign-in and sign-out procedures behind the server functions.
 
-use super::lockout::{self, LockKey};
+use super::lockout::{self, Attempt, LockKey};
 use super::password;
 use super::session::Principal;
 use super::Side;
@@ -9,7 +9,7 @@ use crate::access::{current_actor, Actor};
 use crate::audit::{self, EventActor, NewEvent};
 use crate::error::AppError;
 use crate::masking::mask_email;
-use crate::startup::AppState;
+use crate::state::AppState;
 use leptos::prelude::*;
 use secrecy::SecretString;
 use serde_json::json;
@@ -33,7 +33,7 @@ async fn login_session() -> Result<Session, AppError> {
 
 /// The client's address: the socket peer, or the nearest `X-Forwarded-For`
 /// hop when the server is configured to sit behind a trusted proxy.
-async fn client_ip(state: &AppState) -> String {
+pub(crate) async fn client_ip(state: &AppState) -> String {
     if state.config.trust_forwarded_for {
         if let Some(parts) = use_context::<http::request::Parts>() {
             if let Some(hop) = parts
@@ -126,32 +126,31 @@ pub async fn sign_in(
     }
     let ip = client_ip(&state).await;
     let now = state.clock.now();
-    let key = LockKey::new(side, &email, &ip);
+    let key = LockKey::new(side.as_str(), &email, &ip);
     let masked = mask_email(&email);
 
-    if lockout::locked_until(&state.pool, &key, now)
-        .await?
-        .is_some()
-    {
-        let mut tx = state.pool.begin().await?;
-        audit::append(
-            &mut tx,
-            NewEvent {
-                occurred_at: now,
-                kind: "auth.sign_in_refused_locked",
-                actor: EventActor::Anonymous,
-                account_id: None,
-                summary: format!(
+    let locks_until = match lockout::reserve(&state.pool, &key, now).await? {
+        Attempt::Allowed { locks_until } => locks_until,
+        Attempt::Locked(_) => {
+            let mut tx = state.pool.begin().await?;
+            audit::append(
+                &mut tx,
+                NewEvent::new(
+                    now,
+                    "auth.sign_in_refused_locked",
+                    EventActor::Anonymous,
+                    format!(
                     "A sign-in to {} was refused for {masked} from {ip}: too many failed attempts",
                     door(side)
                 ),
-                detail: json!({ "side": side.as_str(), "email": masked, "ip": ip }),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(AppError::TooManyAttempts);
-    }
+                )
+                .detail(json!({ "side": side.as_str(), "email": masked, "ip": ip })),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::TooManyAttempts);
+        }
+    };
 
     let candidate = find_candidate(&state, side, &email).await?;
     let matches = password::verify(
@@ -162,7 +161,8 @@ pub async fn sign_in(
 
     let Some(who) = candidate.filter(|_| matches) else {
         let mut tx = state.pool.begin().await?;
-        let locked = lockout::record_failure(&mut tx, &key, now).await?;
+        // The failure itself was written down when the attempt was reserved.
+        let locked = locks_until;
         let mut summary = format!("A sign-in to {} failed for {masked} from {ip}", door(side));
         if let Some(until) = locked {
             summary.push_str(&format!(
@@ -172,14 +172,9 @@ pub async fn sign_in(
         }
         audit::append(
             &mut tx,
-            NewEvent {
-                occurred_at: now,
-                kind: "auth.sign_in_failed",
-                actor: EventActor::Anonymous,
-                account_id: None,
-                summary,
-                detail: json!({ "side": side.as_str(), "email": masked, "ip": ip, "locked_until": locked }),
-            },
+            NewEvent::new(now, "auth.sign_in_failed", EventActor::Anonymous, summary).detail(
+                json!({ "side": side.as_str(), "email": masked, "ip": ip, "locked_until": locked }),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -187,7 +182,7 @@ pub async fn sign_in(
     };
 
     let mut tx = state.pool.begin().await?;
-    lockout::clear(&mut tx, &key).await?;
+    lockout::succeeded(&mut tx, &key).await?;
     if let Some(tz) = valid_time_zone(time_zone.as_deref()) {
         match side {
             Side::Staff => crate::staff::repo::set_time_zone_if_unset(&mut tx, who.id, tz).await?,
@@ -196,41 +191,37 @@ pub async fn sign_in(
             }
         }
     }
-    let (actor, summary, account_id) = match (&who.account, side) {
-        (Some((account_id, account_name)), _) => (
+    let event = match &who.account {
+        Some((account_id, account_name)) => NewEvent::new(
+            now,
+            "auth.signed_in",
             EventActor::Customer {
                 id: who.id,
                 name: who.name.clone(),
             },
             format!("{} signed in to {account_name} from {ip}", who.name),
-            Some(*account_id),
-        ),
-        (None, _) => (
+        )
+        .about(*account_id),
+        None => NewEvent::new(
+            now,
+            "auth.signed_in",
             EventActor::Staff {
                 id: who.id,
                 name: who.name.clone(),
             },
             format!("{} signed in to the console from {ip}", who.name),
-            None,
         ),
     };
     audit::append(
         &mut tx,
-        NewEvent {
-            occurred_at: now,
-            kind: "auth.signed_in",
-            actor,
-            account_id,
-            summary,
-            detail: json!({ "side": side.as_str(), "ip": ip }),
-        },
+        event.detail(json!({ "side": side.as_str(), "ip": ip })),
     )
     .await?;
     tx.commit().await?;
 
     // Signing in over a live support session ends it, as signing out would.
     if let Ok(previous) = current_actor() {
-        crate::access::requests::end_current(
+        crate::access::sessions::end_current(
             &previous,
             crate::access::sessions::EndCause::SignedOut,
         )
@@ -258,41 +249,28 @@ pub async fn sign_out() -> Result<String, AppError> {
         _ => Side::Staff.sign_in_path(),
     };
     if let Some(actor) = &actor {
-        crate::access::requests::end_current(actor, crate::access::sessions::EndCause::SignedOut)
+        crate::access::sessions::end_current(actor, crate::access::sessions::EndCause::SignedOut)
             .await?;
     }
     if let Some(actor) = &actor {
         let mut tx = state.pool.begin().await?;
-        let (event_actor, summary, account_id) = match actor {
-            Actor::Staff(s) | Actor::Support(s, _) => (
-                EventActor::Staff {
-                    id: s.id,
-                    name: s.name.clone(),
-                },
+        let now = state.clock.now();
+        let event = match actor {
+            Actor::Staff(s) | Actor::Support(s, _) => NewEvent::new(
+                now,
+                "auth.signed_out",
+                actor,
                 format!("{} signed out of the console", s.name),
-                None,
             ),
-            Actor::Customer(c) => (
-                EventActor::Customer {
-                    id: c.id,
-                    name: c.name.clone(),
-                },
+            Actor::Customer(c) => NewEvent::new(
+                now,
+                "auth.signed_out",
+                actor,
                 format!("{} signed out of {}", c.name, c.account_name),
-                Some(c.account_id),
-            ),
+            )
+            .about(c.account_id),
         };
-        audit::append(
-            &mut tx,
-            NewEvent {
-                occurred_at: state.clock.now(),
-                kind: "auth.signed_out",
-                actor: event_actor,
-                account_id,
-                summary,
-                detail: json!({}),
-            },
-        )
-        .await?;
+        audit::append(&mut tx, event).await?;
         tx.commit().await?;
     }
     session.flush().await?;

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+pub mod directory;
+#[cfg(feature = "ssr")]
 pub mod repo;
 
 /// A customer user's role inside their one account.
@@ -70,6 +72,31 @@ impl SupportAccess {
             SupportAccess::Off => "off",
         }
     }
+
+    /// The policy in words, as staff read it.
+    pub fn words(self) -> &'static str {
+        match self {
+            SupportAccess::Allow => "Allow support access",
+            SupportAccess::AskOwner => "Ask the owner first",
+            SupportAccess::Off => "Support access off",
+        }
+    }
+}
+
+impl std::str::FromStr for SupportAccess {
+    type Err = String;
+
+    /// Strict: an unknown policy is an error, never a permissive default.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            SupportAccess::Allow,
+            SupportAccess::AskOwner,
+            SupportAccess::Off,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+        .ok_or_else(|| format!("unknown support-access policy {s:?}"))
+    }
 }
 
 #[cfg(test)]
@@ -82,5 +109,19 @@ mod tests {
             assert_eq!(role.as_str().parse::<CustomerRole>(), Ok(role));
         }
         assert!("superuser".parse::<CustomerRole>().is_err());
+    }
+
+    #[test]
+    fn unknown_policies_are_errors_not_allow() {
+        for p in [
+            SupportAccess::Allow,
+            SupportAccess::AskOwner,
+            SupportAccess::Off,
+        ] {
+            assert_eq!(p.as_str().parse::<SupportAccess>(), Ok(p));
+        }
+        assert!("".parse::<SupportAccess>().is_err());
+        assert!("ALLOW".parse::<SupportAccess>().is_err());
+        assert!("yes".parse::<SupportAccess>().is_err());
     }
 }

@@ -64,14 +64,14 @@ pub async fn product_dashboard() -> Result<Dashboard, AppError> {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::product::viewer::{app_state, product_viewer};
+    use crate::access::context::AccessContext;
     use crate::product::ProductPermission;
 
     pub async fn dashboard() -> Result<Dashboard, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ViewAccount)?;
-        viewer.record_view("Dashboard").await?;
-        let state = app_state()?;
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx
+            .view(ProductPermission::ViewAccount, "Dashboard")
+            .await?;
         let a = sqlx::query!(
             r#"select a.plan, a.region, a.onboarding_steps_done, a.feature_flags,
                       (select count(*) from product.workspaces w where w.account_id = a.id) as "workspaces!",
@@ -79,16 +79,16 @@ mod server {
                         + (select count(*) from product.invitations i where i.account_id = a.id) as "seats!",
                       (select count(*) from product.invoices i where i.account_id = a.id) as "invoices!"
                from product.accounts a where a.id = $1"#,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_optional(&state.pool)
+        .fetch_optional(db.conn())
         .await?
         .ok_or(AppError::NotFound)?;
         let limits = plan_limits(&a.plan);
         Ok(Dashboard {
-            account_name: viewer.account_name.clone(),
-            user_name: viewer.user_name.clone(),
-            role_label: viewer.role.label().into(),
+            account_name: ctx.account_name().to_string(),
+            user_name: ctx.viewed().user_name.clone(),
+            role_label: ctx.role().label().into(),
             plan: a.plan,
             region: a.region.to_uppercase(),
             usage: vec![
@@ -127,7 +127,7 @@ mod server {
 pub fn DashboardPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| product_dashboard());
     view! {
-        <crate::product::ui::Loaded resource=data let:d>
+        <crate::ui::Loaded resource=data let:d>
             <h1>{d.account_name.clone()}</h1>
             <p>{format!("Welcome back, {}. You are the account's {}.", d.user_name, d.role_label.to_lowercase())}</p>
             <section class="cards">
@@ -164,7 +164,7 @@ pub fn DashboardPage() -> impl IntoView {
                     }}
                 </div>
             </section>
-        </crate::product::ui::Loaded>
+        </crate::ui::Loaded>
     }
 }
 

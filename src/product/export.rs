@@ -1,6 +1,7 @@
-//! Exports: CSV downloads of invoices and orders (a bulk download, so it is
-//! recorded, and the support-sessions work blocks it inside sessions unless
-//! approved for that one action).
+//! Exports: CSV downloads of invoices and orders. A bulk download, so it is
+//! recorded, asked for by POST only (a cross-site link cannot trigger it),
+//! and blocked inside support sessions unless a manager approved that one
+//! export.
 
 /// Paths of the downloads.
 pub const INVOICES_CSV: &str = "/app/export/invoices.csv";
@@ -30,61 +31,58 @@ pub fn csv_row(fields: &[&str]) -> String {
 #[cfg(feature = "ssr")]
 pub mod server {
     use super::*;
+    use crate::access::actions::BlockedAction;
+    use crate::access::context::AccessContext;
     use crate::access::CurrentActor;
-    use crate::audit;
     use crate::error::AppError;
-    use crate::product::viewer::ProductViewer;
     use crate::product::ProductPermission;
-    use crate::startup::AppState;
+    use crate::state::AppState;
     use axum::extract::State;
     use axum::response::{IntoResponse, Response};
     use axum::Extension;
-    use http::{header, StatusCode};
+    use http::header;
     use serde_json::json;
 
-    fn refuse(err: AppError) -> Response {
-        let status =
-            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (
-            status,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            err.to_string(),
-        )
-            .into_response()
+    fn refuse(err: AppError, back: &str) -> Response {
+        crate::access::guard::refusal_page(&err, back, "Back to the page you came from")
     }
 
+    /// A download is a blocked action: in a support session it needs a
+    /// one-action approval for this export, spent in the same transaction
+    /// as the export's event, so a failed export leaves it unspent.
     async fn export(
         state: AppState,
         actor: CurrentActor,
         what: &'static str,
     ) -> Result<Response, AppError> {
-        let viewer =
-            ProductViewer::from_actor(actor.0.ok_or(AppError::Unauthenticated)?, state.clone())?;
-        viewer.require(ProductPermission::Export)?;
-        viewer
-            .require_unblocked(crate::product::viewer::BlockedAction::Export)
+        let ctx =
+            AccessContext::for_actor(actor.0.ok_or(AppError::Unauthenticated)?, state).await?;
+        let object = format!("{what}.csv");
+        let mut change = ctx
+            .change_blocked(
+                ProductPermission::Export,
+                "an export",
+                BlockedAction::Export,
+                &object,
+            )
             .await?;
         // Build the file from the same DTOs the pages show: masking applies.
-        let (body, rows) = build(&state.pool, &viewer, what).await?;
-        let mut tx = state.pool.begin().await?;
-        audit::append(
-            &mut tx,
-            viewer.event(
+        let (body, rows) = build(change.conn(), &ctx, what).await?;
+        change
+            .record(
                 "product.exported",
                 format!(
                     "{} downloaded {what} as CSV ({rows} rows) from {}",
-                    viewer.actor.display_name(),
-                    viewer.account_name
+                    ctx.actor_name(),
+                    ctx.account_name()
                 ),
                 json!({ "what": what, "rows": rows }),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+            )
+            .await?;
+        change.commit().await?;
         let filename = format!(
             "{}-{what}.csv",
-            viewer
-                .account_name
+            ctx.account_name()
                 .to_lowercase()
                 .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
         );
@@ -102,14 +100,14 @@ pub mod server {
     }
 
     async fn build(
-        pool: &sqlx::PgPool,
-        viewer: &ProductViewer,
+        db: &mut sqlx::PgConnection,
+        ctx: &AccessContext,
         what: &str,
     ) -> Result<(String, usize), AppError> {
         let mut out = String::new();
         let rows;
         if what == "invoices" {
-            let invoices = crate::product::invoices::server::load(pool, viewer, None).await?;
+            let invoices = crate::product::invoices::server::load(db, ctx, None).await?;
             out.push_str(&csv_row(&[
                 "Invoice",
                 "Workspace",
@@ -122,7 +120,7 @@ pub mod server {
                 "Total",
             ]));
             for row in &invoices {
-                let s = crate::product::invoices::server::summary(viewer, row);
+                let s = crate::product::invoices::server::summary(ctx, row);
                 out.push_str(&csv_row(&[
                     &s.number,
                     &s.workspace,
@@ -137,7 +135,7 @@ pub mod server {
             }
             rows = invoices.len();
         } else {
-            let orders = crate::product::orders::server::load(pool, viewer).await?;
+            let orders = crate::product::orders::server::load(db, ctx).await?;
             out.push_str(&csv_row(&[
                 "Order",
                 "Placed",
@@ -167,14 +165,16 @@ pub mod server {
     ) -> Response {
         export(state, actor, "invoices")
             .await
-            .unwrap_or_else(refuse)
+            .unwrap_or_else(|err| refuse(err, "/app/billing/invoices"))
     }
 
     pub async fn orders_csv(
         State(state): State<AppState>,
         Extension(actor): Extension<CurrentActor>,
     ) -> Response {
-        export(state, actor, "orders").await.unwrap_or_else(refuse)
+        export(state, actor, "orders")
+            .await
+            .unwrap_or_else(|err| refuse(err, "/app/orders"))
     }
 }
 

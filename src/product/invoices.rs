@@ -81,11 +81,11 @@ pub async fn create_invoice(
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
     use super::*;
-    use crate::audit;
+    use crate::access::context::AccessContext;
     use crate::classification::DataClass;
+    use crate::error::parse_id;
     use crate::masking::present;
     use crate::product::money::{format_money, format_rate, parse_amount, tax_cents};
-    use crate::product::viewer::{app_state, parse_id, product_viewer, ProductViewer};
     use crate::product::ProductPermission;
     use serde_json::json;
     use uuid::Uuid;
@@ -103,7 +103,7 @@ pub(crate) mod server {
         pub subtotal_cents: i64,
     }
 
-    pub(crate) fn summary(viewer: &ProductViewer, r: &InvoiceRow) -> InvoiceSummary {
+    pub(crate) fn summary(ctx: &AccessContext, r: &InvoiceRow) -> InvoiceSummary {
         let tax = tax_cents(r.subtotal_cents, r.tax_rate_bp);
         InvoiceSummary {
             id: r.id.to_string(),
@@ -111,7 +111,7 @@ pub(crate) mod server {
             workspace: r.workspace.clone(),
             issued_on: r.issued_on.format("%-d %b %Y").to_string(),
             status: r.status.clone(),
-            bill_to_name: present(viewer.audience, DataClass::Contact, &r.bill_to_name),
+            bill_to_name: present(ctx.audience(), DataClass::Contact, &r.bill_to_name),
             subtotal: format_money(r.subtotal_cents, &r.currency),
             tax_rate: format_rate(r.tax_rate_bp),
             tax: format_money(tax, &r.currency),
@@ -121,8 +121,18 @@ pub(crate) mod server {
 
     /// All invoices of the viewer's account, newest first (optionally one).
     pub(crate) async fn load(
-        pool: &sqlx::PgPool,
-        viewer: &ProductViewer,
+        db: &mut sqlx::PgConnection,
+        ctx: &AccessContext,
+        only: Option<Uuid>,
+    ) -> Result<Vec<InvoiceRow>, AppError> {
+        load_for(db, ctx.account_id(), only).await
+    }
+
+    /// [`load`] for an account id alone (for a page label, which must not
+    /// hold the context).
+    async fn load_for(
+        db: &mut sqlx::PgConnection,
+        account_id: Uuid,
         only: Option<Uuid>,
     ) -> Result<Vec<InvoiceRow>, AppError> {
         let rows = sqlx::query!(
@@ -133,10 +143,10 @@ pub(crate) mod server {
                from product.invoices i join product.workspaces w on w.id = i.workspace_id
                where i.account_id = $1 and ($2::uuid is null or i.id = $2)
                order by i.issued_on desc, i.number desc"#,
-            viewer.account_id,
+            account_id,
             only
         )
-        .fetch_all(pool)
+        .fetch_all(db)
         .await?;
         Ok(rows
             .into_iter()
@@ -156,14 +166,14 @@ pub(crate) mod server {
     }
 
     pub async fn invoices_page() -> Result<InvoicesPage, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ViewAccount)?;
-        viewer.record_view("Billing › Invoices").await?;
-        let state = app_state()?;
-        let rows = load(&state.pool, &viewer, None).await?;
-        let can_issue = viewer.can(ProductPermission::ManageBilling);
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx
+            .view(ProductPermission::ViewAccount, "Billing › Invoices")
+            .await?;
+        let rows = load(db.conn(), &ctx, None).await?;
+        let can_issue = ctx.can(ProductPermission::ManageBilling);
         let workspaces = if can_issue {
-            crate::product::workspaces::server::load_workspaces(&state.pool, &viewer)
+            crate::product::workspaces::server::load_workspaces(db.conn(), &ctx)
                 .await?
                 .into_iter()
                 .map(|w| (w.id, format!("{} ({})", w.name, w.tax_rate)))
@@ -172,31 +182,41 @@ pub(crate) mod server {
             Vec::new()
         };
         Ok(InvoicesPage {
-            invoices: rows.iter().map(|r| summary(&viewer, r)).collect(),
+            invoices: rows.iter().map(|r| summary(&ctx, r)).collect(),
             workspaces,
             can_issue,
-            can_export: viewer.can(ProductPermission::Export),
+            can_export: ctx.can(ProductPermission::Export),
         })
     }
 
     pub async fn invoice(id: String) -> Result<InvoiceDetail, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ViewAccount)?;
+        let ctx = AccessContext::current().await?;
+        ctx.require(ProductPermission::ViewAccount)?;
         let id = parse_id(&id)?;
-        let state = app_state()?;
-        let row = load(&state.pool, &viewer, Some(id))
+        let account_id = ctx.account_id();
+        let mut db = ctx
+            .view_named(ProductPermission::ViewAccount, move |conn| {
+                Box::pin(async move {
+                    let number = load_for(conn, account_id, Some(id))
+                        .await?
+                        .into_iter()
+                        .next()
+                        .ok_or(AppError::NotFound)?
+                        .number;
+                    Ok::<_, AppError>(format!("Billing › Invoices › {number}"))
+                })
+            })
+            .await?;
+        let row = load(db.conn(), &ctx, Some(id))
             .await?
             .into_iter()
             .next()
             .ok_or(AppError::NotFound)?;
-        viewer
-            .record_view(&format!("Billing › Invoices › {}", row.number))
-            .await?;
         let lines = sqlx::query!(
             "select description, quantity, unit_price_cents from product.invoice_lines where invoice_id = $1 order by position",
             row.id
         )
-        .fetch_all(&state.pool)
+        .fetch_all(db.conn())
         .await?
         .into_iter()
         .map(|l| InvoiceLineDto {
@@ -207,8 +227,8 @@ pub(crate) mod server {
         })
         .collect();
         Ok(InvoiceDetail {
-            summary: summary(&viewer, &row),
-            bill_to_address: present(viewer.audience, DataClass::Contact, &row.bill_to_address),
+            summary: summary(&ctx, &row),
+            bill_to_address: present(ctx.audience(), DataClass::Contact, &row.bill_to_address),
             lines,
         })
     }
@@ -234,9 +254,10 @@ pub(crate) mod server {
         quantity: String,
         unit_price: String,
     ) -> Result<String, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageBilling)?;
-        viewer.require_change("Invoices (issuing one)").await?;
+        let ctx = AccessContext::current().await?;
+        let mut change = ctx
+            .change(ProductPermission::ManageBilling, "Invoices (issuing one)")
+            .await?;
         let workspace_id = parse_id(&workspace_id)?;
         let bill_to_name = text(&bill_to_name, "who the invoice is for", 200, true)?;
         let bill_to_address = text(&bill_to_address, "The address", 500, false)?;
@@ -259,23 +280,21 @@ pub(crate) mod server {
             ));
         }
 
-        let state = app_state()?;
-        let mut tx = state.pool.begin().await?;
         let workspace = sqlx::query!(
             "select name, tax_rate_bp from product.workspaces where id = $1 and account_id = $2",
             workspace_id,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_optional(&mut *tx)
+        .fetch_optional(change.conn())
         .await?
         .ok_or(AppError::NotFound)?;
         // Numbers run per account: INV-<year>-<n>.
-        let today = state.clock.now().date_naive();
+        let today = ctx.now().date_naive();
         let count: i64 = sqlx::query_scalar!(
             r#"select count(*) as "n!" from product.invoices where account_id = $1"#,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_one(&mut *tx)
+        .fetch_one(change.conn())
         .await?;
         let number = format!("INV-{}-{:04}", today.format("%Y"), count + 1);
         let id = Uuid::new_v4();
@@ -283,7 +302,7 @@ pub(crate) mod server {
             r#"insert into product.invoices (id, account_id, workspace_id, number, issued_on, status, bill_to_name, bill_to_address, tax_rate_bp)
                values ($1, $2, $3, $4, $5, 'open', $6, $7, $8)"#,
             id,
-            viewer.account_id,
+            ctx.account_id(),
             workspace_id,
             number,
             today as _,
@@ -291,7 +310,7 @@ pub(crate) mod server {
             bill_to_address,
             workspace.tax_rate_bp
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
         sqlx::query!(
             "insert into product.invoice_lines (id, invoice_id, position, description, quantity, unit_price_cents) values ($1, $2, 1, $3, $4, $5)",
@@ -301,27 +320,25 @@ pub(crate) mod server {
             quantity,
             unit_price_cents
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
         let subtotal = unit_price_cents * i64::from(quantity);
         let total = subtotal + tax_cents(subtotal, workspace.tax_rate_bp);
-        audit::append(
-            &mut tx,
-            viewer.event(
+        change
+            .record(
                 "product.invoice_issued",
                 format!(
                     "{} issued invoice {number} for {} in {} › Billing › Invoices ({} workspace, tax {})",
-                    viewer.actor.display_name(),
+                    ctx.actor_name(),
                     format_money(total, "EUR"),
-                    viewer.account_name,
+                    ctx.account_name(),
                     workspace.name,
                     format_rate(workspace.tax_rate_bp)
                 ),
                 json!({ "invoice_id": id, "number": number, "total_cents": total, "tax_rate_bp": workspace.tax_rate_bp }),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+            )
+            .await?;
+        change.commit().await?;
         Ok(format!(
             "Invoice {number} was issued for {}.",
             format_money(total, "EUR")
@@ -336,9 +353,9 @@ pub fn InvoicesPageView() -> impl IntoView {
     let data = Resource::new(move || issue.version().get(), |_| product_invoices());
     view! {
         <h1>"Invoices"</h1>
-        <crate::product::ui::Loaded resource=data let:page>
+        <crate::ui::Loaded resource=data let:page>
             {page.can_export.then(|| view! {
-                <p class="actions"><a href="/app/export/invoices.csv" download>"Download invoices (CSV)"</a></p>
+                <form class="actions" method="post" action="/app/export/invoices.csv"><button type="submit">"Download invoices (CSV)"</button></form>
             })}
             {if page.invoices.is_empty() {
                 view! { <p class="empty">"No invoices yet."</p> }.into_any()
@@ -363,7 +380,7 @@ pub fn InvoicesPageView() -> impl IntoView {
                 }.into_any()
             }}
             {page.can_issue.then(|| view! { <IssueInvoiceForm action=issue workspaces=page.workspaces.clone() /> })}
-        </crate::product::ui::Loaded>
+        </crate::ui::Loaded>
     }
 }
 
@@ -391,7 +408,7 @@ fn IssueInvoiceForm(
             <input id="inv-price" name="unit_price" type="text" inputmode="decimal" required />
             <button type="submit" class="primary">"Issue invoice"</button>
         </ActionForm>
-        <crate::product::ui::Outcome value=Signal::derive(move || action.value().get()) />
+        <crate::ui::Outcome value=Signal::derive(move || action.value().get()) />
     }
 }
 
@@ -405,7 +422,7 @@ pub fn InvoiceDetailPage() -> impl IntoView {
     );
     view! {
         <p><a href="/app/billing/invoices">"← All invoices"</a></p>
-        <crate::product::ui::Loaded resource=data let:inv>
+        <crate::ui::Loaded resource=data let:inv>
             <h1>{format!("Invoice {}", inv.summary.number)}</h1>
             <dl class="facts">
                 <dt>"Workspace"</dt><dd>{inv.summary.workspace.clone()}</dd>
@@ -427,6 +444,6 @@ pub fn InvoiceDetailPage() -> impl IntoView {
                     <tr><th scope="row" colspan="3">"Total"</th><td class="num"><strong>{inv.summary.total.clone()}</strong></td></tr>
                 </tfoot>
             </table>
-        </crate::product::ui::Loaded>
+        </crate::ui::Loaded>
     }
 }

@@ -3,9 +3,10 @@
 //! API tokens, profile, private notes, search and exports.
 //!
 //! Every page loads its data through one server function; every function
-//! resolves the [`viewer`](viewer::ProductViewer) first, scopes every query
-//! to the viewer's account, checks the product's own permission rules, and
-//! builds its DTOs through [`crate::masking::present`].
+//! resolves the [`AccessContext`](crate::access::context::AccessContext)
+//! first, reads and changes data only through it, scopes every query to the
+//! viewed account, checks the product's own permission rules, and builds its
+//! DTOs through [`crate::masking::present`].
 
 pub mod dashboard;
 pub mod export;
@@ -21,25 +22,6 @@ pub mod search;
 pub mod team;
 pub mod tokens;
 pub mod ui;
-#[cfg(feature = "ssr")]
-pub mod viewer;
 pub mod workspaces;
 
 pub use permissions::ProductPermission;
-
-/// The actor to write into an event for a change made through the product.
-#[cfg(feature = "ssr")]
-pub fn event_actor(viewer: &viewer::ProductViewer) -> crate::audit::EventActor {
-    use crate::access::Actor;
-    use crate::audit::EventActor;
-    match &viewer.actor {
-        Actor::Staff(s) | Actor::Support(s, _) => EventActor::Staff {
-            id: s.id,
-            name: s.name.clone(),
-        },
-        Actor::Customer(c) => EventActor::Customer {
-            id: c.id,
-            name: c.name.clone(),
-        },
-    }
-}

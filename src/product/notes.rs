@@ -24,79 +24,74 @@ pub async fn add_note(body: String) -> Result<String, AppError> {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::audit;
+    use crate::access::context::AccessContext;
     use crate::classification::DataClass;
     use crate::masking::present;
-    use crate::product::viewer::{app_state, product_viewer};
     use crate::product::ProductPermission;
     use serde_json::json;
     use uuid::Uuid;
 
     pub async fn list() -> Result<Vec<NoteDto>, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::UseNotes)?;
-        viewer.record_view("Private notes").await?;
-        let state = app_state()?;
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx
+            .view(ProductPermission::UseNotes, "Private notes")
+            .await?;
         let rows = sqlx::query!(
             r#"select coalesce(u.name, 'A former member') as "author!", n.created_at as "created_at: chrono::DateTime<chrono::Utc>", n.body
                from product.notes n left join product.users u on u.id = n.author_id
                where n.account_id = $1 order by n.created_at desc"#,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_all(&state.pool)
+        .fetch_all(db.conn())
         .await?;
         Ok(rows
             .into_iter()
             .map(|r| NoteDto {
                 author: r.author,
                 written: r.created_at.format("%-d %b %Y %H:%M UTC").to_string(),
-                body: present(viewer.audience, DataClass::Private, &r.body),
+                body: present(ctx.audience(), DataClass::Private, &r.body),
             })
             .collect())
     }
 
     pub async fn add(body: String) -> Result<String, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::UseNotes)?;
-        viewer.require_change("Private notes").await?;
-        viewer
-            .refuse_in_session(
-                "write private notes",
-                "private notes are the owners' own, and a note would read as theirs.",
-            )
+        let ctx = AccessContext::current().await?;
+        let mut change = ctx
+            .change(ProductPermission::UseNotes, "Private notes")
             .await?;
+        ctx.refuse_in_session(
+            "write private notes",
+            "private notes are the owners' own, and a note would read as theirs.",
+        )
+        .await?;
         let body = body.trim().to_string();
         if body.is_empty() || body.chars().count() > 5000 {
             return Err(AppError::Invalid(
                 "Write a note of up to 5,000 characters.".into(),
             ));
         }
-        let state = app_state()?;
-        let mut tx = state.pool.begin().await?;
         sqlx::query!(
             "insert into product.notes (id, account_id, author_id, body, created_at) values ($1, $2, $3, $4, $5)",
             Uuid::new_v4(),
-            viewer.account_id,
-            viewer.user_id,
+            ctx.account_id(),
+            ctx.viewed().user_id,
             body,
-            state.clock.now() as _
+            ctx.now() as _
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
-        audit::append(
-            &mut tx,
-            viewer.event(
+        change
+            .record(
                 "product.note_added",
                 format!(
                     "{} added a private note in {} › Private notes",
-                    viewer.actor.display_name(),
-                    viewer.account_name
+                    ctx.actor_name(),
+                    ctx.account_name()
                 ),
                 json!({ "length": body.chars().count() }),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+            )
+            .await?;
+        change.commit().await?;
         Ok("Your note was saved.".into())
     }
 }
@@ -109,13 +104,13 @@ pub fn NotesPage() -> impl IntoView {
     view! {
         <h1>"Private notes"</h1>
         <p class="muted">"Only owners can read these."</p>
-        <crate::product::ui::Loaded resource=data let:notes>
+        <crate::ui::Loaded resource=data let:notes>
             <ActionForm action=add attr:class="stack narrow" attr:aria-label="Add a note">
                 <label for="note-body">"New note"</label>
                 <textarea id="note-body" name="body" rows="3" required maxlength="5000"></textarea>
                 <button type="submit" class="primary">"Save note"</button>
             </ActionForm>
-            <crate::product::ui::Outcome value=Signal::derive(move || add.value().get()) />
+            <crate::ui::Outcome value=Signal::derive(move || add.value().get()) />
             {if notes.is_empty() {
                 view! { <p class="empty">"No notes yet."</p> }.into_any()
             } else {
@@ -127,6 +122,6 @@ pub fn NotesPage() -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
-        </crate::product::ui::Loaded>
+        </crate::ui::Loaded>
     }
 }

@@ -50,16 +50,18 @@ pub async fn set_notification(setting: String, enabled: bool) -> Result<String, 
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::audit;
-    use crate::product::viewer::{app_state, product_viewer};
+    use crate::access::context::AccessContext;
     use crate::product::ProductPermission;
     use serde_json::json;
 
     pub async fn settings() -> Result<Vec<NotificationSetting>, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageOwnProfile)?;
-        viewer.record_view("Settings › Notifications").await?;
-        let state = app_state()?;
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx
+            .view(
+                ProductPermission::ManageOwnProfile,
+                "Settings › Notifications",
+            )
+            .await?;
         let row = sqlx::query!(
             r#"select coalesce(s.invoice_emails, true) as "invoice_emails!",
                       coalesce(s.failed_payment_emails, true) as "failed_payment_emails!",
@@ -67,10 +69,10 @@ mod server {
                       coalesce(s.product_news, false) as "product_news!"
                from product.users u left join product.notification_settings s on s.user_id = u.id
                where u.id = $1 and u.account_id = $2"#,
-            viewer.user_id,
-            viewer.account_id
+            ctx.viewed().user_id,
+            ctx.account_id()
         )
-        .fetch_optional(&state.pool)
+        .fetch_optional(db.conn())
         .await?
         .ok_or(AppError::NotFound)?;
         let values = [
@@ -92,51 +94,49 @@ mod server {
     }
 
     pub async fn set(setting: String, enabled: bool) -> Result<String, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageOwnProfile)?;
-        viewer.require_change("Notification settings").await?;
+        let ctx = AccessContext::current().await?;
+        let mut change = ctx
+            .change(ProductPermission::ManageOwnProfile, "Notification settings")
+            .await?;
+        let user_id = ctx.viewed().user_id;
         let (key, label, _) = SWITCHES
             .iter()
             .find(|(k, _, _)| *k == setting.trim())
             .ok_or_else(|| AppError::Invalid("There is no such notification setting.".into()))?;
-        let state = app_state()?;
-        let mut tx = state.pool.begin().await?;
-        sqlx::query!("insert into product.notification_settings (user_id) values ($1) on conflict do nothing", viewer.user_id)
-            .execute(&mut *tx)
+        sqlx::query!("insert into product.notification_settings (user_id) values ($1) on conflict do nothing", user_id)
+            .execute(change.conn())
             .await?;
         // One statement per column keeps every query checked at compile time.
         let old: bool = match *key {
-            "invoice_emails" => sqlx::query_scalar!("select invoice_emails from product.notification_settings where user_id = $1 for update", viewer.user_id).fetch_one(&mut *tx).await?,
-            "failed_payment_emails" => sqlx::query_scalar!("select failed_payment_emails from product.notification_settings where user_id = $1 for update", viewer.user_id).fetch_one(&mut *tx).await?,
-            "weekly_digest" => sqlx::query_scalar!("select weekly_digest from product.notification_settings where user_id = $1 for update", viewer.user_id).fetch_one(&mut *tx).await?,
-            _ => sqlx::query_scalar!("select product_news from product.notification_settings where user_id = $1 for update", viewer.user_id).fetch_one(&mut *tx).await?,
+            "invoice_emails" => sqlx::query_scalar!("select invoice_emails from product.notification_settings where user_id = $1 for update", user_id).fetch_one(change.conn()).await?,
+            "failed_payment_emails" => sqlx::query_scalar!("select failed_payment_emails from product.notification_settings where user_id = $1 for update", user_id).fetch_one(change.conn()).await?,
+            "weekly_digest" => sqlx::query_scalar!("select weekly_digest from product.notification_settings where user_id = $1 for update", user_id).fetch_one(change.conn()).await?,
+            _ => sqlx::query_scalar!("select product_news from product.notification_settings where user_id = $1 for update", user_id).fetch_one(change.conn()).await?,
         };
         match *key {
-            "invoice_emails" => sqlx::query!("update product.notification_settings set invoice_emails = $2, updated_at = now() where user_id = $1", viewer.user_id, enabled).execute(&mut *tx).await?,
-            "failed_payment_emails" => sqlx::query!("update product.notification_settings set failed_payment_emails = $2, updated_at = now() where user_id = $1", viewer.user_id, enabled).execute(&mut *tx).await?,
-            "weekly_digest" => sqlx::query!("update product.notification_settings set weekly_digest = $2, updated_at = now() where user_id = $1", viewer.user_id, enabled).execute(&mut *tx).await?,
-            _ => sqlx::query!("update product.notification_settings set product_news = $2, updated_at = now() where user_id = $1", viewer.user_id, enabled).execute(&mut *tx).await?,
+            "invoice_emails" => sqlx::query!("update product.notification_settings set invoice_emails = $2, updated_at = now() where user_id = $1", user_id, enabled).execute(change.conn()).await?,
+            "failed_payment_emails" => sqlx::query!("update product.notification_settings set failed_payment_emails = $2, updated_at = now() where user_id = $1", user_id, enabled).execute(change.conn()).await?,
+            "weekly_digest" => sqlx::query!("update product.notification_settings set weekly_digest = $2, updated_at = now() where user_id = $1", user_id, enabled).execute(change.conn()).await?,
+            _ => sqlx::query!("update product.notification_settings set product_news = $2, updated_at = now() where user_id = $1", user_id, enabled).execute(change.conn()).await?,
         };
         let on_off = |b: bool| if b { "on" } else { "off" };
         if old != enabled {
-            audit::append(
-                &mut tx,
-                viewer.event(
+            change
+                .record(
                     "product.notification_changed",
                     format!(
                         "{} changed “{label}” from {} to {} for {} in {} › Settings › Notifications",
-                        viewer.actor.display_name(),
+                        ctx.actor_name(),
                         on_off(old),
                         on_off(enabled),
-                        viewer.user_name,
-                        viewer.account_name
+                        ctx.viewed().user_name,
+                        ctx.account_name()
                     ),
-                    json!({ "user_id": viewer.user_id, "field": key, "old": old, "new": enabled }),
-                ),
-            )
-            .await?;
+                    json!({ "user_id": user_id, "field": key, "old": old, "new": enabled }),
+                )
+                .await?;
         }
-        tx.commit().await?;
+        change.commit().await?;
         Ok(format!("“{label}” is {}.", on_off(enabled)))
     }
 }
@@ -149,7 +149,7 @@ pub fn NotificationsPage() -> impl IntoView {
     view! {
         <h1>"Notifications"</h1>
         <p class="muted">"These are your own settings; other members choose theirs."</p>
-        <crate::product::ui::Loaded resource=data let:settings>
+        <crate::ui::Loaded resource=data let:settings>
             <fieldset class="switches">
                 <legend>"Email notifications"</legend>
                 {settings.into_iter().map(|s| {
@@ -168,7 +168,7 @@ pub fn NotificationsPage() -> impl IntoView {
                     }
                 }).collect_view()}
             </fieldset>
-        </crate::product::ui::Loaded>
-        <crate::product::ui::Outcome value=Signal::derive(move || set.value().get()) />
+        </crate::ui::Loaded>
+        <crate::ui::Outcome value=Signal::derive(move || set.value().get()) />
     }
 }

@@ -30,15 +30,15 @@ pub async fn product_orders() -> Result<OrdersPage, AppError> {
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
     use super::*;
+    use crate::access::context::AccessContext;
     use crate::classification::DataClass;
     use crate::masking::present;
     use crate::product::money::format_money;
-    use crate::product::viewer::{app_state, product_viewer, ProductViewer};
     use crate::product::ProductPermission;
 
     pub(crate) async fn load(
-        pool: &sqlx::PgPool,
-        viewer: &ProductViewer,
+        db: &mut sqlx::PgConnection,
+        ctx: &AccessContext,
     ) -> Result<Vec<OrderDto>, AppError> {
         let rows = sqlx::query!(
             r#"select o.id, o.number, o.placed_at as "placed_at: chrono::DateTime<chrono::Utc>", o.description, o.amount_cents, o.currency, o.status,
@@ -46,9 +46,9 @@ pub(crate) mod server {
                from product.orders o left join product.payment_methods p
                     on p.id = o.payment_method_id and p.account_id = o.account_id
                where o.account_id = $1 order by o.placed_at desc"#,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_all(pool)
+        .fetch_all(db)
         .await?;
         Ok(rows
             .into_iter()
@@ -62,7 +62,7 @@ pub(crate) mod server {
                 paid_with: match (r.brand, r.card_number) {
                     (Some(brand), Some(card)) => Some(format!(
                         "{brand} {}",
-                        present(viewer.audience, DataClass::Payment, &card)
+                        present(ctx.audience(), DataClass::Payment, &card)
                     )),
                     _ => None,
                 },
@@ -71,13 +71,11 @@ pub(crate) mod server {
     }
 
     pub async fn orders_page() -> Result<OrdersPage, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ViewAccount)?;
-        viewer.record_view("Orders").await?;
-        let state = app_state()?;
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx.view(ProductPermission::ViewAccount, "Orders").await?;
         Ok(OrdersPage {
-            orders: load(&state.pool, &viewer).await?,
-            can_export: viewer.can(ProductPermission::Export),
+            orders: load(db.conn(), &ctx).await?,
+            can_export: ctx.can(ProductPermission::Export),
         })
     }
 }
@@ -88,9 +86,9 @@ pub fn OrdersPageView() -> impl IntoView {
     let data = Resource::new(|| (), |_| product_orders());
     view! {
         <h1>"Orders"</h1>
-        <crate::product::ui::Loaded resource=data let:page>
+        <crate::ui::Loaded resource=data let:page>
             {page.can_export.then(|| view! {
-                <p class="actions"><a href="/app/export/orders.csv" download>"Download orders (CSV)"</a></p>
+                <form class="actions" method="post" action="/app/export/orders.csv"><button type="submit">"Download orders (CSV)"</button></form>
             })}
             {if page.orders.is_empty() {
                 view! { <p class="empty">"No orders yet."</p> }.into_any()
@@ -110,6 +108,6 @@ pub fn OrdersPageView() -> impl IntoView {
                     </table>
                 }.into_any()
             }}
-        </crate::product::ui::Loaded>
+        </crate::ui::Loaded>
     }
 }

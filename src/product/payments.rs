@@ -26,34 +26,37 @@ pub async fn product_payment_methods() -> Result<Vec<PaymentMethodDto>, AppError
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
     use super::*;
+    use crate::access::context::AccessContext;
     use crate::classification::DataClass;
     use crate::masking::present;
-    use crate::product::viewer::{app_state, product_viewer};
     use crate::product::ProductPermission;
 
     pub async fn payment_methods() -> Result<Vec<PaymentMethodDto>, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ViewPaymentMethods)?;
-        viewer.record_view("Billing › Payment methods").await?;
-        let state = app_state()?;
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx
+            .view(
+                ProductPermission::ViewPaymentMethods,
+                "Billing › Payment methods",
+            )
+            .await?;
         let rows = sqlx::query!(
             r#"select id, brand, card_number, exp_month, exp_year, billing_email, billing_id_document, is_default
                from product.payment_methods where account_id = $1 order by is_default desc, created_at"#,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_all(&state.pool)
+        .fetch_all(db.conn())
         .await?;
         Ok(rows
             .into_iter()
             .map(|r| PaymentMethodDto {
                 id: r.id.to_string(),
                 brand: r.brand,
-                card: present(viewer.audience, DataClass::Payment, &r.card_number),
+                card: present(ctx.audience(), DataClass::Payment, &r.card_number),
                 expiry: format!("{:02}/{}", r.exp_month, r.exp_year),
-                billing_email: present(viewer.audience, DataClass::Contact, &r.billing_email),
+                billing_email: present(ctx.audience(), DataClass::Contact, &r.billing_email),
                 billing_id_document: r
                     .billing_id_document
-                    .map(|d| present(viewer.audience, DataClass::Identity, &d)),
+                    .map(|d| present(ctx.audience(), DataClass::Identity, &d)),
                 is_default: r.is_default,
             })
             .collect())
@@ -66,7 +69,7 @@ pub fn PaymentMethodsPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| product_payment_methods());
     view! {
         <h1>"Payment methods"</h1>
-        <crate::product::ui::Loaded resource=data let:methods>
+        <crate::ui::Loaded resource=data let:methods>
             {if methods.is_empty() {
                 view! { <p class="empty">"No payment methods on file."</p> }.into_any()
             } else {
@@ -87,6 +90,6 @@ pub fn PaymentMethodsPage() -> impl IntoView {
                     </table>
                 }.into_any()
             }}
-        </crate::product::ui::Loaded>
+        </crate::ui::Loaded>
     }
 }

@@ -65,6 +65,17 @@ impl ProductPermission {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl crate::access::context::ViewerPermission for ProductPermission {
+    fn allows(self, role: CustomerRole) -> bool {
+        ProductPermission::allows(self, role)
+    }
+
+    fn refusal(self) -> &'static str {
+        ProductPermission::refusal(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,32 +51,31 @@ pub async fn change_password(
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::audit;
+    use crate::access::context::{AccessContext, Change};
     use crate::auth::password::{self, PasswordHashString};
     use crate::classification::DataClass;
     use crate::masking::present;
-    use crate::product::viewer::{app_state, product_viewer, ProductViewer};
     use crate::product::ProductPermission;
     use rand::distributions::{Alphanumeric, DistString};
     use secrecy::SecretString;
     use serde_json::json;
 
     pub async fn profile() -> Result<ProfileDto, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageOwnProfile)?;
-        viewer.record_view("Profile").await?;
-        let state = app_state()?;
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx
+            .view(ProductPermission::ManageOwnProfile, "Profile")
+            .await?;
         let r = sqlx::query!(
             r#"select name, email, backup_email, phone, birth_date as "birth_date: chrono::NaiveDate", national_id,
                       recovery_codes_hash is not null as "has_codes!", coalesce(time_zone, 'UTC') as "tz!"
                from product.users where id = $1 and account_id = $2"#,
-            viewer.user_id,
-            viewer.account_id
+            ctx.viewed().user_id,
+            ctx.account_id()
         )
-        .fetch_optional(&state.pool)
+        .fetch_optional(db.conn())
         .await?
         .ok_or(AppError::NotFound)?;
-        let a = viewer.audience;
+        let a = ctx.audience();
         Ok(ProfileDto {
             name: r.name,
             email: present(a, DataClass::Contact, &r.email),
@@ -112,46 +111,42 @@ mod server {
     }
 
     async fn record(
-        viewer: &ProductViewer,
-        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        ctx: &AccessContext,
+        change: &mut Change<'_>,
         kind: &'static str,
         what: &str,
         detail: serde_json::Value,
     ) -> Result<(), AppError> {
-        audit::append(
-            tx,
-            viewer.event(
+        change
+            .record(
                 kind,
                 format!(
                     "{} {what} for {} in {} › Profile",
-                    viewer.actor.display_name(),
-                    viewer.user_name,
-                    viewer.account_name
+                    ctx.actor_name(),
+                    ctx.viewed().user_name,
+                    ctx.account_name()
                 ),
                 detail,
-            ),
-        )
-        .await?;
-        Ok(())
+            )
+            .await
     }
 
-    pub async fn update(
-        name: String,
-        backup_email: String,
-        phone: String,
-        birth_date: String,
-        national_id: String,
-    ) -> Result<String, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageOwnProfile)?;
-        viewer.require_change("Profile").await?;
-        let name = name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(AppError::Invalid(
-                "Enter your name (up to 200 characters).".into(),
-            ));
-        }
-        let backup_email = optional(&backup_email, "A backup email", 254)?;
+    /// Backup email, phone, birth date and national or tax ID.
+    type ContactFields = (
+        Option<String>,
+        Option<String>,
+        Option<chrono::NaiveDate>,
+        Option<String>,
+    );
+
+    /// The contact and identity fields as the customer submitted them, checked.
+    fn contact_fields(
+        backup_email: &str,
+        phone: &str,
+        birth_date: &str,
+        national_id: &str,
+    ) -> Result<ContactFields, AppError> {
+        let backup_email = optional(backup_email, "A backup email", 254)?;
         if let Some(e) = &backup_email {
             if !matches!(e.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.')) {
                 return Err(AppError::Invalid(
@@ -159,7 +154,7 @@ mod server {
                 ));
             }
         }
-        let phone = optional(&phone, "A phone number", 40)?;
+        let phone = optional(phone, "A phone number", 40)?;
         if let Some(p) = &phone {
             if !p
                 .chars()
@@ -184,42 +179,69 @@ mod server {
                     })?,
             ),
         };
-        let national_id = optional(&national_id, "A national or tax ID", 64)?;
+        let national_id = optional(national_id, "A national or tax ID", 64)?;
+        Ok((backup_email, phone, birth_date, national_id))
+    }
 
-        let state = app_state()?;
-        let mut tx = state.pool.begin().await?;
+    pub async fn update(
+        name: String,
+        backup_email: String,
+        phone: String,
+        birth_date: String,
+        national_id: String,
+    ) -> Result<String, AppError> {
+        let ctx = AccessContext::current().await?;
+        let mut change = ctx
+            .change(ProductPermission::ManageOwnProfile, "Profile")
+            .await?;
+        let name = name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(AppError::Invalid(
+                "Enter your name (up to 200 characters).".into(),
+            ));
+        }
+        // Support sees contact and identity fields masked, so it cannot know
+        // what it would overwrite: in a session those fields keep their
+        // values, and what came in for them (masked text) is not even read.
+        let submitted = if ctx.session().is_none() {
+            Some(contact_fields(
+                &backup_email,
+                &phone,
+                &birth_date,
+                &national_id,
+            )?)
+        } else {
+            None
+        };
         let before = sqlx::query!(
             r#"select name, backup_email, phone, birth_date as "birth_date: chrono::NaiveDate", national_id from product.users where id = $1 and account_id = $2 for update"#,
-            viewer.user_id,
-            viewer.account_id
+            ctx.viewed().user_id,
+            ctx.account_id()
         )
-        .fetch_optional(&mut *tx)
+        .fetch_optional(change.conn())
         .await?
         .ok_or(AppError::NotFound)?;
-        // Support sees contact and identity fields masked, so it cannot know
-        // what it would overwrite: in a session those fields keep their values.
-        let (backup_email, phone, birth_date, national_id) = if viewer.session().is_some() {
-            (
+        let (backup_email, phone, birth_date, national_id) = match submitted {
+            Some(fields) => fields,
+            None => (
                 before.backup_email.clone(),
                 before.phone.clone(),
                 before.birth_date,
                 before.national_id.clone(),
-            )
-        } else {
-            (backup_email, phone, birth_date, national_id)
+            ),
         };
         sqlx::query!(
             r#"update product.users set name = $3, backup_email = $4, phone = $5, birth_date = $6, national_id = $7, updated_at = now()
                where id = $1 and account_id = $2"#,
-            viewer.user_id,
-            viewer.account_id,
+            ctx.viewed().user_id,
+            ctx.account_id(),
             name,
             backup_email,
             phone,
             birth_date as _,
             national_id
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
         // Changed fields, old and new, masked by class: the log never holds
         // an identity or contact value in clear.
@@ -270,26 +292,25 @@ mod server {
             .filter_map(|c| c["field"].as_str().map(str::to_string))
             .collect();
         record(
-            &viewer,
-            &mut tx,
+            &ctx,
+            &mut change,
             "product.profile_updated",
             &format!("changed {}", fields.join(", ")),
             json!({ "changes": changed }),
         )
         .await?;
-        tx.commit().await?;
+        change.commit().await?;
         Ok("Your profile was saved.".into())
     }
 
     pub async fn regenerate_codes() -> Result<Vec<String>, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageOwnProfile)?;
-        viewer
-            .refuse_in_session(
-                "reset login details",
-                "recovery codes and passwords are secrets, and secrets are never shown to support. The customer resets them themself.",
-            )
-            .await?;
+        let ctx = AccessContext::current().await?;
+        ctx.require(ProductPermission::ManageOwnProfile)?;
+        ctx.refuse_in_session(
+            "reset login details",
+            "recovery codes and passwords are secrets, and secrets are never shown to support. The customer resets them themself.",
+        )
+        .await?;
         let codes: Vec<String> = {
             let mut rng = rand::thread_rng();
             (0..8)
@@ -303,25 +324,26 @@ mod server {
             .iter()
             .map(|c| crate::product::tokens::token_digest(c))
             .collect();
-        let state = app_state()?;
-        let mut tx = state.pool.begin().await?;
+        let mut change = ctx
+            .change(ProductPermission::ManageOwnProfile, "Recovery codes")
+            .await?;
         sqlx::query!(
             "update product.users set recovery_codes_hash = $3, updated_at = now() where id = $1 and account_id = $2",
-            viewer.user_id,
-            viewer.account_id,
+            ctx.viewed().user_id,
+            ctx.account_id(),
             digests.join(",")
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
         record(
-            &viewer,
-            &mut tx,
+            &ctx,
+            &mut change,
             "product.recovery_codes_regenerated",
             "generated new recovery codes",
             json!({}),
         )
         .await?;
-        tx.commit().await?;
+        change.commit().await?;
         Ok(codes)
     }
 
@@ -330,14 +352,13 @@ mod server {
         new_password: String,
         confirm: String,
     ) -> Result<String, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageOwnProfile)?;
-        viewer
-            .refuse_in_session(
-                "reset login details",
-                "recovery codes and passwords are secrets, and secrets are never shown to support. The customer resets them themself.",
-            )
-            .await?;
+        let ctx = AccessContext::current().await?;
+        ctx.require(ProductPermission::ManageOwnProfile)?;
+        ctx.refuse_in_session(
+            "reset login details",
+            "recovery codes and passwords are secrets, and secrets are never shown to support. The customer resets them themself.",
+        )
+        .await?;
         if new_password.chars().count() < 12 || new_password.len() > 1024 {
             return Err(AppError::Invalid(
                 "Choose a new password of at least 12 characters.".into(),
@@ -348,13 +369,15 @@ mod server {
                 "The new password and its confirmation differ.".into(),
             ));
         }
-        let state = app_state()?;
+        let mut change = ctx
+            .change(ProductPermission::ManageOwnProfile, "Password")
+            .await?;
         let stored: String = sqlx::query_scalar!(
             "select password_hash from product.users where id = $1 and account_id = $2",
-            viewer.user_id,
-            viewer.account_id
+            ctx.viewed().user_id,
+            ctx.account_id()
         )
-        .fetch_optional(&state.pool)
+        .fetch_optional(change.conn())
         .await?
         .ok_or(AppError::NotFound)?;
         if !password::verify(
@@ -368,24 +391,23 @@ mod server {
             ));
         }
         let hash = password::hash(SecretString::from(new_password)).await?;
-        let mut tx = state.pool.begin().await?;
         sqlx::query!(
             "update product.users set password_hash = $3, updated_at = now() where id = $1 and account_id = $2",
-            viewer.user_id,
-            viewer.account_id,
+            ctx.viewed().user_id,
+            ctx.account_id(),
             hash.0
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
         record(
-            &viewer,
-            &mut tx,
+            &ctx,
+            &mut change,
             "product.password_changed",
             "changed the password",
             json!({}),
         )
         .await?;
-        tx.commit().await?;
+        change.commit().await?;
         Ok("Your password was changed.".into())
     }
 }
@@ -402,7 +424,7 @@ pub fn ProfilePage() -> impl IntoView {
     );
     view! {
         <h1>"Profile"</h1>
-        <crate::product::ui::Loaded resource=data let:p>
+        <crate::ui::Loaded resource=data let:p>
             <ActionForm action=save attr:class="stack narrow" attr:aria-label="Your details">
                 <p class="muted">{format!("Sign-in email: {} · Time zone: {}", p.email, p.time_zone)}</p>
                 <label for="p-name">"Name"</label>
@@ -417,10 +439,10 @@ pub fn ProfilePage() -> impl IntoView {
                 <input id="p-nid" name="national_id" type="text" maxlength="64" value=p.national_id.clone() />
                 <button type="submit" class="primary">"Save profile"</button>
             </ActionForm>
-            <crate::product::ui::Outcome value=Signal::derive(move || save.value().get()) />
+            <crate::ui::Outcome value=Signal::derive(move || save.value().get()) />
             <h2>"Recovery codes"</h2>
             <p class="muted">{if p.has_recovery_codes { "You have recovery codes. Generating new ones replaces them." } else { "You have no recovery codes yet." }}</p>
-        </crate::product::ui::Loaded>
+        </crate::ui::Loaded>
         <ActionForm action=codes attr:class="inline" attr:aria-label="Recovery codes">
             <button type="submit">"Generate new recovery codes"</button>
         </ActionForm>
@@ -431,7 +453,7 @@ pub fn ProfilePage() -> impl IntoView {
                     <ul class="codes">{list.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}</ul>
                 </div>
             }.into_any(),
-            Err(error) => view! { <crate::product::ui::ErrorNote error /> }.into_any(),
+            Err(error) => view! { <crate::ui::ErrorNote error /> }.into_any(),
         })}
         <h2>"Password"</h2>
         <ActionForm action=password attr:class="stack narrow" attr:aria-label="Change password">
@@ -443,6 +465,6 @@ pub fn ProfilePage() -> impl IntoView {
             <input id="pw-confirm" name="confirm" type="password" autocomplete="new-password" minlength="12" required />
             <button type="submit" class="primary">"Change password"</button>
         </ActionForm>
-        <crate::product::ui::Outcome value=Signal::derive(move || password.value().get()) />
+        <crate::ui::Outcome value=Signal::derive(move || password.value().get()) />
     }
 }

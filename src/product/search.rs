@@ -20,32 +20,18 @@ pub async fn product_search(q: String) -> Result<Vec<SearchHit>, AppError> {
     crate::error::respond(server::search(q).await)
 }
 
-/// Escapes `%`, `_` and `\` so typed text matches literally in `ILIKE`.
-pub fn like_pattern(q: &str) -> String {
-    let mut out = String::from("%");
-    for c in q.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
+    use crate::access::context::AccessContext;
     use crate::classification::DataClass;
     use crate::masking::present;
     use crate::product::money::format_money;
-    use crate::product::viewer::{app_state, product_viewer};
     use crate::product::ProductPermission;
 
     pub async fn search(q: String) -> Result<Vec<SearchHit>, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ViewAccount)?;
-        viewer.record_view("Search").await?;
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx.view(ProductPermission::ViewAccount, "Search").await?;
         let q = q.trim();
         if q.chars().count() < 2 {
             return Err(AppError::Invalid(
@@ -57,22 +43,21 @@ mod server {
                 "Searches can be at most 100 characters.".into(),
             ));
         }
-        let pattern = like_pattern(q);
+        let pattern = crate::db::like_pattern(q);
         // Support sees contact data masked: it must not be able to rebuild it
         // by searching prefix after prefix.
-        let contact = viewer.audience == crate::masking::Audience::Customer;
-        let state = app_state()?;
-        let a = viewer.audience;
+        let contact = ctx.audience() == crate::masking::Audience::Customer;
+        let a = ctx.audience();
         let mut hits = Vec::new();
         for r in sqlx::query!(
             r#"select id, number, bill_to_name, issued_on as "issued_on: chrono::NaiveDate" from product.invoices
                where account_id = $1 and (number ilike $2 or ($3 and bill_to_name ilike $2))
                order by issued_on desc limit 20"#,
-            viewer.account_id,
+            ctx.account_id(),
             pattern,
             contact
         )
-        .fetch_all(&state.pool)
+        .fetch_all(db.conn())
         .await?
         {
             hits.push(SearchHit {
@@ -86,10 +71,10 @@ mod server {
             r#"select number, description, amount_cents, currency from product.orders
                where account_id = $1 and (number ilike $2 or description ilike $2)
                order by placed_at desc limit 20"#,
-            viewer.account_id,
+            ctx.account_id(),
             pattern
         )
-        .fetch_all(&state.pool)
+        .fetch_all(db.conn())
         .await?
         {
             hits.push(SearchHit {
@@ -107,11 +92,11 @@ mod server {
             r#"select name, email, role from product.users
                where account_id = $1 and (name ilike $2 or ($3 and email ilike $2))
                order by name limit 20"#,
-            viewer.account_id,
+            ctx.account_id(),
             pattern,
             contact
         )
-        .fetch_all(&state.pool)
+        .fetch_all(db.conn())
         .await?
         {
             let role = r
@@ -149,7 +134,7 @@ pub fn SearchPage() -> impl IntoView {
             <input id="search-q" name="q" type="search" value=q minlength="2" maxlength="100" />
             <button type="submit">"Search"</button>
         </form>
-        <crate::product::ui::Loaded resource=results let:hits>
+        <crate::ui::Loaded resource=results let:hits>
             {match hits {
                 None => view! { <p class="muted">"Type an invoice number, a name, an email or an order description."</p> }.into_any(),
                 Some(hits) if hits.is_empty() => view! { <p class="empty">"Nothing matches."</p> }.into_any(),
@@ -165,18 +150,6 @@ pub fn SearchPage() -> impl IntoView {
                     </ul>
                 }.into_any(),
             }}
-        </crate::product::ui::Loaded>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcards_typed_by_people_match_literally() {
-        assert_eq!(like_pattern("50%_off"), "%50\\%\\_off%");
-        assert_eq!(like_pattern("a\\b"), "%a\\\\b%");
-        assert_eq!(like_pattern("INV"), "%INV%");
+        </crate::ui::Loaded>
     }
 }

@@ -54,12 +54,13 @@ pub async fn remove_member(user_id: String) -> Result<String, AppError> {
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
     use super::*;
-    use crate::audit;
+    use crate::access::actions::BlockedAction;
+    use crate::access::context::{AccessContext, Change};
     use crate::classification::DataClass;
     use crate::customers::CustomerRole;
+    use crate::error::parse_id;
     use crate::masking::present;
     use crate::product::dashboard::plan_limits;
-    use crate::product::viewer::{app_state, parse_id, product_viewer, ProductViewer};
     use crate::product::ProductPermission;
     use serde_json::json;
     use uuid::Uuid;
@@ -70,30 +71,30 @@ pub(crate) mod server {
         })
     }
 
-    async fn seats(viewer: &ProductViewer) -> Result<(i64, Option<i64>, String), AppError> {
-        let state = app_state()?;
+    async fn seats(
+        db: &mut sqlx::PgConnection,
+        ctx: &AccessContext,
+    ) -> Result<(i64, Option<i64>, String), AppError> {
         let row = sqlx::query!(
             r#"select a.plan,
                       (select count(*) from product.users u where u.account_id = a.id)
                     + (select count(*) from product.invitations i where i.account_id = a.id) as "used!"
                from product.accounts a where a.id = $1"#,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_one(&state.pool)
+        .fetch_one(db)
         .await?;
         Ok((row.used, plan_limits(&row.plan).seats, row.plan))
     }
 
     pub async fn team() -> Result<TeamPage, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ViewAccount)?;
-        viewer.record_view("Team").await?;
-        let state = app_state()?;
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx.view(ProductPermission::ViewAccount, "Team").await?;
         let members = sqlx::query!(
             "select id, name, email, role from product.users where account_id = $1 order by name",
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_all(&state.pool)
+        .fetch_all(db.conn())
         .await?
         .into_iter()
         .map(|m| {
@@ -101,22 +102,22 @@ pub(crate) mod server {
             MemberDto {
                 id: m.id.to_string(),
                 name: m.name,
-                email: present(viewer.audience, DataClass::Contact, &m.email),
+                email: present(ctx.audience(), DataClass::Contact, &m.email),
                 role: role.as_str().into(),
                 role_label: role.label().into(),
-                is_you: m.id == viewer.user_id,
+                is_you: m.id == ctx.viewed().user_id,
             }
         })
         .collect();
         let invitations = sqlx::query!(
             "select email, role from product.invitations where account_id = $1 order by created_at",
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_all(&state.pool)
+        .fetch_all(db.conn())
         .await?
         .into_iter()
         .map(|i| InvitationDto {
-            email: present(viewer.audience, DataClass::Contact, &i.email),
+            email: present(ctx.audience(), DataClass::Contact, &i.email),
             role_label: i
                 .role
                 .parse::<CustomerRole>()
@@ -125,18 +126,19 @@ pub(crate) mod server {
                 .into(),
         })
         .collect();
-        let (seats_used, seat_limit, _) = seats(&viewer).await?;
+        let (seats_used, seat_limit, _) = seats(db.conn(), &ctx).await?;
         Ok(TeamPage {
             members,
             invitations,
-            can_manage: viewer.can(ProductPermission::ManageTeam),
+            can_manage: ctx.can(ProductPermission::ManageTeam),
             seats_used,
             seat_limit,
         })
     }
 
-    fn check_owner_rule(viewer: &ProductViewer, roles: &[CustomerRole]) -> Result<(), AppError> {
-        if roles.contains(&CustomerRole::Owner) && viewer.role != CustomerRole::Owner {
+    /// Checked against the role the viewed user holds now, inside the change.
+    fn check_owner_rule(change: &Change<'_>, roles: &[CustomerRole]) -> Result<(), AppError> {
+        if roles.contains(&CustomerRole::Owner) && change.role() != CustomerRole::Owner {
             return Err(AppError::Refused(
                 "Only owners can grant or take away the owner role.".into(),
             ));
@@ -145,38 +147,35 @@ pub(crate) mod server {
     }
 
     async fn record(
-        viewer: &ProductViewer,
-        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        ctx: &AccessContext,
+        change: &mut Change<'_>,
         kind: &'static str,
         what: String,
         detail: serde_json::Value,
     ) -> Result<(), AppError> {
-        audit::append(
-            tx,
-            viewer.event(
+        change
+            .record(
                 kind,
                 format!(
                     "{} {what} in {} › Team",
-                    viewer.actor.display_name(),
-                    viewer.account_name
+                    ctx.actor_name(),
+                    ctx.account_name()
                 ),
                 detail,
-            ),
-        )
-        .await?;
-        Ok(())
+            )
+            .await
     }
 
     pub async fn invite(email: String, role: String) -> Result<String, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageTeam)?;
-        viewer.require_change("Team (an invitation)").await?;
-        viewer
-            .refuse_in_session(
-                "invite people",
-                "an invitation gives lasting access that would outlive the session.",
-            )
+        let ctx = AccessContext::current().await?;
+        let mut change = ctx
+            .change(ProductPermission::ManageTeam, "Team (an invitation)")
             .await?;
+        ctx.refuse_in_session(
+            "invite people",
+            "an invitation gives lasting access that would outlive the session.",
+        )
+        .await?;
         let email = email.trim().to_lowercase();
         let valid = email.len() <= 254
             && matches!(email.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.contains('@'))
@@ -187,8 +186,8 @@ pub(crate) mod server {
             ));
         }
         let role = parse_role(&role)?;
-        check_owner_rule(&viewer, &[role])?;
-        let (used, limit, plan) = seats(&viewer).await?;
+        check_owner_rule(&change, &[role])?;
+        let (used, limit, plan) = seats(change.conn(), &ctx).await?;
         if let Some(limit) = limit {
             if used >= limit {
                 return Err(AppError::Invalid(format!(
@@ -196,15 +195,13 @@ pub(crate) mod server {
                 )));
             }
         }
-        let state = app_state()?;
-        let mut tx = state.pool.begin().await?;
         let already: bool = sqlx::query_scalar!(
             r#"select exists(select 1 from product.users where account_id = $1 and lower(email) = $2)
                    or exists(select 1 from product.invitations where account_id = $1 and lower(email) = $2) as "x!""#,
-            viewer.account_id,
+            ctx.account_id(),
             email
         )
-        .fetch_one(&mut *tx)
+        .fetch_one(change.conn())
         .await?;
         if already {
             return Err(AppError::Invalid(
@@ -214,63 +211,61 @@ pub(crate) mod server {
         sqlx::query!(
             "insert into product.invitations (id, account_id, email, role, invited_by) values ($1, $2, $3, $4, $5)",
             Uuid::new_v4(),
-            viewer.account_id,
+            ctx.account_id(),
             email,
             role.as_str(),
-            viewer.user_id
+            ctx.viewed().user_id
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
         let shown = present(crate::masking::Audience::Agent, DataClass::Contact, &email);
         record(
-            &viewer,
-            &mut tx,
+            &ctx,
+            &mut change,
             "product.member_invited",
             format!("invited {shown} as {}", role.label().to_lowercase()),
             json!({ "email": shown, "role": role.as_str() }),
         )
         .await?;
-        tx.commit().await?;
+        change.commit().await?;
         Ok(format!("Invitation sent to {email}."))
     }
 
     async fn target(
-        viewer: &ProductViewer,
-        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-        user_id: &str,
-    ) -> Result<(Uuid, String, CustomerRole), AppError> {
-        let id = parse_id(user_id)?;
+        ctx: &AccessContext,
+        db: &mut sqlx::PgConnection,
+        id: Uuid,
+    ) -> Result<(String, CustomerRole), AppError> {
         let row = sqlx::query!(
             "select name, role from product.users where id = $1 and account_id = $2 for update",
             id,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_optional(&mut **tx)
+        .fetch_optional(db)
         .await?
         .ok_or(AppError::NotFound)?;
-        if id == viewer.user_id {
+        if id == ctx.viewed().user_id {
             return Err(AppError::Invalid(
                 "You cannot change or remove yourself. Ask another owner or admin.".into(),
             ));
         }
-        Ok((id, row.name, parse_role(&row.role)?))
+        Ok((row.name, parse_role(&row.role)?))
     }
 
     pub async fn change_role(user_id: String, role: String) -> Result<String, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageTeam)?;
-        viewer.require_change("Team (a member's role)").await?;
-        viewer
-            .refuse_in_session(
-                "change roles",
-                "a role change grants or removes access; the account's owners decide that.",
-            )
+        let ctx = AccessContext::current().await?;
+        let mut change = ctx
+            .change(ProductPermission::ManageTeam, "Team (a member's role)")
             .await?;
+        ctx.refuse_in_session(
+            "change roles",
+            "a role change grants or removes access; the account's owners decide that.",
+        )
+        .await?;
         let new_role = parse_role(&role)?;
-        let state = app_state()?;
-        let mut tx = state.pool.begin().await?;
-        let (id, name, old_role) = target(&viewer, &mut tx, &user_id).await?;
-        check_owner_rule(&viewer, &[old_role, new_role])?;
+        let id = parse_id(&user_id)?;
+        let (name, old_role) = target(&ctx, change.conn(), id).await?;
+        check_owner_rule(&change, &[old_role, new_role])?;
         if old_role == new_role {
             return Ok(format!(
                 "{name} is already {}.",
@@ -282,17 +277,17 @@ pub(crate) mod server {
             id,
             new_role.as_str()
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
         record(
-            &viewer,
-            &mut tx,
+            &ctx,
+            &mut change,
             "product.member_role_changed",
             format!("changed {name}'s role from {} to {}", old_role.label(), new_role.label()),
             json!({ "user_id": id, "field": "role", "old": old_role.as_str(), "new": new_role.as_str() }),
         )
         .await?;
-        tx.commit().await?;
+        change.commit().await?;
         Ok(format!(
             "{name} is now {}.",
             new_role.label().to_lowercase()
@@ -300,32 +295,34 @@ pub(crate) mod server {
     }
 
     pub async fn remove(user_id: String) -> Result<String, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageTeam)?;
-        viewer.require_change("Team (removing a member)").await?;
-        viewer
-            .require_unblocked(crate::product::viewer::BlockedAction::DeleteRecords)
+        let ctx = AccessContext::current().await?;
+        let id = parse_id(&user_id)?;
+        let mut change = ctx
+            .change_blocked(
+                ProductPermission::ManageTeam,
+                "Team (removing a member)",
+                BlockedAction::DeleteRecords,
+                &format!("member:{id}"),
+            )
             .await?;
-        let state = app_state()?;
-        let mut tx = state.pool.begin().await?;
-        let (id, name, old_role) = target(&viewer, &mut tx, &user_id).await?;
-        check_owner_rule(&viewer, &[old_role])?;
+        let (name, old_role) = target(&ctx, change.conn(), id).await?;
+        check_owner_rule(&change, &[old_role])?;
         sqlx::query!(
             "delete from product.users where id = $1 and account_id = $2",
             id,
-            viewer.account_id
+            ctx.account_id()
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
         record(
-            &viewer,
-            &mut tx,
+            &ctx,
+            &mut change,
             "product.member_removed",
             format!("removed {name} ({})", old_role.label()),
             json!({ "user_id": id, "role": old_role.as_str() }),
         )
         .await?;
-        tx.commit().await?;
+        change.commit().await?;
         Ok(format!("{name} was removed from the team."))
     }
 }
@@ -348,9 +345,9 @@ pub fn TeamPageView() -> impl IntoView {
     );
     view! {
         <h1>"Team"</h1>
-        <crate::product::ui::Outcome value=Signal::derive(move || change.value().get()) />
-        <crate::product::ui::Outcome value=Signal::derive(move || remove.value().get()) />
-        <crate::product::ui::Loaded resource=data let:page>
+        <crate::ui::Outcome value=Signal::derive(move || change.value().get()) />
+        <crate::ui::Outcome value=Signal::derive(move || remove.value().get()) />
+        <crate::ui::Loaded resource=data let:page>
             <p class="muted">{match page.seat_limit {
                 Some(limit) => format!("{} of {limit} seats used (members and invitations).", page.seats_used),
                 None => format!("{} seats used.", page.seats_used),
@@ -402,9 +399,9 @@ pub fn TeamPageView() -> impl IntoView {
                     <RoleSelect id="invite-role".to_string() selected="member".to_string() />
                     <button type="submit" class="primary">"Send invitation"</button>
                 </ActionForm>
-                <crate::product::ui::Outcome value=Signal::derive(move || invite.value().get()) />
+                <crate::ui::Outcome value=Signal::derive(move || invite.value().get()) />
             })}
-        </crate::product::ui::Loaded>
+        </crate::ui::Loaded>
     }
 }
 

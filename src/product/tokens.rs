@@ -47,24 +47,24 @@ pub fn token_digest(token: &str) -> String {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::audit;
+    use crate::access::context::AccessContext;
+    use crate::error::parse_id;
     use crate::masking::HIDDEN;
-    use crate::product::viewer::{app_state, parse_id, product_viewer};
     use crate::product::ProductPermission;
     use rand::distributions::{Alphanumeric, DistString};
     use serde_json::json;
     use uuid::Uuid;
 
     pub async fn list() -> Result<Vec<TokenDto>, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageTokens)?;
-        viewer.record_view("Developers › API tokens").await?;
-        let state = app_state()?;
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx
+            .view(ProductPermission::ManageTokens, "Developers › API tokens")
+            .await?;
         let rows = sqlx::query!(
             r#"select id, name, last_two, created_at as "created_at: chrono::DateTime<chrono::Utc>", revoked_at as "revoked_at: chrono::DateTime<chrono::Utc>" from product.api_tokens where account_id = $1 order by created_at desc"#,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_all(&state.pool)
+        .fetch_all(db.conn())
         .await?;
         Ok(rows
             .into_iter()
@@ -79,11 +79,12 @@ mod server {
     }
 
     pub async fn create(name: String) -> Result<NewToken, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageTokens)?;
-        viewer.require_change("API tokens (creating one)").await?;
+        let ctx = AccessContext::current().await?;
+        let mut change = ctx
+            .change(ProductPermission::ManageTokens, "API tokens (creating one)")
+            .await?;
         // A new token is a secret shown in full once: never to support.
-        if viewer.session().is_some() {
+        if ctx.session().is_some() {
             return Err(AppError::Refused("API tokens cannot be created in a support session: a token is a secret, and secrets are never shown to support.".into()));
         }
         let name = name.trim().to_string();
@@ -97,50 +98,45 @@ mod server {
             Alphanumeric.sample_string(&mut rand::thread_rng(), 32)
         );
         let last_two: String = token.chars().skip(token.len() - 2).collect();
-        let state = app_state()?;
-        let mut tx = state.pool.begin().await?;
         let id = Uuid::new_v4();
         sqlx::query!(
             "insert into product.api_tokens (id, account_id, created_by, name, token_hash, last_two) values ($1, $2, $3, $4, $5, $6)",
             id,
-            viewer.account_id,
-            viewer.user_id,
+            ctx.account_id(),
+            ctx.viewed().user_id,
             name,
             token_digest(&token),
             last_two
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
-        audit::append(
-            &mut tx,
-            viewer.event(
+        change
+            .record(
                 "product.api_token_created",
                 format!(
                     "{} created the API token “{name}” ({HIDDEN}{last_two}) in {} › Developers › API tokens",
-                    viewer.actor.display_name(),
-                    viewer.account_name
+                    ctx.actor_name(),
+                    ctx.account_name()
                 ),
                 json!({ "token_id": id, "name": name, "last_two": last_two }),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+            )
+            .await?;
+        change.commit().await?;
         Ok(NewToken { name, token })
     }
 
     pub async fn revoke(id: String) -> Result<String, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageTokens)?;
-        viewer.require_change("API tokens (revoking one)").await?;
+        let ctx = AccessContext::current().await?;
+        let mut change = ctx
+            .change(ProductPermission::ManageTokens, "API tokens (revoking one)")
+            .await?;
         let id = parse_id(&id)?;
-        let state = app_state()?;
-        let mut tx = state.pool.begin().await?;
         let row = sqlx::query!(
             "select name, last_two, revoked_at from product.api_tokens where id = $1 and account_id = $2 for update",
             id,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_optional(&mut *tx)
+        .fetch_optional(change.conn())
         .await?
         .ok_or(AppError::NotFound)?;
         if row.revoked_at.is_some() {
@@ -150,24 +146,22 @@ mod server {
             "update product.api_tokens set revoked_at = now() where id = $1",
             id
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
-        audit::append(
-            &mut tx,
-            viewer.event(
+        change
+            .record(
                 "product.api_token_revoked",
                 format!(
                     "{} revoked the API token “{}” ({HIDDEN}{}) in {} › Developers › API tokens",
-                    viewer.actor.display_name(),
+                    ctx.actor_name(),
                     row.name,
                     row.last_two,
-                    viewer.account_name
+                    ctx.account_name()
                 ),
                 json!({ "token_id": id }),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+            )
+            .await?;
+        change.commit().await?;
         Ok(format!("“{}” is revoked; it no longer works.", row.name))
     }
 }
@@ -196,10 +190,10 @@ pub fn TokensPage() -> impl IntoView {
                     <code aria-label="New token">{t.token}</code>
                 </div>
             }.into_any(),
-            Err(error) => view! { <crate::product::ui::ErrorNote error /> }.into_any(),
+            Err(error) => view! { <crate::ui::ErrorNote error /> }.into_any(),
         })}
-        <crate::product::ui::Outcome value=Signal::derive(move || revoke.value().get()) />
-        <crate::product::ui::Loaded resource=data let:tokens>
+        <crate::ui::Outcome value=Signal::derive(move || revoke.value().get()) />
+        <crate::ui::Loaded resource=data let:tokens>
             {if tokens.is_empty() {
                 view! { <p class="empty">"No API tokens yet."</p> }.into_any()
             } else {
@@ -229,6 +223,6 @@ pub fn TokensPage() -> impl IntoView {
                     </table>
                 }.into_any()
             }}
-        </crate::product::ui::Loaded>
+        </crate::ui::Loaded>
     }
 }

@@ -58,31 +58,31 @@ pub async fn update_tax_rule(
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
     use super::*;
-    use crate::audit;
+    use crate::access::context::AccessContext;
     use crate::classification::DataClass;
+    use crate::error::parse_id;
     use crate::masking::present;
     use crate::product::money::{format_rate, parse_rate};
-    use crate::product::viewer::{app_state, parse_id, product_viewer, ProductViewer};
     use crate::product::ProductPermission;
     use serde_json::json;
 
     pub(crate) async fn load_workspaces(
-        pool: &sqlx::PgPool,
-        viewer: &ProductViewer,
+        db: &mut sqlx::PgConnection,
+        ctx: &AccessContext,
     ) -> Result<Vec<WorkspaceDto>, AppError> {
         let rows = sqlx::query!(
             r#"select w.id, w.name, w.tax_region, w.tax_rate_bp, p.name as "profile_name?"
                from product.workspaces w left join product.tax_profiles p on p.id = w.tax_profile_id
                where w.account_id = $1 order by w.name"#,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_all(pool)
+        .fetch_all(db)
         .await?;
         Ok(rows
             .into_iter()
             .map(|r| WorkspaceDto {
                 id: r.id.to_string(),
-                name: present(viewer.audience, DataClass::Public, &r.name),
+                name: present(ctx.audience(), DataClass::Public, &r.name),
                 tax_region: r.tax_region,
                 tax_rate: format_rate(r.tax_rate_bp),
                 tax_rate_bp: r.tax_rate_bp,
@@ -92,30 +92,31 @@ pub(crate) mod server {
     }
 
     pub async fn workspaces() -> Result<Vec<WorkspaceDto>, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ViewAccount)?;
-        viewer.record_view("Workspaces").await?;
-        load_workspaces(&app_state()?.pool, &viewer).await
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx
+            .view(ProductPermission::ViewAccount, "Workspaces")
+            .await?;
+        load_workspaces(db.conn(), &ctx).await
     }
 
     pub async fn tax_settings() -> Result<TaxSettingsPage, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ViewAccount)?;
-        viewer.record_view("Billing › Tax settings").await?;
-        let state = app_state()?;
+        let ctx = AccessContext::current().await?;
+        let mut db = ctx
+            .view(ProductPermission::ViewAccount, "Billing › Tax settings")
+            .await?;
         let profiles = sqlx::query!(
             "select id, name, region, rate_bp from product.tax_profiles where account_id = $1 order by name",
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_all(&state.pool)
+        .fetch_all(db.conn())
         .await?
         .into_iter()
         .map(|p| TaxProfileDto { id: p.id.to_string(), name: p.name, region: p.region, rate: format_rate(p.rate_bp) })
         .collect();
         Ok(TaxSettingsPage {
-            workspaces: load_workspaces(&state.pool, &viewer).await?,
+            workspaces: load_workspaces(db.conn(), &ctx).await?,
             profiles,
-            can_edit: viewer.can(ProductPermission::ManageBilling),
+            can_edit: ctx.can(ProductPermission::ManageBilling),
         })
     }
 
@@ -124,9 +125,10 @@ pub(crate) mod server {
         rate: String,
         region: String,
     ) -> Result<String, AppError> {
-        let viewer = product_viewer()?;
-        viewer.require(ProductPermission::ManageBilling)?;
-        viewer.require_change("Tax rate").await?;
+        let ctx = AccessContext::current().await?;
+        let mut change = ctx
+            .change(ProductPermission::ManageBilling, "Tax rate")
+            .await?;
         let workspace_id = parse_id(&workspace_id)?;
         let rate_bp = parse_rate(&rate).map_err(AppError::Invalid)?;
         let region = region.trim();
@@ -135,14 +137,12 @@ pub(crate) mod server {
                 "Enter a tax region of at most 40 characters, like EU or US-CA.".into(),
             ));
         }
-        let state = app_state()?;
-        let mut tx = state.pool.begin().await?;
         let before = sqlx::query!(
             "select name, tax_rate_bp, tax_region from product.workspaces where id = $1 and account_id = $2 for update",
             workspace_id,
-            viewer.account_id
+            ctx.account_id()
         )
-        .fetch_optional(&mut *tx)
+        .fetch_optional(change.conn())
         .await?
         .ok_or(AppError::NotFound)?;
         if before.tax_rate_bp == rate_bp && before.tax_region == region {
@@ -157,11 +157,11 @@ pub(crate) mod server {
                set tax_rate_bp = $3, tax_region = $4, tax_profile_id = null, updated_at = now()
                where id = $1 and account_id = $2"#,
             workspace_id,
-            viewer.account_id,
+            ctx.account_id(),
             rate_bp,
             region
         )
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
         let mut changes = Vec::new();
         if before.tax_rate_bp != rate_bp {
@@ -174,15 +174,14 @@ pub(crate) mod server {
         if before.tax_region != region {
             changes.push(format!("Tax region from {} to {region}", before.tax_region));
         }
-        audit::append(
-            &mut tx,
-            viewer.event(
+        change
+            .record(
                 "product.tax_rule_changed",
                 format!(
                     "{} changed {} in {} › Billing › Tax settings ({} workspace)",
-                    viewer.actor.display_name(),
+                    ctx.actor_name(),
                     changes.join(" and "),
-                    viewer.account_name,
+                    ctx.account_name(),
                     before.name
                 ),
                 json!({
@@ -191,10 +190,9 @@ pub(crate) mod server {
                     "old": { "rate": format_rate(before.tax_rate_bp), "region": before.tax_region },
                     "new": { "rate": format_rate(rate_bp), "region": region },
                 }),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+            )
+            .await?;
+        change.commit().await?;
         Ok(format!(
             "{} now uses {} ({region}) for new invoices. Invoices already issued keep their rate.",
             before.name,
@@ -209,7 +207,7 @@ pub fn WorkspacesPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| product_workspaces());
     view! {
         <h1>"Workspaces"</h1>
-        <crate::product::ui::Loaded resource=data let:list>
+        <crate::ui::Loaded resource=data let:list>
             {if list.is_empty() {
                 view! { <p class="empty">"This account has no workspaces yet."</p> }.into_any()
             } else {
@@ -229,7 +227,7 @@ pub fn WorkspacesPage() -> impl IntoView {
                     </table>
                 }.into_any()
             }}
-        </crate::product::ui::Loaded>
+        </crate::ui::Loaded>
     }
 }
 
@@ -241,8 +239,8 @@ pub fn TaxSettingsPageView() -> impl IntoView {
     view! {
         <h1>"Tax settings"</h1>
         <p class="muted">"Each workspace has one tax rule. A change applies to invoices issued from then on; invoices already issued keep their rate."</p>
-        <crate::product::ui::Outcome value=Signal::derive(move || update.value().get()) />
-        <crate::product::ui::Loaded resource=data let:page>
+        <crate::ui::Outcome value=Signal::derive(move || update.value().get()) />
+        <crate::ui::Loaded resource=data let:page>
             <table>
                 <thead><tr><th scope="col">"Workspace"</th><th scope="col">"Region"</th><th scope="col">"Rate"</th><th scope="col">"Source"</th>{page.can_edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
                 <tbody>
@@ -286,6 +284,6 @@ pub fn TaxSettingsPageView() -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
-        </crate::product::ui::Loaded>
+        </crate::ui::Loaded>
     }
 }

@@ -2,6 +2,10 @@
 //! fifty generated accounts. Idempotent: running it again changes nothing.
 //! Every demo login uses the demo-only password [`DEMO_PASSWORD`].
 //! [`scale`] generates many accounts fast, for benchmarks.
+//!
+//! Why this file is long: it is the demo data itself — named accounts, the
+//! support cases and their invoices — written out so that a reader sees the
+//! whole demo in one place.
 
 pub mod scale;
 
@@ -232,14 +236,13 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<u64> {
     if created > 0 {
         audit::append(
             &mut tx,
-            NewEvent {
-                occurred_at: Utc::now(),
-                kind: "system.demo_data_loaded",
-                actor: EventActor::System,
-                account_id: None,
-                summary: format!("Chaperone loaded the demo data ({created} new records)"),
-                detail: json!({ "created": created }),
-            },
+            NewEvent::new(
+                Utc::now(),
+                "system.demo_data_loaded",
+                EventActor::System,
+                format!("Chaperone loaded the demo data ({created} new records)"),
+            )
+            .detail(json!({ "created": created })),
         )
         .await?;
     }

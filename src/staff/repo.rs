@@ -146,14 +146,13 @@ pub async fn create_staff(
     }
     crate::audit::append(
         &mut tx,
-        crate::audit::NewEvent {
-            occurred_at: chrono::Utc::now(),
-            kind: "staff.created",
-            actor: crate::audit::EventActor::System,
-            account_id: None,
-            summary: format!("{name} was added to the staff as {}", role.label()),
-            detail: serde_json::json!({ "staff_id": id, "role": role.as_str() }),
-        },
+        crate::audit::NewEvent::new(
+            chrono::Utc::now(),
+            "staff.created",
+            crate::audit::EventActor::System,
+            format!("{name} was added to the staff as {}", role.label()),
+        )
+        .detail(serde_json::json!({ "staff_id": id, "role": role.as_str() })),
     )
     .await?;
     tx.commit().await?;

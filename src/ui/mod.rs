@@ -1,10 +1,10 @@
-//! Page frames and small shared components.
+//! Leaf components and URL helpers every layer may use: loading and error
+//! states, form outcomes, percent-encoding. Names no domain.
 
-use crate::access::Capability;
-use crate::auth::pages::SignOutButton;
-use crate::auth::{who_am_i, Me};
+use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, A};
+use serde::{de::DeserializeOwned, Serialize};
+use std::sync::Arc;
 
 /// Percent-encodes everything but unreserved characters and `/`, for a value
 /// placed in a URL's query (`next=/console/sessions%3Fx%3D1`, `q=…`).
@@ -21,143 +21,44 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
-/// Loads who is signed in, once per full page load.
-fn use_me() -> Resource<Result<Option<Me>, crate::error::AppError>> {
-    Resource::new_blocking(|| (), |_| who_am_i())
-}
-
-/// The console's frame: header with the signed-in staff member, then the page.
+/// Shows a loading state, then the data (through `children`), or the error;
+/// while reloading after a change, the previous data stays on screen.
 #[component]
-pub fn ConsoleLayout() -> impl IntoView {
-    let me = use_me();
-    provide_context(me);
+pub fn Loaded<T, V, F>(resource: Resource<Result<T, AppError>>, children: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    F: Fn(T) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let children = Arc::new(children);
     view! {
-        <header class="topbar console">
-            <A href="/console" attr:class="brand">"Chaperone"</A>
-            <nav aria-label="Console"><A href="/console">"Home"</A></nav>
-            <Transition fallback=|| ()>
-                {move || me.get().map(|r| view! { <WhoBox me=r.ok().flatten() /> })}
-            </Transition>
-        </header>
-        <main class="page"><Outlet /></main>
-    }
-}
-
-/// The product's frame (the support banner joins it in the root layout).
-#[component]
-pub fn ProductLayout() -> impl IntoView {
-    let me = use_me();
-    provide_context(me);
-    view! {
-        <header class="topbar product">
-            <A href="/app" attr:class="brand">"Billfold"</A>
-            <form method="get" action="/app/search" role="search" class="top-search">
-                <label class="sr-only" for="top-q">"Search"</label>
-                <input id="top-q" name="q" type="search" placeholder="Search…" minlength="2" maxlength="100" />
-            </form>
-            <Transition fallback=|| ()>
-                {move || me.get().map(|r| view! { <WhoBox me=r.ok().flatten() /> })}
-            </Transition>
-        </header>
-        <div class="with-side">
-            <crate::product::ui::ProductNav />
-            <main class="page"><Outlet /></main>
-        </div>
-    }
-}
-
-#[component]
-fn WhoBox(me: Option<Me>) -> impl IntoView {
-    me.map(|me| {
-        let place = me
-            .account_name
-            .clone()
-            .map(|a| format!(" · {a}"))
-            .unwrap_or_default();
-        view! {
-            <div class="who">
-                <span>
-                    <strong>{me.name.clone()}</strong>
-                    <span class="muted">{format!(" · {}{place}", me.role_label)}</span>
-                </span>
-                <SignOutButton />
-            </div>
-        }
-    })
-}
-
-/// `/console`: the staff member's home.
-#[component]
-pub fn ConsoleHome() -> impl IntoView {
-    let me = expect_context::<Resource<Result<Option<Me>, crate::error::AppError>>>();
-    view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || me.get().map(|r| match r {
-                Ok(Some(me)) => view! {
-                    <crate::access::pages::EndedNotice />
-                    <h1>{format!("Welcome, {}", me.name)}</h1>
-                    <p>{format!("You are signed in as {}.", me.role_label)}</p>
-                    {me.capabilities.contains(&Capability::SearchAccounts).then(|| view! { <crate::accounts::pages::AccountSearch /> })}
-                    <h2>"What you can do"</h2>
-                    <ul class="capabilities">
-                        {me.capabilities.iter().filter_map(|c| capability_text(*c)).map(|t| view! { <li>{t}</li> }).collect_view()}
-                    </ul>
-                }.into_any(),
-                Ok(None) => view! { <p role="alert">"Your sign-in has expired. " <a href="/console/login">"Sign in again"</a></p> }.into_any(),
-                Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
-            })}
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || {
+                let children = children.clone();
+                resource.get().map(move |result| match result {
+                    Ok(data) => children(data).into_any(),
+                    Err(error) => view! { <ErrorNote error /> }.into_any(),
+                })
+            }}
         </Transition>
     }
 }
 
-fn capability_text(c: Capability) -> Option<&'static str> {
-    Some(match c {
-        Capability::SearchAccounts => "Search customer accounts and see their masked summary",
-        Capability::RequestReadOnlySession => "Ask for a read-only support session",
-        Capability::RequestEditSession => "Ask for edit access or for one blocked action",
-        Capability::BreakGlass => "Enter without waiting for approval during an incident",
-        Capability::DecideRequests => "Approve or deny other people's requests",
-        Capability::RevokeSession => "End a live support session",
-        Capability::ReadAllSessionLogs => "Read every session log and denied attempt",
-        Capability::ReadOwnSessionLogs => "Read the logs of your own sessions",
-        Capability::ReviewSessions => "Review sessions and flag misuse",
-        Capability::ExportEvents => "Export audit events",
-        Capability::ManageStaff => "Manage staff roles and unlock sign-ins",
-        Capability::UseConsole | Capability::UseProduct => return None,
-    })
+/// An error as a sentence, with a way back in when the sign-in expired.
+#[component]
+pub fn ErrorNote(error: AppError) -> impl IntoView {
+    let sign_in = matches!(error, AppError::Unauthenticated)
+        .then(|| view! { " " <a href="/login">"Sign in again"</a> });
+    view! { <p class="form-error" role="alert">{error.to_string()}{sign_in}</p> }
 }
 
-/// `/`: pick a door.
+/// The outcome of the latest submission of a form: a confirmation or an error.
 #[component]
-pub fn Home() -> impl IntoView {
-    view! {
-        <main class="sign-in">
-            <section class="card">
-                <h1>"Chaperone"</h1>
-                <p>"Support access without passwords: every visit has a reason, every view and change is on the record, and customers can see it."</p>
-                <ul class="doors">
-                    <li><a href="/login">"Customer sign-in (Billfold)"</a></li>
-                    <li><a href="/console/login">"Staff console sign-in"</a></li>
-                </ul>
-            </section>
-        </main>
-    }
-}
-
-/// Unknown paths.
-#[component]
-pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(http::StatusCode::NOT_FOUND);
-    }
-    view! {
-        <main class="sign-in">
-            <section class="card">
-                <h1>"Page not found"</h1>
-                <p>"There is nothing at this address."</p>
-                <p><a href="/">"Go to the start page"</a></p>
-            </section>
-        </main>
+pub fn Outcome(value: Signal<Option<Result<String, AppError>>>) -> impl IntoView {
+    move || {
+        value.get().map(|result| match result {
+            Ok(message) => view! { <p class="ok" role="status">{message}</p> }.into_any(),
+            Err(error) => view! { <ErrorNote error /> }.into_any(),
+        })
     }
 }

@@ -95,6 +95,10 @@ async fn ensure_template(admin: &Url) -> String {
 #[derive(Default)]
 pub struct Options {
     pub trust_forwarded_for: bool,
+    /// Where to listen (default: a free loopback port).
+    pub bind_addr: Option<std::net::SocketAddr>,
+    /// `SECURE_COOKIES` (default: unset).
+    pub secure_cookies: Option<bool>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -121,7 +125,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             database_owner_url: None,
             db_pool_size: 5,
         },
-        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        bind_addr: options.bind_addr.unwrap_or("127.0.0.1:0".parse().unwrap()),
         public_origins: vec![],
         sign_in_lifetime_minutes: 480,
         support_idle_minutes: 15,
@@ -129,7 +133,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         request_expiry_minutes: 30,
         approval_valid_minutes: 30,
         ticket_pattern: chaperone::access::reason::DEFAULT_TICKET_PATTERN.into(),
-        secure_cookies: false,
+        secure_cookies: options.secure_cookies,
         trust_forwarded_for: options.trust_forwarded_for,
         migrate_on_start: false,
         site_root: "target/site".into(),
@@ -140,7 +144,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let app = Application::build(config, Arc::new(clock.clone()))
         .await
         .expect("build the app");
-    let base = format!("http://{}", app.address());
+    // Reach the server on loopback even when it listens on every address.
+    let base = format!("http://127.0.0.1:{}", app.address().port());
     let pool = app.pool().clone();
     tokio::spawn(app.run_until_stopped());
 
@@ -229,6 +234,16 @@ impl TestApp {
             .header("Origin", &self.base)
             .header("Accept", "application/json")
             .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts to a plain-HTTP product route (an export) as a form would.
+    pub async fn post(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header("Origin", &self.base)
             .send()
             .await
             .unwrap()

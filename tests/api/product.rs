@@ -56,11 +56,7 @@ async fn the_product_permission_rules_apply_per_role() {
     for path in ["product_payment_methods", "product_tokens", "product_notes"] {
         assert_eq!(app.call(&member, path, &[]).await.status(), 403, "{path}");
     }
-    let res = member
-        .get(app.url("/app/export/invoices.csv"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.post(&member, "/app/export/invoices.csv").await;
     assert_eq!(res.status(), 403);
 
     // A billing admin can change tax but not the team.
@@ -396,7 +392,7 @@ async fn tenant_isolation_every_product_endpoint_keeps_to_its_own_account() {
     ];
     for (path, form) in &calls {
         let res = if path.starts_with("/app/") {
-            jane.get(app.url(path)).send().await.unwrap()
+            app.post(&jane, path).await
         } else {
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             app.call(&jane, path.trim_start_matches("/api/"), &form)
@@ -469,11 +465,9 @@ async fn card_numbers_and_token_secrets_never_leave_the_server() {
         .await
         .unwrap();
     assert!(!page.contains(&card));
-    let csv = jane
-        .get(app.url("/app/export/orders.csv"))
-        .send()
+    let csv = app
+        .post(&jane, "/app/export/orders.csv")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -516,11 +510,7 @@ async fn card_numbers_and_token_secrets_never_leave_the_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exports_download_as_csv_and_are_recorded() {
     let (app, jane) = demo_as("jane@acme.test").await;
-    let res = jane
-        .get(app.url("/app/export/invoices.csv"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.post(&jane, "/app/export/invoices.csv").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
     assert!(res.headers()["content-disposition"]

@@ -319,6 +319,7 @@ async fn unknown_emails_lock_exactly_like_known_ones() {
 async fn the_lock_is_per_address() {
     let app = spawn_app_with(Options {
         trust_forwarded_for: true,
+        ..Options::default()
     })
     .await;
     app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
@@ -375,4 +376,155 @@ async fn a_successful_sign_in_records_the_browser_time_zone_once() {
             .await
             .unwrap();
     assert_eq!(tz.as_deref(), Some("Europe/Berlin"));
+}
+
+/// Sends one staff sign-in from `ip` (the server trusts X-Forwarded-For in
+/// these tests) and returns the status.
+async fn sign_in_from(app: &crate::helpers::TestApp, email: &str, password: &str, ip: &str) -> u16 {
+    new_client()
+        .post(app.url("/api/staff_sign_in"))
+        .header("Origin", &app.base)
+        .header("X-Forwarded-For", ip)
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_parallel_wrong_passwords_get_five_checks_and_one_lock() {
+    let app = spawn_app().await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (url, origin) = (app.url("/api/staff_sign_in"), app.base.clone());
+        tasks.spawn(async move {
+            new_client()
+                .post(url)
+                .header("Origin", origin)
+                .form(&[("email", "sarah.lee@chaperone.test"), ("password", "wrong")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let (mut checked, mut refused) = (0, 0);
+    while let Some(status) = tasks.join_next().await {
+        match status.unwrap() {
+            401 => checked += 1,
+            429 => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!((checked, refused), (5, 15));
+    let locks: i64 =
+        sqlx::query_scalar("select count(*) from chaperone.sign_in_locks where side = 'staff'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(locks, 1, "exactly one lock");
+    assert_eq!(app.event_count("auth.sign_in_failed").await, 5);
+    assert_eq!(app.event_count("auth.sign_in_refused_locked").await, 15);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spray_over_many_emails_from_one_address_is_throttled() {
+    let app = spawn_app_with(Options {
+        trust_forwarded_for: true,
+        ..Options::default()
+    })
+    .await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
+    for i in 0..20 {
+        let email = format!("guess{i}@chaperone.test");
+        assert_eq!(
+            sign_in_from(&app, &email, "wrong", "203.0.113.50").await,
+            401,
+            "{email}"
+        );
+    }
+    // The address is locked for every email, even with the right password…
+    assert_eq!(
+        sign_in_from(&app, "sarah.lee@chaperone.test", PASSWORD, "203.0.113.50").await,
+        429
+    );
+    // …but not for other addresses.
+    assert_eq!(
+        sign_in_from(&app, "sarah.lee@chaperone.test", PASSWORD, "198.51.100.1").await,
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_email_tried_from_many_addresses_is_throttled() {
+    let app = spawn_app_with(Options {
+        trust_forwarded_for: true,
+        ..Options::default()
+    })
+    .await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
+    for i in 0..10 {
+        let ip = format!("203.0.113.{}", 10 + i);
+        assert_eq!(
+            sign_in_from(&app, "sarah.lee@chaperone.test", "wrong", &ip).await,
+            401,
+            "{ip}"
+        );
+    }
+    assert_eq!(
+        sign_in_from(&app, "sarah.lee@chaperone.test", PASSWORD, "198.51.100.99").await,
+        429,
+        "the email is locked from every address"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn off_loopback_the_login_cookie_is_secure_and_host_prefixed() {
+    for (secure_cookies, expect_secure) in [(None, true), (Some(false), false)] {
+        let app = spawn_app_with(Options {
+            bind_addr: Some("0.0.0.0:0".parse().unwrap()),
+            secure_cookies,
+            ..Options::default()
+        })
+        .await;
+        app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+            .await;
+        let port = app.base.rsplit(':').next().unwrap().to_string();
+        let res = new_client()
+            .post(app.url("/api/staff_sign_in"))
+            .header("Origin", format!("http://0.0.0.0:{port}"))
+            .form(&[
+                ("email", "sarah.lee@chaperone.test"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.contains("chaperone_session="))
+            .expect("a login cookie")
+            .to_string();
+        if expect_secure {
+            assert!(cookie.starts_with("__Host-chaperone_session="), "{cookie}");
+            assert!(cookie.contains("Secure"), "{cookie}");
+            assert!(cookie.contains("Path=/"), "{cookie}");
+            assert!(!cookie.contains("Domain"), "{cookie}");
+        } else {
+            assert!(cookie.starts_with("chaperone_session="), "{cookie}");
+            assert!(!cookie.contains("Secure"), "{cookie}");
+        }
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+    }
 }

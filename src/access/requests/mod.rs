@@ -1,15 +1,90 @@
-//! Support requests: asking to enter an account, the wait for approval, the
-//! identity check, entering and ending a session. A request that passes form
-//! validation is recorded before anything else happens, whatever the outcome.
+//! Support requests: asking to enter an account and following the request
+//! while it waits. A request that passes form validation is recorded before
+//! anything else happens, whatever the outcome. Decisions live in
+//! `approvals`; entering and ending in `sessions`.
 
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-mod server;
+pub(crate) mod repo;
 #[cfg(feature = "ssr")]
-pub use server::{end_current, use_action_approval};
+pub(crate) mod server;
+
+/// Whether a request asks to enter an account or to take one blocked action
+/// inside a live session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    Session,
+    Action,
+}
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    /// The policy refused it when it was made.
+    Refused,
+    /// Waiting for a manager, an owner, or both.
+    Pending,
+    /// Approved and not yet used.
+    Approved,
+    Denied,
+    Cancelled,
+    /// Nobody decided in time.
+    Expired,
+    /// Approved, but nobody used it in time.
+    Lapsed,
+    /// The approval admitted its one session or action.
+    Used,
+}
+
+impl RequestKind {
+    pub const ALL: [RequestKind; 2] = [RequestKind::Session, RequestKind::Action];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Session => "session",
+            RequestKind::Action => "action",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RequestKind> {
+        RequestKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl RequestState {
+    pub const ALL: [RequestState; 8] = [
+        RequestState::Refused,
+        RequestState::Pending,
+        RequestState::Approved,
+        RequestState::Denied,
+        RequestState::Cancelled,
+        RequestState::Expired,
+        RequestState::Lapsed,
+        RequestState::Used,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestState::Refused => "refused",
+            RequestState::Pending => "pending",
+            RequestState::Approved => "approved",
+            RequestState::Denied => "denied",
+            RequestState::Cancelled => "cancelled",
+            RequestState::Expired => "expired",
+            RequestState::Lapsed => "lapsed",
+            RequestState::Used => "used",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RequestState> {
+        RequestState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
 
 /// A request as its page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,8 +101,7 @@ pub struct RequestView {
     pub break_glass: bool,
     /// For a one-action approval: the action, in words.
     pub action: Option<String>,
-    /// `refused`, `pending`, `approved`, `denied`, `cancelled`, `expired`, `used`.
-    pub status: String,
+    pub status: RequestState,
     /// The status in words.
     pub status_text: String,
     pub policy_reasons: Vec<String>,
@@ -39,22 +113,6 @@ pub struct RequestView {
     pub can_cancel: bool,
     pub can_enter: bool,
     pub can_decide: bool,
-}
-
-/// What the banner shows during a support session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BannerInfo {
-    pub account_name: String,
-    pub user_name: String,
-    pub role_label: String,
-    pub mode_label: String,
-    pub read_only: bool,
-    pub reason: String,
-    pub ticket: String,
-    /// Seconds until the earlier of the idle and maximum deadlines.
-    pub seconds_left: i64,
-    /// The agent may ask a manager to approve one blocked action.
-    pub can_request_action: bool,
 }
 
 /// Asks to enter an account as one of its users. Returns the request's id.
@@ -84,74 +142,22 @@ pub async fn cancel_request(id: String) -> Result<String, AppError> {
     crate::error::respond(server::cancel(id).await)
 }
 
-/// A manager approves or denies someone else's request, with a note.
-#[server(prefix = "/api", endpoint = "decide_request")]
-pub async fn decide_request(id: String, approve: bool, note: String) -> Result<String, AppError> {
-    crate::error::respond(server::decide(id, approve, note).await)
-}
-
-/// Confirms the agent's identity and opens the session. Returns where to go.
-#[server(prefix = "/api", endpoint = "enter_support_session")]
-pub async fn enter_support_session(
-    request_id: String,
-    password: String,
-) -> Result<String, AppError> {
-    crate::error::respond(server::enter(request_id, password).await)
-}
-
-/// Ends the current support session. Returns where to go.
-#[server(prefix = "/api", endpoint = "end_support_session")]
-pub async fn end_support_session() -> Result<String, AppError> {
-    crate::error::respond(server::end_own().await)
-}
-
-/// Asks a manager to approve one blocked action for the current session.
-/// Returns the request's id.
-#[server(prefix = "/api", endpoint = "request_action_approval")]
-pub async fn request_action_approval(action: String, reason: String) -> Result<String, AppError> {
-    crate::error::respond(server::request_action(action, reason).await)
-}
-
-/// A manager or admin ends someone's live support session.
-#[server(prefix = "/api", endpoint = "revoke_support_session")]
-pub async fn revoke_support_session(session_id: String, note: String) -> Result<String, AppError> {
-    crate::error::respond(server::revoke(session_id, note).await)
-}
-
-/// The banner's content, if the caller is in a support session. Reading it
-/// does not count as activity.
-#[server(prefix = "/api", endpoint = "support_status")]
-pub async fn support_status() -> Result<Option<BannerInfo>, AppError> {
-    crate::error::respond(server::banner().await)
-}
-
-/// Formats seconds as `14:05`.
-pub fn mm_ss(seconds: i64) -> String {
-    let s = seconds.max(0);
-    format!("{}:{:02}", s / 60, s % 60)
-}
-
-/// What the console says after a support session ended, by cause code.
-pub fn end_explanation(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "ended_by_agent" => {
-            "You ended the support session. You are back in the console as yourself."
-        }
-        "idle_timeout" => "Your support session ended because it was idle for too long.",
-        "max_duration" => "Your support session reached its maximum duration and ended.",
-        "revoked_by_manager" => "A manager ended your support session.",
-        "revoked_by_customer" => "The customer ended your support session.",
-        "signed_out" => "The support session ended when you signed out.",
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn time_left_reads_as_minutes_and_seconds() {
-        assert_eq!(super::mm_ss(905), "15:05");
-        assert_eq!(super::mm_ss(59), "0:59");
-        assert_eq!(super::mm_ss(-3), "0:00");
+    fn kinds_and_statuses_round_trip_through_their_names() {
+        for k in RequestKind::ALL {
+            assert_eq!(RequestKind::parse(k.as_str()), Some(k));
+        }
+        for s in RequestState::ALL {
+            assert_eq!(RequestState::parse(s.as_str()), Some(s));
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.as_str())
+            );
+        }
+        assert_eq!(RequestState::parse("approved_ish"), None);
     }
 }

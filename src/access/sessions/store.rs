@@ -1,9 +1,10 @@
-//! Support sessions on the server: loading the live one on each request,
+//! Support sessions in the database: loading the live one on each request,
 //! counting activity, ending sessions for every cause, and the sweeper that
-//! ends sessions whose deadline passed even when nobody is looking.
+//! ends sessions whose deadline passed — and expires requests and approvals
+//! nobody decided or used — even when nobody is looking.
 
-use super::policy::Mode;
-use super::SupportSession;
+use crate::access::policy::Mode;
+use crate::access::SupportSession;
 use crate::audit::{self, EventActor, NewEvent};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -22,9 +23,24 @@ pub enum EndCause {
     RevokedByManager,
     RevokedByCustomer,
     SignedOut,
+    /// The staff member was disabled.
+    StaffDisabled,
+    /// The staff member's role changed.
+    StaffRoleChanged,
 }
 
 impl EndCause {
+    pub const ALL: [EndCause; 8] = [
+        EndCause::EndedByAgent,
+        EndCause::IdleTimeout,
+        EndCause::MaxDuration,
+        EndCause::RevokedByManager,
+        EndCause::RevokedByCustomer,
+        EndCause::SignedOut,
+        EndCause::StaffDisabled,
+        EndCause::StaffRoleChanged,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EndCause::EndedByAgent => "ended_by_agent",
@@ -33,20 +49,13 @@ impl EndCause {
             EndCause::RevokedByManager => "revoked_by_manager",
             EndCause::RevokedByCustomer => "revoked_by_customer",
             EndCause::SignedOut => "signed_out",
+            EndCause::StaffDisabled => "staff_disabled",
+            EndCause::StaffRoleChanged => "staff_role_changed",
         }
     }
 
     pub fn parse(text: &str) -> Option<EndCause> {
-        [
-            EndCause::EndedByAgent,
-            EndCause::IdleTimeout,
-            EndCause::MaxDuration,
-            EndCause::RevokedByManager,
-            EndCause::RevokedByCustomer,
-            EndCause::SignedOut,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == text)
+        EndCause::ALL.into_iter().find(|c| c.as_str() == text)
     }
 
     /// The sentence the agent reads back in the console.
@@ -58,6 +67,10 @@ impl EndCause {
             EndCause::RevokedByManager => "A manager ended your support session.",
             EndCause::RevokedByCustomer => "The customer ended your support session.",
             EndCause::SignedOut => "The support session ended when you signed out.",
+            EndCause::StaffDisabled => {
+                "Your support session ended because your account was disabled."
+            }
+            EndCause::StaffRoleChanged => "Your support session ended because your role changed.",
         }
     }
 
@@ -69,6 +82,8 @@ impl EndCause {
             EndCause::RevokedByManager => "ended by a manager",
             EndCause::RevokedByCustomer => "ended by the customer",
             EndCause::SignedOut => "ended when the agent signed out",
+            EndCause::StaffDisabled => "ended because the staff member was disabled",
+            EndCause::StaffRoleChanged => "ended because the staff member's role changed",
         }
     }
 }
@@ -102,8 +117,8 @@ pub async fn load(
     else {
         return Ok(Loaded::Missing);
     };
-    if let Some(cause) = r.end_cause.as_deref().and_then(EndCause::parse) {
-        return Ok(Loaded::Ended(cause));
+    if let Some(cause) = r.end_cause.as_deref() {
+        return Ok(Loaded::Ended(decode(cause, EndCause::parse)?));
     }
     let deadline = r.idle_deadline.min(r.max_deadline);
     if now >= deadline {
@@ -124,11 +139,10 @@ pub async fn load(
         account_name: r.account_name,
         target_user_id: r.target_user_id,
         target_user_name: r.target_user_name,
-        target_role: r
-            .target_role
-            .parse()
-            .unwrap_or(crate::customers::CustomerRole::Member),
-        mode: Mode::parse(&r.mode).unwrap_or(Mode::ReadOnly),
+        // Deny on doubt: a value that does not decode is an error, never a
+        // default.
+        target_role: decode(&r.target_role, |t| t.parse().ok())?,
+        mode: decode(&r.mode, Mode::parse)?,
         reason: r.reason,
         ticket: r.ticket,
         idle_deadline: r.idle_deadline,
@@ -136,25 +150,35 @@ pub async fn load(
     }))
 }
 
-/// Counts activity: the idle deadline moves to `now + idle`, never past the
-/// maximum. The banner and polling never call this.
-pub async fn touch(
-    pool: &PgPool,
+fn decode<T>(text: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+    parse(text).ok_or_else(|| sqlx::Error::Decode(format!("unexpected value {text:?}").into()))
+}
+
+/// Inside the caller's transaction: finds the session live (not ended, not
+/// past its deadline), counts the activity — the idle deadline moves to
+/// `now + idle`, never past the maximum — and returns its mode. The row
+/// stays locked until the transaction ends, so an end or revoke that
+/// commits first wins, and one that comes later waits for this change and
+/// writes its end event after it. `None` when the session is not live.
+/// The banner and polling never call this: they are not activity.
+pub async fn touch_live(
+    tx: &mut Transaction<'_, Postgres>,
     id: Uuid,
     now: DateTime<Utc>,
     idle_minutes: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+) -> Result<Option<Mode>, sqlx::Error> {
+    let mode = sqlx::query_scalar!(
         r#"update chaperone.support_sessions
            set last_activity_at = $2, idle_deadline = least($3, max_deadline)
-           where id = $1 and ended_at is null and least(idle_deadline, max_deadline) > $2"#,
+           where id = $1 and ended_at is null and least(idle_deadline, max_deadline) > $2
+           returning mode"#,
         id,
         now as _,
         (now + Duration::minutes(idle_minutes)) as _
     )
-    .execute(pool)
+    .fetch_optional(&mut **tx)
     .await?;
-    Ok(())
+    mode.map(|m| decode(&m, Mode::parse)).transpose()
 }
 
 /// Ends a live session at `at` with `cause` and records it, in the caller's
@@ -181,28 +205,25 @@ pub async fn end(
         return Ok(false);
     };
     let minutes = (at - r.started_at).num_minutes().max(0);
+    let actor = match cause {
+        EndCause::EndedByAgent | EndCause::SignedOut => EventActor::Staff {
+            id: r.staff_id,
+            name: r.staff_name.clone(),
+        },
+        _ => EventActor::System,
+    };
+    let summary = format!(
+        "{}'s support session in {} (viewing as {}) {} after {minutes} min",
+        r.staff_name,
+        r.account_name,
+        r.target_user_name,
+        cause.words()
+    );
     audit::append(
         tx,
-        NewEvent {
-            occurred_at: at,
-            kind: "support.session_ended",
-            actor: match cause {
-                EndCause::EndedByAgent | EndCause::SignedOut => EventActor::Staff {
-                    id: r.staff_id,
-                    name: r.staff_name.clone(),
-                },
-                _ => EventActor::System,
-            },
-            account_id: Some(r.account_id),
-            summary: format!(
-                "{}'s support session in {} (viewing as {}) {} after {minutes} min",
-                r.staff_name,
-                r.account_name,
-                r.target_user_name,
-                cause.words()
-            ),
-            detail: json!({ "session_id": id, "cause": cause.as_str(), "ended_at": at }),
-        },
+        NewEvent::new(at, "support.session_ended", actor, summary)
+            .about(r.account_id)
+            .detail(json!({ "session_id": id, "cause": cause.as_str(), "ended_at": at })),
     )
     .await?;
     Ok(true)
@@ -239,7 +260,29 @@ pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Error
     Ok(ended)
 }
 
-/// Runs [`sweep`] every `every` until the process stops.
+/// What one round of the sweeper did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub sessions_ended: u64,
+    pub requests_expired: u64,
+    pub approvals_lapsed: u64,
+}
+
+/// One round of the sweeper: ends sessions past their deadline, expires
+/// requests nobody decided in time and lapses approvals nobody used, each
+/// with its event — so time ends things even when no one opens them.
+pub async fn sweep_all(pool: &PgPool, now: DateTime<Utc>) -> Result<Swept, sqlx::Error> {
+    let sessions_ended = sweep(pool, now).await?;
+    let (requests_expired, approvals_lapsed) =
+        crate::access::approvals::expire_due(pool, now).await?;
+    Ok(Swept {
+        sessions_ended,
+        requests_expired,
+        approvals_lapsed,
+    })
+}
+
+/// Runs [`sweep_all`] every `every` until the process stops.
 pub async fn run_sweeper(
     pool: PgPool,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
@@ -248,11 +291,13 @@ pub async fn run_sweeper(
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        match sweep(&pool, clock.now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(
-                ended = n,
-                "sweeper ended support sessions past their deadline"
+        match sweep_all(&pool, clock.now()).await {
+            Ok(swept) if swept == Swept::default() => {}
+            Ok(swept) => tracing::info!(
+                sessions_ended = swept.sessions_ended,
+                requests_expired = swept.requests_expired,
+                approvals_lapsed = swept.approvals_lapsed,
+                "sweeper ended what ran out of time"
             ),
             Err(err) => tracing::warn!(error = %err, "sweeper could not run"),
         }

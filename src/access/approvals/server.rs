@@ -1,0 +1,431 @@
+//! Approvals on the server.
+
+use super::*;
+use crate::access::actions::BlockedAttempt;
+use crate::access::reason::check_reason;
+use crate::access::requests::repo::{self, RequestRow};
+use crate::access::requests::server::{by_staff, staff_of};
+use crate::access::requests::{RequestKind, RequestState};
+use crate::access::{current_actor, Capability, StaffMember, SupportSession};
+use crate::audit::{self, EventActor, NewEvent};
+use crate::customers::directory;
+use crate::error::parse_id;
+use crate::state::app_state;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+fn self_decision() -> AppError {
+    AppError::Refused("You cannot decide your own request; another manager must.".into())
+}
+
+/// What a request asks for, in words: "view Acme Co as Jane Doe", or one
+/// action on one object.
+fn asked_for(r: &RequestRow) -> String {
+    match (r.kind, r.action) {
+        (RequestKind::Action, Some(action)) => format!(
+            "take one blocked action ({}: {}) in {} as {}",
+            action.label().to_lowercase(),
+            r.action_object_label.as_deref().unwrap_or("unnamed"),
+            r.account_name,
+            r.target_user_name
+        ),
+        _ => format!("view {} as {}", r.account_name, r.target_user_name),
+    }
+}
+
+pub async fn decide(id: String, approve: bool, note: String) -> Result<String, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::DecideRequests)?;
+    let staff = staff_of(&actor)?;
+    let state = app_state()?;
+    let id = parse_id(&id)?;
+    let note = note.trim().to_string();
+    if note.chars().count() > 500 {
+        return Err(AppError::Invalid(
+            "The note can have at most 500 characters.".into(),
+        ));
+    }
+    if !approve && note.is_empty() {
+        return Err(AppError::Invalid(
+            "Say why you deny the request, so the agent knows what to do instead.".into(),
+        ));
+    }
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    let mut r = repo::load(&mut *tx, id, true)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if r.staff_id == staff.id {
+        return Err(self_decision());
+    }
+    if r.status == RequestState::Pending && r.expires_at.is_some_and(|e| e <= now) {
+        tx.rollback().await?;
+        expire_if_due(&state.pool, &mut r, now).await?;
+        return Err(AppError::Invalid(
+            "This request expired before it was decided.".into(),
+        ));
+    }
+    if r.status != RequestState::Pending || !r.needs_manager || r.decided_by.is_some() {
+        return Err(AppError::Invalid(
+            "This request is not waiting for a manager's decision.".into(),
+        ));
+    }
+    let new_status = match (approve, r.needs_owner) {
+        (false, _) => RequestState::Denied,
+        (true, true) => RequestState::Pending,
+        (true, false) => RequestState::Approved,
+    };
+    let approved_until = (new_status == RequestState::Approved)
+        .then(|| now + Duration::minutes(state.config.approval_valid_minutes));
+    let updated = sqlx::query!(
+        r#"update chaperone.access_requests
+           set status = $2, decided_by = $3, decided_by_name = $4, decided_at = $5, decision_note = $6, approved_until = $7
+           where id = $1"#,
+        id,
+        new_status.as_str(),
+        staff.id,
+        staff.name,
+        now as _,
+        (!note.is_empty()).then_some(note.clone()),
+        approved_until as _
+    )
+    .execute(&mut *tx)
+    .await;
+    // The database holds the four-eyes rule too: should the check above ever
+    // be lost, deciding one's own request still fails.
+    if let Err(sqlx::Error::Database(db)) = &updated {
+        if db.constraint() == Some("access_requests_not_self_decided") {
+            return Err(self_decision());
+        }
+    }
+    updated?;
+    let verb = if approve { "approved" } else { "denied" };
+    audit::append(
+        &mut tx,
+        by_staff(
+            &staff,
+            now,
+            if approve {
+                "support.request_approved"
+            } else {
+                "support.request_denied"
+            },
+            r.account_id,
+            format!(
+                "{} {verb} {}'s request to {}{}",
+                staff.name,
+                r.staff_name,
+                asked_for(&r),
+                if note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": “{note}”")
+                }
+            ),
+            json!({ "request_id": id, "approve": approve, "note": note }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(if approve && r.needs_owner {
+        "Approved. The request now waits for an owner of the account.".into()
+    } else {
+        format!("The request was {verb}.")
+    })
+}
+
+pub async fn request_action(
+    action: BlockedAction,
+    object: String,
+    reason: String,
+) -> Result<String, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::RequestEditSession)?;
+    let staff = staff_of(&actor)?;
+    let session = actor.support_session().cloned().ok_or_else(|| {
+        AppError::Invalid(
+            "One-action approvals are asked for from inside a support session.".into(),
+        )
+    })?;
+    let reason = check_reason(&reason).map_err(AppError::Invalid)?;
+    let state = app_state()?;
+    // Only what was actually tried, and refused, in this session can be
+    // asked for: the manager reads the object as the server named it.
+    let attempt = blocked_attempts(&state.pool, &session)
+        .await?
+        .into_iter()
+        .find(|a| a.action == action && a.object == object.trim())
+        .ok_or_else(|| {
+            AppError::Invalid(
+                "Try the action first: once it is refused, the banner offers to ask a manager for exactly that.".into(),
+            )
+        })?;
+    let now = state.clock.now();
+    let id = Uuid::new_v4();
+    let mut tx = state.pool.begin().await?;
+    sqlx::query!(
+        r#"insert into chaperone.access_requests
+             (id, staff_id, staff_name, account_id, account_name, target_user_id, target_user_name, target_role,
+              reason, ticket, mode, kind, action, action_object, action_object_label, for_session_id, decision,
+              policy_reasons, needs_manager, status, requested_at, expires_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'action', $12, $13, $14, $15, 'needs_approval',
+                   $16, true, 'pending', $17, $18)"#,
+        id,
+        staff.id,
+        staff.name,
+        session.account_id,
+        session.account_name,
+        session.target_user_id,
+        session.target_user_name,
+        session.target_role.as_str(),
+        reason,
+        session.ticket,
+        session.mode.as_str(),
+        action.as_str(),
+        attempt.object,
+        attempt.label,
+        session.id,
+        json!([format!("{} are blocked in support sessions: a manager must approve this one action.", action.label())]),
+        now as _,
+        (now + Duration::minutes(state.config.request_expiry_minutes)) as _
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        by_staff(
+            &staff,
+            now,
+            "support.action_requested",
+            session.account_id,
+            format!(
+                "{} asked for approval of one blocked action ({}: {}) in {} as {}, for “{reason}”",
+                staff.name,
+                action.label().to_lowercase(),
+                attempt.label,
+                session.account_name,
+                session.target_user_name
+            ),
+            json!({ "request_id": id, "session_id": session.id, "action": action.as_str(), "object": attempt.object }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id.to_string())
+}
+
+/// The blocked actions tried and refused in this session, newest first, one
+/// per action and object: what the banner offers to ask approval for.
+pub async fn blocked_attempts(
+    pool: &PgPool,
+    session: &SupportSession,
+) -> Result<Vec<BlockedAttempt>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select distinct on (detail->>'attempted', detail->>'object')
+                  detail->>'attempted' as "action!", detail->>'object' as "object!",
+                  coalesce(detail->>'object_label', detail->>'object') as "label!", id
+           from chaperone.events
+           where account_id = $1 and kind = 'support.blocked' and detail->>'why' = 'blocked_action'
+             and detail->>'session_id' = $2 and detail ? 'object'
+           order by detail->>'attempted', detail->>'object', id desc"#,
+        session.account_id,
+        session.id.to_string()
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut attempts: Vec<(i64, BlockedAttempt)> = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.id,
+                BlockedAttempt {
+                    action: BlockedAction::parse(&r.action)?,
+                    object: r.object,
+                    label: r.label,
+                },
+            ))
+        })
+        .collect();
+    attempts.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+    Ok(attempts.into_iter().map(|(_, a)| a).collect())
+}
+
+/// Names an object of a blocked action for people: a team member by name
+/// (through the customers directory), anything else by its key.
+pub async fn describe_object(
+    tx: &mut Transaction<'_, Postgres>,
+    account_id: Uuid,
+    object: &str,
+) -> Result<String, sqlx::Error> {
+    if let Some(id) = object
+        .strip_prefix("member:")
+        .and_then(|id| id.parse::<Uuid>().ok())
+    {
+        if let Some(user) = directory::user_in_account(&mut **tx, account_id, id).await? {
+            return Ok(format!("{} (a team member)", user.name));
+        }
+    }
+    Ok(object.to_string())
+}
+
+/// Spends an approved, unused, unexpired one-action approval for exactly
+/// this action and object in this session, inside the action's own
+/// transaction: if the action then fails, the approval stays unspent.
+/// Returns whether one was spent (and records it in the same transaction).
+pub async fn spend_action_approval(
+    tx: &mut Transaction<'static, Postgres>,
+    staff: &StaffMember,
+    session: &SupportSession,
+    attempt: &BlockedAttempt,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let used = sqlx::query_scalar!(
+        r#"update chaperone.access_requests set status = 'used', used_at = $5
+           where id = (select id from chaperone.access_requests
+                       where kind = 'action' and for_session_id = $1 and staff_id = $2
+                         and action = $3 and action_object = $4
+                         and status = 'approved' and approved_until > $5 and used_at is null
+                       order by requested_at limit 1 for update)
+           returning id"#,
+        session.id,
+        staff.id,
+        attempt.action.as_str(),
+        attempt.object,
+        now as _
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(request_id) = used else {
+        return Ok(false);
+    };
+    audit::append(
+        tx,
+        NewEvent::new(
+            now,
+            "support.action_approval_used",
+            staff,
+            format!(
+                "{} used the one-time approval for {} ({}) in {} as {}",
+                staff.name,
+                attempt.action.label().to_lowercase(),
+                attempt.label,
+                session.account_name,
+                session.target_user_name
+            ),
+        )
+        .about(session.account_id)
+        .detail(json!({
+            "request_id": request_id,
+            "session_id": session.id,
+            "action": attempt.action.as_str(),
+            "object": attempt.object,
+        })),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Ends a request whose time ran out, with its event: a pending request
+/// expires at `expires_at`, an unused approval lapses at `approved_until`.
+/// Only a request still in that state changes, so concurrent sweepers and
+/// readers end each once. Returns the new status if this call ended it.
+async fn end_if_due(
+    pool: &PgPool,
+    r: &RequestRow,
+    now: DateTime<Utc>,
+) -> Result<Option<RequestState>, sqlx::Error> {
+    let (to, at, words, kind) = match r.status {
+        RequestState::Pending => match r.expires_at.filter(|e| *e <= now) {
+            Some(at) => (
+                RequestState::Expired,
+                at,
+                "expired undecided",
+                "support.request_expired",
+            ),
+            None => return Ok(None),
+        },
+        RequestState::Approved => match r.approved_until.filter(|u| *u <= now) {
+            Some(at) => (
+                RequestState::Lapsed,
+                at,
+                "lapsed unused",
+                "support.approval_lapsed",
+            ),
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query!(
+        "update chaperone.access_requests set status = $3 where id = $1 and status = $2",
+        r.id,
+        r.status.as_str(),
+        to.as_str()
+    )
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let summary = format!("{}'s request to {} {words}", r.staff_name, asked_for(r));
+    audit::append(
+        &mut tx,
+        NewEvent::new(at, kind, EventActor::System, summary)
+            .about(r.account_id)
+            .detail(json!({ "request_id": r.id })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(to))
+}
+
+/// Ends the request `r` if its time ran out (a reader noticed first).
+pub async fn expire_if_due(
+    pool: &PgPool,
+    r: &mut RequestRow,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let due = match r.status {
+        RequestState::Pending => r.expires_at.is_some_and(|e| e <= now),
+        RequestState::Approved => r.approved_until.is_some_and(|u| u <= now),
+        _ => false,
+    };
+    if !due {
+        return Ok(());
+    }
+    if let Some(status) = end_if_due(pool, r, now).await? {
+        r.status = status;
+    } else if let Some(fresh) = repo::load(pool, r.id, false).await? {
+        // Someone else (a sweeper) ended it meanwhile.
+        r.status = fresh.status;
+    }
+    Ok(())
+}
+
+/// The sweeper's part: every pending request past its expiry and every
+/// approval past its validity, ended with its event, nobody reading.
+/// Returns (expired, lapsed).
+pub async fn expire_due(pool: &PgPool, now: DateTime<Utc>) -> Result<(u64, u64), sqlx::Error> {
+    let due = sqlx::query_scalar!(
+        r#"select id from chaperone.access_requests
+           where (status = 'pending' and expires_at <= $1) or (status = 'approved' and approved_until <= $1)
+           order by requested_at limit 1000"#,
+        now as _
+    )
+    .fetch_all(pool)
+    .await?;
+    let (mut expired, mut lapsed) = (0, 0);
+    for id in due {
+        let Some(r) = repo::load(pool, id, false).await? else {
+            continue;
+        };
+        match end_if_due(pool, &r, now).await? {
+            Some(RequestState::Expired) => expired += 1,
+            Some(RequestState::Lapsed) => lapsed += 1,
+            _ => {}
+        }
+    }
+    Ok((expired, lapsed))
+}

@@ -1,0 +1,525 @@
+//! The access context: the one thing a product server function holds.
+//!
+//! It knows the actor (a customer user, or a staff member inside a support
+//! session), the account and user whose view this is, and the audience for
+//! masking. Product code reads and changes data only through it:
+//!
+//! - [`AccessContext::view`] records the page view *before* any data can be
+//!   read (fail closed): in a support session it checks that the session is
+//!   live, counts the activity and writes the view event in one write
+//!   transaction, then hands out a [`Reader`] on a read-only transaction.
+//! - [`AccessContext::change`] opens the change's own transaction and, inside
+//!   it, re-checks that the support session is live (its row stays locked
+//!   until the change commits, so a revoke or end that commits first wins
+//!   and no change can commit after the end event), that the session may
+//!   change things, and what the viewed user's role is now.
+//! - [`AccessContext::change_blocked`] does the same for an action blocked in
+//!   support sessions, and spends the one-action approval for exactly that
+//!   object in the change's transaction: a failed action leaves it unspent.
+//!
+//! Product code never re-implements these rules; a test fails if a product
+//! module reaches the pool or the app state itself.
+
+use super::actions::{BlockedAction, BlockedAttempt};
+use super::policy::Mode;
+use super::{current_actor, sessions, Actor, SupportSession};
+use crate::audit::{self, NewEvent};
+use crate::customers::{directory, CustomerRole};
+use crate::error::AppError;
+use crate::masking::Audience;
+use crate::state::{app_state, AppState};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::{PgConnection, Postgres, Transaction};
+use std::future::Future;
+use std::pin::Pin;
+use uuid::Uuid;
+
+/// A permission of the product's own rules, per customer role. The product
+/// defines its permissions; the context checks them against the role the
+/// viewed user holds now.
+pub trait ViewerPermission: Copy + std::fmt::Debug {
+    fn allows(self, role: CustomerRole) -> bool;
+    /// Why the permission is missing, in words for the person refused.
+    fn refusal(self) -> &'static str;
+}
+
+/// Whose view of the product this is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewed {
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub account_id: Uuid,
+    pub account_name: String,
+    /// The viewed user's role at the start of this request.
+    pub role: CustomerRole,
+}
+
+/// The request context of a product server function.
+#[derive(Clone)]
+pub struct AccessContext {
+    actor: Actor,
+    viewed: Viewed,
+    audience: Audience,
+    state: AppState,
+}
+
+impl std::fmt::Debug for AccessContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessContext")
+            .field("viewed", &self.viewed)
+            .field("audience", &self.audience)
+            .field("session", &self.session().map(|s| s.id))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A label for a page that needs a lookup first (an invoice's number):
+/// runs on the read-only transaction before the view is recorded.
+pub type PageLabel<'c> = Pin<Box<dyn Future<Output = Result<String, AppError>> + Send + 'c>>;
+
+impl AccessContext {
+    /// The context of the current request.
+    pub async fn current() -> Result<AccessContext, AppError> {
+        AccessContext::for_actor(current_actor()?, app_state()?).await
+    }
+
+    /// The context for an actor; only those who may use the product have
+    /// one. In a support session the viewed user's role is read now, so a
+    /// demotion by the customer shrinks the agent's rights on the next
+    /// request.
+    pub async fn for_actor(actor: Actor, state: AppState) -> Result<AccessContext, AppError> {
+        actor.require(super::Capability::UseProduct)?;
+        let (viewed, audience) = match &actor {
+            Actor::Customer(c) => (
+                Viewed {
+                    user_id: c.id,
+                    user_name: c.name.clone(),
+                    account_id: c.account_id,
+                    account_name: c.account_name.clone(),
+                    role: c.role,
+                },
+                Audience::Customer,
+            ),
+            // The product renders as the target user, with the agent's
+            // masking on top; the actor stays the staff member.
+            Actor::Support(_, s) => {
+                let user = directory::user_in_account(&state.pool, s.account_id, s.target_user_id)
+                    .await?
+                    .ok_or_else(user_gone)?;
+                (
+                    Viewed {
+                        user_id: s.target_user_id,
+                        user_name: s.target_user_name.clone(),
+                        account_id: s.account_id,
+                        account_name: s.account_name.clone(),
+                        role: user.role,
+                    },
+                    Audience::Agent,
+                )
+            }
+            Actor::Staff(_) => return Err(AppError::Forbidden),
+        };
+        Ok(AccessContext {
+            actor,
+            viewed,
+            audience,
+            state,
+        })
+    }
+
+    pub fn viewed(&self) -> &Viewed {
+        &self.viewed
+    }
+
+    pub fn account_id(&self) -> Uuid {
+        self.viewed.account_id
+    }
+
+    pub fn account_name(&self) -> &str {
+        &self.viewed.account_name
+    }
+
+    /// The viewed user's role at the start of this request.
+    pub fn role(&self) -> CustomerRole {
+        self.viewed.role
+    }
+
+    /// Who reads what is shown, for masking.
+    pub fn audience(&self) -> Audience {
+        self.audience
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The name events carry for whoever acts (the staff member in a session).
+    pub fn actor_name(&self) -> &str {
+        self.actor.display_name()
+    }
+
+    /// The support session, when an agent is looking.
+    pub fn session(&self) -> Option<&SupportSession> {
+        self.actor.support_session()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.state.clock.now()
+    }
+
+    /// Whether the viewed user's role holds a permission (for what pages
+    /// offer; the functions that act check again).
+    pub fn can(&self, permission: impl ViewerPermission) -> bool {
+        permission.allows(self.viewed.role)
+    }
+
+    /// Asks for a permission; the refusal says why in words.
+    pub fn require(&self, permission: impl ViewerPermission) -> Result<(), AppError> {
+        require(permission, self.viewed.role)
+    }
+
+    /// An event by whoever acts, about this account, at the clock's now.
+    pub fn event(&self, kind: &'static str, summary: String, detail: Value) -> NewEvent {
+        let detail = match (self.session(), detail) {
+            (Some(s), Value::Object(mut map)) => {
+                map.entry("session_id").or_insert(json!(s.id));
+                Value::Object(map)
+            }
+            (_, detail) => detail,
+        };
+        NewEvent::new(self.now(), kind, &self.actor, summary)
+            .about(self.viewed.account_id)
+            .detail(detail)
+    }
+
+    /// Records that `page` was viewed and opens a read-only transaction for
+    /// its data. In a support session nothing can be read unless the view
+    /// event committed first, in the same write transaction that found the
+    /// session live and counted the activity.
+    pub async fn view(
+        &self,
+        permission: impl ViewerPermission,
+        page: &str,
+    ) -> Result<Reader, AppError> {
+        self.require(permission)?;
+        self.record_view(page).await?;
+        Reader::open(&self.state).await
+    }
+
+    /// Like [`AccessContext::view`] for a page whose name needs a lookup
+    /// (an invoice's number). The lookup runs on the read-only transaction;
+    /// nothing it read leaves this function unless the view was recorded.
+    pub async fn view_named<F>(
+        &self,
+        permission: impl ViewerPermission,
+        label: F,
+    ) -> Result<Reader, AppError>
+    where
+        F: for<'c> FnOnce(&'c mut PgConnection) -> PageLabel<'c>,
+    {
+        self.require(permission)?;
+        let mut reader = Reader::open(&self.state).await?;
+        let page = label(reader.conn()).await?;
+        self.record_view(&page).await?;
+        Ok(reader)
+    }
+
+    async fn record_view(&self, page: &str) -> Result<(), AppError> {
+        let Some(session) = self.session() else {
+            return Ok(());
+        };
+        let mut tx = self.state.pool.begin().await?;
+        self.touch_live_session(&mut tx, session).await?;
+        audit::append(
+            &mut tx,
+            self.event(
+                "support.page_viewed",
+                format!(
+                    "{} viewed {} › {page} as {}",
+                    self.actor_name(),
+                    self.viewed.account_name,
+                    self.viewed.user_name
+                ),
+                json!({ "page": page }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Opens a change: `what` names it for the record ("Tax rate"). Refused,
+    /// and the refusal recorded, in a read-only support session; refused when
+    /// the session has ended or the viewed user's role no longer allows it.
+    pub async fn change(
+        &self,
+        permission: impl ViewerPermission,
+        what: &str,
+    ) -> Result<Change<'_>, AppError> {
+        self.require(permission)?;
+        if let Some(s) = self.session() {
+            if s.mode == Mode::ReadOnly {
+                return Err(self.refuse_read_only(what).await);
+            }
+        }
+        let mut tx = self.state.pool.begin().await?;
+        if let Some(s) = self.session() {
+            if self.touch_live_session(&mut tx, s).await? == Mode::ReadOnly {
+                tx.rollback().await?;
+                return Err(self.refuse_read_only(what).await);
+            }
+        }
+        let role = directory::lock_role(&mut tx, self.viewed.account_id, self.viewed.user_id)
+            .await?
+            .ok_or_else(user_gone)?;
+        require(permission, role)?;
+        Ok(Change {
+            ctx: self,
+            tx,
+            role,
+        })
+    }
+
+    /// Opens a change that is an action blocked in support sessions, aimed at
+    /// one object. Outside sessions it is [`AccessContext::change`]. Inside,
+    /// it spends an approved one-action approval for exactly this action and
+    /// object in the change's own transaction (so a failed action leaves it
+    /// unspent); without one it is refused and the attempt recorded, and the
+    /// banner then offers to ask a manager for it.
+    pub async fn change_blocked(
+        &self,
+        permission: impl ViewerPermission,
+        what: &str,
+        action: BlockedAction,
+        object: &str,
+    ) -> Result<Change<'_>, AppError> {
+        let Some(session) = self.session() else {
+            return self.change(permission, what).await;
+        };
+        self.require(permission)?;
+        let mut tx = self.state.pool.begin().await?;
+        self.touch_live_session(&mut tx, session).await?;
+        let attempt = BlockedAttempt {
+            action,
+            object: object.to_string(),
+            label: super::approvals::describe_object(&mut tx, self.viewed.account_id, object)
+                .await?,
+        };
+        let staff = self.actor.as_staff().ok_or(AppError::Forbidden)?;
+        let spent =
+            super::approvals::spend_action_approval(&mut tx, staff, session, &attempt, self.now())
+                .await?;
+        if !spent {
+            tx.rollback().await?;
+            return Err(self.refuse_blocked(&attempt).await);
+        }
+        let role = directory::lock_role(&mut tx, self.viewed.account_id, self.viewed.user_id)
+            .await?
+            .ok_or_else(user_gone)?;
+        require(permission, role)?;
+        Ok(Change {
+            ctx: self,
+            tx,
+            role,
+        })
+    }
+
+    /// Refuses, and records, something support never does in a session,
+    /// approved or not: `why` says so in words. Does nothing outside sessions.
+    pub async fn refuse_in_session(&self, what: &str, why: &str) -> Result<(), AppError> {
+        if self.session().is_none() {
+            return Ok(());
+        }
+        self.record_refusal(
+            format!(
+                "{} tried to {what} in {} as {}; refused: support never does this",
+                self.actor_name(),
+                self.viewed.account_name,
+                self.viewed.user_name
+            ),
+            json!({ "attempted": what, "why": "never_in_session" }),
+        )
+        .await?;
+        Err(AppError::Refused(format!(
+            "Support cannot {what}: {why} Nothing was changed."
+        )))
+    }
+
+    /// In a support session: finds the session live, counts the activity and
+    /// keeps the session's row locked until `tx` ends. Returns the mode.
+    async fn touch_live_session(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        session: &SupportSession,
+    ) -> Result<Mode, AppError> {
+        sessions::touch_live(
+            tx,
+            session.id,
+            self.now(),
+            self.state.config.support_idle_minutes,
+        )
+        .await?
+        .ok_or_else(|| {
+            AppError::Refused(
+                "Your support session has ended, so nothing was shown or changed. You are back in the console."
+                    .into(),
+            )
+        })
+    }
+
+    async fn refuse_read_only(&self, what: &str) -> AppError {
+        let recorded = self
+            .record_refusal(
+                format!(
+                    "{} tried to change {what} in {} as {}; refused because the session is read-only",
+                    self.actor_name(),
+                    self.viewed.account_name,
+                    self.viewed.user_name
+                ),
+                json!({ "attempted": what, "why": "read_only" }),
+            )
+            .await;
+        match recorded {
+            Ok(()) => AppError::Refused(format!(
+                "This support session is read-only, so {what} was not changed. Ask for an edit session if the customer needs the change."
+            )),
+            Err(err) => err,
+        }
+    }
+
+    async fn refuse_blocked(&self, attempt: &BlockedAttempt) -> AppError {
+        let recorded = self
+            .record_refusal(
+                format!(
+                    "{} tried an action blocked in support sessions ({}: {}) in {} as {}; refused",
+                    self.actor_name(),
+                    attempt.action.label().to_lowercase(),
+                    attempt.label,
+                    self.viewed.account_name,
+                    self.viewed.user_name
+                ),
+                json!({
+                    "attempted": attempt.action.as_str(),
+                    "object": attempt.object,
+                    "object_label": attempt.label,
+                    "why": "blocked_action",
+                }),
+            )
+            .await;
+        match recorded {
+            Ok(()) => AppError::Refused(format!(
+                "{} are blocked in support sessions, so nothing was done. A senior agent or engineer can ask a manager to approve this one action from the banner.",
+                attempt.action.label()
+            )),
+            Err(err) => err,
+        }
+    }
+
+    async fn record_refusal(&self, summary: String, detail: Value) -> Result<(), AppError> {
+        let mut tx = self.state.pool.begin().await?;
+        audit::append(&mut tx, self.event("support.blocked", summary, detail)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn require(permission: impl ViewerPermission, role: CustomerRole) -> Result<(), AppError> {
+    if permission.allows(role) {
+        Ok(())
+    } else {
+        Err(AppError::Refused(permission.refusal().into()))
+    }
+}
+
+fn user_gone() -> AppError {
+    AppError::Refused(
+        "The user this view belongs to is no longer in the account, so nothing was shown or changed."
+            .into(),
+    )
+}
+
+/// A read-only transaction for a page's data, handed out only after the view
+/// was recorded. Postgres refuses any write made through it.
+pub struct Reader {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl Reader {
+    async fn open(state: &AppState) -> Result<Reader, AppError> {
+        let mut tx = state.pool.begin().await?;
+        sqlx::query("set transaction read only")
+            .execute(&mut *tx)
+            .await?;
+        Ok(Reader { tx })
+    }
+
+    /// The connection to read through.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+}
+
+/// A change in progress: its own transaction, in which the session was found
+/// live and the viewed user's role read (and locked) now. Dropping it without
+/// [`Change::commit`] changes nothing.
+pub struct Change<'a> {
+    ctx: &'a AccessContext,
+    tx: Transaction<'static, Postgres>,
+    role: CustomerRole,
+}
+
+impl Change<'_> {
+    /// The connection to change through.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    /// The viewed user's role now, inside this transaction.
+    pub fn role(&self) -> CustomerRole {
+        self.role
+    }
+
+    /// Writes the change's event in the change's transaction.
+    pub async fn record(
+        &mut self,
+        kind: &'static str,
+        summary: String,
+        detail: Value,
+    ) -> Result<(), AppError> {
+        audit::append(&mut self.tx, self.ctx.event(kind, summary, detail)).await?;
+        Ok(())
+    }
+
+    /// Commits the change and its events together.
+    pub async fn commit(self) -> Result<(), AppError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, Copy)]
+    struct OwnersOnly;
+
+    impl ViewerPermission for OwnersOnly {
+        fn allows(self, role: CustomerRole) -> bool {
+            role == CustomerRole::Owner
+        }
+        fn refusal(self) -> &'static str {
+            "Only owners can do this."
+        }
+    }
+
+    #[test]
+    fn a_missing_permission_is_refused_in_words() {
+        assert_eq!(require(OwnersOnly, CustomerRole::Owner), Ok(()));
+        assert_eq!(
+            require(OwnersOnly, CustomerRole::Admin),
+            Err(AppError::Refused("Only owners can do this.".into()))
+        );
+    }
+}

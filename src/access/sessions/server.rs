@@ -1,0 +1,297 @@
+//! Sessions on the server: the identity check and entry, ending one's own
+//! session, the banner, and a manager's revoke.
+
+use super::store::{self as sessions, EndCause, SESSION_KEY};
+use super::*;
+use crate::access::policy::Mode;
+use crate::access::requests::repo;
+use crate::access::requests::server::{by_staff, staff_of, still_allowed};
+use crate::access::requests::{RequestKind, RequestState};
+use crate::access::{current_actor, Actor, Capability};
+use crate::audit;
+use crate::auth::lockout::{self, Attempt, LockKey};
+use crate::auth::password::{self, PasswordHashString};
+use crate::error::parse_id;
+use crate::state::app_state;
+use chrono::Duration;
+use secrecy::SecretString;
+use serde_json::json;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+async fn login_session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|_| AppError::Internal)
+}
+
+pub async fn enter(request_id: String, password_text: String) -> Result<String, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::RequestReadOnlySession)?;
+    let staff = staff_of(&actor)?;
+    let state = app_state()?;
+    let id = parse_id(&request_id)?;
+    let now = state.clock.now();
+    let request = repo::load(&state.pool, id, false)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if request.staff_id != staff.id {
+        return Err(AppError::NotFound);
+    }
+    if actor.support_session().is_some() {
+        return Err(AppError::Invalid(
+            "You are already in a support session. End it first.".into(),
+        ));
+    }
+
+    // Identity check: the agent's own password, right before entry. Five
+    // failures within 15 minutes stop further checks for 15 minutes; each
+    // check reserves its place first, so parallel guesses get no more.
+    let throttle = LockKey::new("identity_check", &staff.id.to_string(), "any");
+    if let Attempt::Locked(_) = lockout::reserve(&state.pool, &throttle, now).await? {
+        return Err(AppError::TooManyAttempts);
+    }
+    let stored = sqlx::query_scalar!(
+        "select password_hash from chaperone.staff where id = $1",
+        staff.id
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    if password_text.is_empty()
+        || !password::verify(
+            SecretString::from(password_text),
+            Some(PasswordHashString(stored)),
+        )
+        .await?
+    {
+        let mut tx = state.pool.begin().await?;
+        audit::append(
+            &mut tx,
+            by_staff(
+                &staff,
+                now,
+                "support.identity_check_failed",
+                request.account_id,
+                format!(
+                    "{} failed the identity check before entering {} as {}",
+                    staff.name, request.account_name, request.target_user_name
+                ),
+                json!({ "request_id": id }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::Invalid(
+            "That password is not correct. The failed attempt was recorded.".into(),
+        ));
+    }
+
+    let mut tx = state.pool.begin().await?;
+    lockout::succeeded(&mut tx, &throttle).await?;
+    tx.commit().await?;
+
+    let mut tx = state.pool.begin().await?;
+    let r = repo::load(&mut *tx, id, true)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let refusal = match r.status {
+        _ if r.kind != RequestKind::Session => {
+            Some("This request approves one action inside a session; it does not open one.")
+        }
+        RequestState::Approved if r.approved_until.is_some_and(|u| u > now) => None,
+        RequestState::Approved | RequestState::Lapsed => {
+            Some("The approval has lapsed: approvals are valid for 30 minutes. Make a new request.")
+        }
+        RequestState::Used => {
+            Some("This approval was already used: it admits one session. Make a new request.")
+        }
+        RequestState::Pending => Some("The request is still waiting for approval."),
+        _ => Some("This request does not allow entry."),
+    };
+    let refusal = match refusal {
+        Some(why) => Some(why.to_string()),
+        None => still_allowed(&mut tx, &staff, &r).await?,
+    };
+    if let Some(why) = refusal {
+        tx.rollback().await?;
+        let mut tx = state.pool.begin().await?;
+        audit::append(
+            &mut tx,
+            by_staff(
+                &staff,
+                now,
+                "support.entry_refused",
+                r.account_id,
+                format!(
+                    "{} was refused entry to {} as {}: {why}",
+                    staff.name, r.account_name, r.target_user_name
+                ),
+                json!({ "request_id": id, "status": r.status.as_str() }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::Invalid(why));
+    }
+    let session_id = Uuid::new_v4();
+    let idle_deadline = now + Duration::minutes(state.config.support_idle_minutes);
+    let max_deadline = now + Duration::minutes(state.config.support_max_minutes);
+    let inserted = sqlx::query!(
+        r#"insert into chaperone.support_sessions
+             (id, request_id, staff_id, staff_name, account_id, account_name, target_user_id, target_user_name, target_role,
+              mode, reason, ticket, started_at, last_activity_at, idle_deadline, max_deadline, mandatory_review)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16)"#,
+        session_id,
+        id,
+        staff.id,
+        staff.name,
+        r.account_id,
+        r.account_name,
+        r.target_user_id,
+        r.target_user_name,
+        r.target_role.as_str(),
+        r.mode.as_str(),
+        r.reason,
+        r.ticket,
+        now as _,
+        idle_deadline.min(max_deadline) as _,
+        max_deadline as _,
+        r.break_glass
+    )
+    .execute(&mut *tx)
+    .await;
+    if let Err(sqlx::Error::Database(db)) = &inserted {
+        if db.constraint() == Some("support_sessions_one_live_idx") {
+            return Err(AppError::Invalid(
+                "You are already in a support session. End it first.".into(),
+            ));
+        }
+    }
+    inserted?;
+    sqlx::query!(
+        "update chaperone.access_requests set status = 'used', used_at = $2 where id = $1",
+        id,
+        now as _
+    )
+    .execute(&mut *tx)
+    .await?;
+    let (mode, role_label) = (r.mode, r.target_role.label());
+    audit::append(
+        &mut tx,
+        by_staff(
+            &staff,
+            now,
+            "support.session_started",
+            r.account_id,
+            format!(
+                "{} entered {} as {} ({}), {}, for “{}” (ticket {})",
+                staff.name,
+                r.account_name,
+                r.target_user_name,
+                role_label.to_lowercase(),
+                mode.label().to_lowercase(),
+                r.reason,
+                r.ticket
+            ),
+            json!({ "session_id": session_id, "request_id": id, "mode": r.mode.as_str() }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+
+    // A fresh login-session id as the support session starts.
+    let session = login_session().await?;
+    session.cycle_id().await?;
+    session.insert(SESSION_KEY, session_id).await?;
+    Ok("/app".into())
+}
+
+/// Ends the caller's support session, for `cause`, if they are in one.
+pub async fn end_current(actor: &Actor, cause: EndCause) -> Result<(), AppError> {
+    let Some(s) = actor.support_session() else {
+        return Ok(());
+    };
+    let state = app_state()?;
+    let mut tx = state.pool.begin().await?;
+    sessions::end(&mut tx, s.id, state.clock.now(), cause).await?;
+    tx.commit().await?;
+    login_session().await?.remove::<Uuid>(SESSION_KEY).await?;
+    Ok(())
+}
+
+pub async fn end_own() -> Result<String, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::UseConsole)?;
+    if actor.support_session().is_none() {
+        return Ok("/console".into());
+    }
+    end_current(&actor, EndCause::EndedByAgent).await?;
+    Ok(format!(
+        "/console?ended={}",
+        EndCause::EndedByAgent.as_str()
+    ))
+}
+
+pub async fn banner() -> Result<Option<BannerInfo>, AppError> {
+    let Ok(actor) = current_actor() else {
+        return Ok(None);
+    };
+    let Some(s) = actor.support_session() else {
+        return Ok(None);
+    };
+    let state = app_state()?;
+    let now = state.clock.now();
+    Ok(Some(BannerInfo {
+        account_name: s.account_name.clone(),
+        user_name: s.target_user_name.clone(),
+        role_label: s.target_role.label().into(),
+        mode_label: s.mode.label().into(),
+        read_only: s.mode == Mode::ReadOnly,
+        reason: s.reason.clone(),
+        ticket: s.ticket.clone(),
+        seconds_left: (s.deadline() - now).num_seconds().max(0),
+        can_request_action: actor.can(Capability::RequestEditSession),
+        blocked: crate::access::approvals::blocked_attempts(&state.pool, s).await?,
+    }))
+}
+
+/// A manager (or admin) ends someone's live support session.
+pub async fn revoke(session_id: String, note: String) -> Result<String, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::RevokeSession)?;
+    let staff = staff_of(&actor)?;
+    let id = parse_id(&session_id)?;
+    let note = note.trim().to_string();
+    if note.is_empty() || note.chars().count() > 500 {
+        return Err(AppError::Invalid(
+            "Say why you end the session (up to 500 characters).".into(),
+        ));
+    }
+    let state = app_state()?;
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    let account_id = sqlx::query_scalar!(
+        "select account_id from chaperone.support_sessions where id = $1",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if !sessions::end(&mut tx, id, now, EndCause::RevokedByManager).await? {
+        return Err(AppError::Invalid("That session has already ended.".into()));
+    }
+    audit::append(
+        &mut tx,
+        by_staff(
+            &staff,
+            now,
+            "support.session_revoked",
+            account_id,
+            format!("{} ended a live support session: “{note}”", staff.name),
+            json!({ "session_id": id, "note": note }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok("The session was ended. The agent is back in the console.".into())
+}

@@ -1,0 +1,190 @@
+//! The directory: the one door through which Chaperone's own domains
+//! (access, accounts) read customer accounts and users. Access decides who
+//! may enter; it learns about the product's people only from here, so the
+//! product's tables can change without access reaching into them.
+//!
+//! Every value is decoded strictly: an unknown role or support-access policy
+//! is an error, never a permissive default.
+
+use super::{CustomerRole, SupportAccess};
+use sqlx::{PgExecutor, Postgres, Transaction};
+use uuid::Uuid;
+
+/// What access needs to know about an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountFacts {
+    pub id: Uuid,
+    pub name: String,
+    pub domain: String,
+    pub plan: String,
+    pub region: String,
+    /// Marked sensitive by Chaperone staff.
+    pub sensitive: bool,
+    pub support_access: SupportAccess,
+}
+
+/// A customer user as staff see them in the directory (contact data is
+/// masked by the caller before it is shown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryUser {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: CustomerRole,
+}
+
+/// A search hit, before masking.
+#[derive(Debug, Clone)]
+pub struct AccountMatch {
+    pub id: Uuid,
+    pub name: String,
+    pub domain: String,
+    pub plan: String,
+    pub sensitive: bool,
+    pub support_access: SupportAccess,
+    pub owner_email: Option<String>,
+}
+
+fn decode<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T, sqlx::Error> {
+    text.parse()
+        .map_err(|e: String| sqlx::Error::Decode(e.into()))
+}
+
+/// One account's facts.
+pub async fn account(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<AccountFacts>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"select id, name, coalesce(domain, '') as "domain!", plan, region, sensitive, support_access
+           from product.accounts where id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|a| {
+        Ok(AccountFacts {
+            id: a.id,
+            name: a.name,
+            domain: a.domain,
+            plan: a.plan,
+            region: a.region,
+            sensitive: a.sensitive,
+            support_access: decode(&a.support_access)?,
+        })
+    })
+    .transpose()
+}
+
+/// A user of the account, if they belong to it.
+pub async fn user_in_account(
+    db: impl PgExecutor<'_>,
+    account_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<DirectoryUser>, sqlx::Error> {
+    let row = sqlx::query!(
+        "select id, name, email, role from product.users where id = $1 and account_id = $2",
+        user_id,
+        account_id
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|u| {
+        Ok(DirectoryUser {
+            id: u.id,
+            name: u.name,
+            email: u.email,
+            role: decode(&u.role)?,
+        })
+    })
+    .transpose()
+}
+
+/// The user's role now, with their row locked until the caller's transaction
+/// ends: a demotion that commits first is seen, one that comes later waits
+/// for the caller. (`for no key update` rather than `for share`, so that a
+/// change which then updates this same row — a profile — never has to
+/// upgrade its lock and deadlock with a twin.) `None` when they left.
+pub async fn lock_role(
+    tx: &mut Transaction<'_, Postgres>,
+    account_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<CustomerRole>, sqlx::Error> {
+    let role = sqlx::query_scalar!(
+        "select role from product.users where id = $1 and account_id = $2 for no key update",
+        user_id,
+        account_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    role.as_deref().map(decode).transpose()
+}
+
+/// The account's users, owners first.
+pub async fn users_of(
+    db: impl PgExecutor<'_>,
+    account_id: Uuid,
+) -> Result<Vec<DirectoryUser>, sqlx::Error> {
+    sqlx::query!(
+        "select id, name, email, role from product.users where account_id = $1
+         order by case role when 'owner' then 0 when 'billing_admin' then 1 when 'admin' then 2 else 3 end, name",
+        account_id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|u| {
+        Ok(DirectoryUser {
+            id: u.id,
+            name: u.name,
+            email: u.email,
+            role: decode(&u.role)?,
+        })
+    })
+    .collect()
+}
+
+/// Accounts matching a search: by id, by a user's exact email, or by name
+/// (fuzzy) and domain. `limit`/`offset` page through them.
+pub async fn search(
+    db: impl PgExecutor<'_>,
+    q: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AccountMatch>, sqlx::Error> {
+    let by_id = q.parse::<Uuid>().ok();
+    let email = q.contains('@').then(|| q.to_lowercase());
+    let pattern = crate::db::like_pattern(&q.to_lowercase());
+    let rows = sqlx::query!(
+        r#"select a.id, a.name, coalesce(a.domain, '') as "domain!", a.plan, a.sensitive, a.support_access,
+                  (select u.email from product.users u where u.account_id = a.id and u.role = 'owner' order by u.created_at limit 1) as owner_email
+           from product.accounts a
+           where ($1::uuid is not null and a.id = $1)
+              or ($2::text is not null and a.id in (select u.account_id from product.users u where lower(u.email) = $2))
+              or ($1::uuid is null and $2::text is null and (
+                    lower(a.name) like $3 or lower(a.name) operator(public.%) lower($4) or lower(a.domain) = lower($4)))
+           order by (lower(a.name) = lower($4)) desc, public.similarity(lower(a.name), lower($4)) desc, a.name
+           limit $5 offset $6"#,
+        by_id,
+        email,
+        pattern,
+        q,
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(AccountMatch {
+                id: r.id,
+                name: r.name,
+                domain: r.domain,
+                plan: r.plan,
+                sensitive: r.sensitive,
+                support_access: decode(&r.support_access)?,
+                owner_email: r.owner_email,
+            })
+        })
+        .collect()
+}

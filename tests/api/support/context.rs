@@ -1,0 +1,554 @@
+//! The access context: read-only enforced before any change function runs, masking, views recorded before data is served, and changes that never outlive their session.
+
+use super::*;
+use crate::helpers::*;
+use chaperone::access::registry::{Access, Effect, SERVER_FNS};
+use chaperone::access::Capability;
+use chaperone::seed::DEMO_PASSWORD;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_mutating_product_function_is_refused_in_read_only() {
+    let app = demo().await;
+    // Viewing as the owner, so the product's own role rules allow everything
+    // and only the session's mode can refuse.
+    let sarah = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "read_only",
+    )
+    .await;
+    let eu = scalar_id(&app, "select w.id from product.workspaces w join product.accounts a on a.id = w.account_id where a.name = 'Acme Co' and w.name = 'EU'").await;
+    let ana = user(&app, "ana@acme.test").await;
+    let calls: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("/api/add_note", vec![("body", "note".into())]),
+        (
+            "/api/change_member_role",
+            vec![("user_id", ana.clone()), ("role", "admin".into())],
+        ),
+        (
+            "/api/change_password",
+            vec![
+                ("current", DEMO_PASSWORD.into()),
+                ("new_password", "a-new-password-1".into()),
+                ("confirm", "a-new-password-1".into()),
+            ],
+        ),
+        ("/api/create_api_token", vec![("name", "x".into())]),
+        (
+            "/api/create_invoice",
+            vec![
+                ("workspace_id", eu.clone()),
+                ("bill_to_name", "X".into()),
+                ("bill_to_address", "".into()),
+                ("description", "Y".into()),
+                ("quantity", "1".into()),
+                ("unit_price", "1".into()),
+            ],
+        ),
+        (
+            "/api/invite_member",
+            vec![("email", "new@acme.test".into()), ("role", "member".into())],
+        ),
+        ("/api/regenerate_recovery_codes", vec![]),
+        ("/api/remove_member", vec![("user_id", ana.clone())]),
+        (
+            "/api/revoke_api_token",
+            vec![("id", Uuid::new_v4().to_string())],
+        ),
+        (
+            "/api/set_notification",
+            vec![
+                ("setting", "weekly_digest".into()),
+                ("enabled", "true".into()),
+            ],
+        ),
+        (
+            "/api/update_profile",
+            vec![
+                ("name", "Tom B".into()),
+                ("backup_email", "".into()),
+                ("phone", "".into()),
+                ("birth_date", "".into()),
+                ("national_id", "".into()),
+            ],
+        ),
+        (
+            "/api/update_tax_rule",
+            vec![
+                ("workspace_id", eu.clone()),
+                ("rate", "10".into()),
+                ("region", "EU".into()),
+            ],
+        ),
+    ];
+    let listed: Vec<&str> = calls.iter().map(|(p, _)| *p).collect();
+    // Exports (callable in a read-only session, but blocked without a
+    // one-action approval) are checked at the end of this test.
+    for e in SERVER_FNS.iter().filter(|e| {
+        e.access == Access::Needs(Capability::UseProduct)
+            && e.effect == Effect::Changes
+            && !e.read_only_session
+    }) {
+        assert!(
+            listed.contains(&e.path),
+            "{} changes state but has no read-only case here",
+            e.path
+        );
+    }
+    let before = count(
+        &app,
+        "select count(*) from chaperone.events where kind like 'product.%'",
+    )
+    .await;
+    let digest = |app: &TestApp| {
+        let pool = app.pool.clone();
+        async move {
+            let d: String = sqlx::query_scalar(
+                "select md5(string_agg(t::text, '|' order by t::text)) from (
+                   select row_to_json(u)::text t from product.users u
+                   union all select row_to_json(w)::text from product.workspaces w
+                   union all select row_to_json(i)::text from product.invoices i
+                   union all select row_to_json(n)::text from product.notes n
+                   union all select row_to_json(k)::text from product.api_tokens k
+                   union all select row_to_json(s)::text from product.notification_settings s
+                   union all select row_to_json(v)::text from product.invitations v) x",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            d
+        }
+    };
+    let data_before = digest(&app).await;
+    for (path, form) in &calls {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = app
+            .call(&sarah, path.trim_start_matches("/api/"), &form)
+            .await;
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        assert_eq!(
+            status, 403,
+            "{path} was not refused in a read-only session: {body}"
+        );
+    }
+    assert_eq!(
+        digest(&app).await,
+        data_before,
+        "a read-only session changed data"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind like 'product.%'"
+        )
+        .await,
+        before
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.blocked'"
+        )
+        .await,
+        calls.len() as i64,
+        "every refusal is recorded"
+    );
+    // Exports are blocked too, and recorded.
+    assert_eq!(
+        app.post(&sarah, "/app/export/invoices.csv").await.status(),
+        403
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_see_the_customers_data_masked() {
+    let app = demo().await;
+    let priya = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "read_only",
+    )
+    .await;
+    let profile = app
+        .call(&priya, "product_profile", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !profile.contains("GB-AB123456C")
+            && !profile.contains("1984-05-12")
+            && !profile.contains("7946 4321"),
+        "{profile}"
+    );
+    assert!(
+        profile.contains("j•••@acme.test") && profile.contains("•••• 4321"),
+        "{profile}"
+    );
+    let notes = app
+        .call(&priya, "product_notes", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!notes.contains("Renewal talks"), "{notes}");
+    let team = app
+        .call(&priya, "product_team", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!team.contains("ana@acme.test") && team.contains("a•••@acme.test"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_never_gets_credentials_or_lasting_access_even_in_edit_mode() {
+    let app = demo().await;
+    let priya = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "edit",
+    )
+    .await;
+    for (path, form) in [
+        (
+            "invite_member",
+            vec![("email", "priya@evil.test"), ("role", "owner")],
+        ),
+        (
+            "change_password",
+            vec![
+                ("current", "x"),
+                ("new_password", "a-new-password-1"),
+                ("confirm", "a-new-password-1"),
+            ],
+        ),
+        ("regenerate_recovery_codes", vec![]),
+        ("create_api_token", vec![("name", "mine")]),
+        ("add_note", vec![("body", "written by support")]),
+    ] {
+        let res = app.call(&priya, path, &form).await;
+        assert_eq!(res.status(), 403, "{path}");
+    }
+    assert_eq!(
+        count(&app, "select count(*) from product.invitations").await,
+        0
+    );
+    // Search does not match masked contact columns for support.
+    let hits = app
+        .call(&priya, "product_search", &[("q", "ana@acme")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(hits, "[]", "{hits}");
+    let hits = app
+        .call(&priya, "product_search", &[("q", "Ana")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        hits.contains("Ana Silva") && !hits.contains("ana@acme.test"),
+        "{hits}"
+    );
+}
+
+/// Generated from the registry: every function that changes state is
+/// refused by the guard *before it runs* in a read-only session, unless the
+/// registry says a read-only session may call it. The form is empty, so a
+/// function that ran would answer "incomplete form" (400), not 403.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guard_refuses_every_change_function_in_a_read_only_session() {
+    let app = demo().await;
+    let sarah = sarah_in_session(&app).await;
+    let before = product_snapshot(&app).await;
+    let blocked = "select count(*) from chaperone.events where kind = 'support.blocked'";
+    let blocked_before = count(&app, blocked).await;
+    let mut read_only_refusals = 0;
+    let mut checked = 0;
+    for entry in SERVER_FNS
+        .iter()
+        .filter(|e| e.effect == Effect::Changes && !e.read_only_session)
+    {
+        let res = sarah
+            .post(app.url(entry.path))
+            .header("Origin", &app.base)
+            .header("Accept", "application/json")
+            .form(&[("unused", "x")])
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        assert_eq!(status, 403, "{}: {body}", entry.path);
+        let agent_may = match entry.access {
+            Access::Anyone => true,
+            Access::Needs(cap) => {
+                cap == Capability::UseProduct
+                    || chaperone::access::staff_role_grants(chaperone::staff::StaffRole::Agent, cap)
+            }
+        };
+        if agent_may {
+            assert!(body.contains("read-only"), "{}: {body}", entry.path);
+            read_only_refusals += 1;
+        }
+        checked += 1;
+    }
+    assert!(
+        read_only_refusals >= 10,
+        "the product's change functions were checked"
+    );
+    assert!(
+        checked > read_only_refusals,
+        "console change functions were checked too"
+    );
+    assert_eq!(
+        product_snapshot(&app).await,
+        before,
+        "nothing in the product changed"
+    );
+    assert_eq!(
+        count(&app, blocked).await - blocked_before,
+        read_only_refusals,
+        "every refusal is recorded"
+    );
+    // The banner's own calls still work: ending the session is allowed.
+    assert_eq!(
+        app.call(&sarah, "end_support_session", &[]).await.status(),
+        200
+    );
+}
+
+/// Generated from the registry: a function registered as `Reads` changes no
+/// row in the product schema, for a customer or for an agent in a session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn functions_registered_as_reads_change_nothing_in_the_product() {
+    let app = demo().await;
+    let jane = new_client();
+    assert_eq!(
+        app.customer_sign_in(&jane, "jane@acme.test", DEMO_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    let priya = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "edit",
+    )
+    .await;
+    let invoice = scalar_id(
+        &app,
+        "select i.id from product.invoices i join product.accounts a on a.id = i.account_id where a.name = 'Acme Co' limit 1",
+    )
+    .await;
+    let acme = account(&app, "Acme Co").await;
+    let before = product_snapshot(&app).await;
+    let mut called = 0;
+    for entry in SERVER_FNS.iter().filter(|e| e.effect == Effect::Reads) {
+        let endpoint = entry.path.trim_start_matches("/api/");
+        // A superset of every read function's arguments; extra fields are ignored.
+        let id = if endpoint == "account_summary" {
+            acme.as_str()
+        } else {
+            invoice.as_str()
+        };
+        let form = [("id", id), ("q", "Acme"), ("page", "1")];
+        for client in [&jane, &priya] {
+            let res = app.call(client, endpoint, &form).await;
+            assert!(res.status().as_u16() < 500, "{endpoint}: {}", res.status());
+        }
+        called += 1;
+    }
+    assert!(called >= 15, "read functions were called");
+    assert_eq!(product_snapshot(&app).await, before);
+}
+
+/// A revoke racing changes: whichever commits first wins, and no change of
+/// the session ever commits after its end event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_never_commits_after_its_session_ended() {
+    let app = demo().await;
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let eu = acme_workspace(&app, "EU").await;
+    for round in 0..6 {
+        let priya = in_session(
+            &app,
+            "priya.nair@chaperone.test",
+            "Acme Co",
+            "jane@acme.test",
+            "edit",
+        )
+        .await;
+        let session = live_session(&app, "priya.nair@chaperone.test").await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..8 {
+            let (client, url, origin, eu) = (
+                priya.clone(),
+                app.url("/api/update_tax_rule"),
+                app.base.clone(),
+                eu.clone(),
+            );
+            tasks.spawn(async move {
+                let rate = format!("{}", 10 + (i % 3));
+                client
+                    .post(url)
+                    .header("Origin", origin)
+                    .header("Accept", "application/json")
+                    .form(&[
+                        ("workspace_id", eu.as_str()),
+                        ("rate", rate.as_str()),
+                        ("region", "EU"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            });
+        }
+        let form = [
+            ("session_id", session.as_str()),
+            ("note", "Race test: ending the session now"),
+        ];
+        let revoke = app.call(&maya, "revoke_support_session", &form).await;
+        assert_eq!(revoke.status(), 200, "round {round}");
+        while let Some(status) = tasks.join_next().await {
+            let status = status.unwrap();
+            assert!([200, 403].contains(&status), "round {round}: {status}");
+        }
+        let ended: i64 = sqlx::query_scalar(
+            "select id from chaperone.events where kind = 'support.session_ended' and detail->>'session_id' = $1",
+        )
+        .bind(&session)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        let last_change: Option<i64> = sqlx::query_scalar(
+            "select max(id) from chaperone.events where kind like 'product.%' and detail->>'session_id' = $1",
+        )
+        .bind(&session)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert!(
+            last_change.unwrap_or(0) < ended,
+            "round {round}: a change was recorded after the session ended"
+        );
+    }
+}
+
+/// The viewed user's role is read on every request: when the customer
+/// demotes them mid-session, the agent's rights shrink at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demoting_the_viewed_user_shrinks_the_agents_rights_on_the_next_request() {
+    let app = demo().await;
+    let priya = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "edit",
+    )
+    .await;
+    let eu = acme_workspace(&app, "EU").await;
+    let form = [
+        ("workspace_id", eu.as_str()),
+        ("rate", "10"),
+        ("region", "EU"),
+    ];
+    assert_eq!(
+        app.call(&priya, "update_tax_rule", &form).await.status(),
+        200
+    );
+    sqlx::query("update product.users set role = 'member' where email = 'jane@acme.test'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let form = [
+        ("workspace_id", eu.as_str()),
+        ("rate", "12"),
+        ("region", "EU"),
+    ];
+    let res = app.call(&priya, "update_tax_rule", &form).await;
+    assert_eq!(res.status(), 403);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Only owners and billing admins"));
+    let rate: i32 =
+        sqlx::query_scalar("select tax_rate_bp from product.workspaces where id = $1::uuid")
+            .bind(&eu)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(rate, 1000, "the refused change changed nothing");
+}
+
+/// In an edit session the profile shows contact and identity fields masked;
+/// saving the form sends those masked values back, and they are ignored —
+/// not refused — while the rest is saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_the_profile_in_an_edit_session_works_with_masked_fields() {
+    let app = demo().await;
+    let priya = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "edit",
+    )
+    .await;
+    let shown: serde_json::Value = app
+        .call(&priya, "product_profile", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let phone = shown["phone"].as_str().unwrap().to_string();
+    let birth = shown["birth_date"].as_str().unwrap().to_string();
+    assert!(
+        phone.contains('•'),
+        "phone is masked for the agent: {phone}"
+    );
+    assert!(
+        !birth.is_empty() && !birth.starts_with("19"),
+        "birth date hidden: {birth}"
+    );
+    let res = app
+        .call(
+            &priya,
+            "update_profile",
+            &[
+                ("name", "Jane A. Doe"),
+                ("backup_email", shown["backup_email"].as_str().unwrap()),
+                ("phone", &phone),
+                ("birth_date", &birth),
+                ("national_id", shown["national_id"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let (name, phone_now): (String, Option<String>) =
+        sqlx::query_as("select name, phone from product.users where email = 'jane@acme.test'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(name, "Jane A. Doe");
+    assert_eq!(
+        phone_now.as_deref(),
+        Some("+44 20 7946 4321"),
+        "the stored phone is kept"
+    );
+}

@@ -1,0 +1,186 @@
+//! The folders show which way dependencies point (see DESIGN.md): the parts
+//! that guard the product never depend on it, leaf modules name no domain,
+//! and product code reaches data only through the access context.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The files of a module: `src/<name>/**.rs` and `src/<name>.rs`.
+fn module_files(name: &str) -> Vec<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = rust_files(&src.join(name));
+    let single = src.join(format!("{name}.rs"));
+    if single.exists() {
+        files.push(single);
+    }
+    assert!(!files.is_empty(), "module {name} has no files");
+    files
+}
+
+/// Lines of code (comments dropped) that contain `needle`, as `file:line`.
+fn uses(files: &[PathBuf], needle: &str) -> Vec<String> {
+    let mut hits = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if code.contains(needle) {
+                hits.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    hits
+}
+
+#[test]
+fn nothing_below_the_product_names_the_product() {
+    for module in [
+        "access",
+        "audit",
+        "masking",
+        "customers",
+        "staff",
+        "auth",
+        "accounts",
+    ] {
+        let hits = uses(&module_files(module), "crate::product");
+        assert!(
+            hits.is_empty(),
+            "{module} depends on the product:\n{}",
+            hits.join("\n")
+        );
+    }
+}
+
+#[test]
+fn nothing_imports_from_startup() {
+    for module in [
+        "access",
+        "audit",
+        "masking",
+        "customers",
+        "staff",
+        "auth",
+        "accounts",
+        "product",
+        "ui",
+        "state",
+        "error",
+        "security",
+        "config",
+        "db",
+        "layout",
+        "app",
+    ] {
+        let hits = uses(&module_files(module), "crate::startup");
+        assert!(
+            hits.is_empty(),
+            "{module} imports from startup:\n{}",
+            hits.join("\n")
+        );
+    }
+}
+
+#[test]
+fn leaf_modules_name_no_domain() {
+    let domains = [
+        "crate::access",
+        "crate::audit",
+        "crate::auth",
+        "crate::accounts",
+        "crate::customers",
+        "crate::staff",
+        "crate::product",
+        "crate::layout",
+        "crate::app",
+    ];
+    for module in ["ui", "state", "error", "clock", "db"] {
+        for domain in domains {
+            let hits = uses(&module_files(module), domain);
+            assert!(
+                hits.is_empty(),
+                "leaf {module} names {domain}:\n{}",
+                hits.join("\n")
+            );
+        }
+    }
+}
+
+/// Product code reads and changes data only through the access context: it
+/// never holds the pool or the app state, so it cannot skip the view record,
+/// the read-only rule or the liveness check by forgetting a call.
+#[test]
+fn product_code_reaches_data_only_through_the_access_context() {
+    let files = module_files("product");
+    for needle in [
+        "app_state",
+        "AppState",
+        "PgPool",
+        ".pool",
+        "pool.begin",
+        "audit::append",
+    ] {
+        let hits = uses(&files, needle);
+        let hits: Vec<_> = hits
+            .into_iter()
+            // The export handler receives the state from axum and hands it
+            // straight to the context.
+            .filter(|h| !(h.contains("export.rs") && needle == "AppState"))
+            .collect();
+        assert!(
+            hits.is_empty(),
+            "product code uses {needle}:\n{}",
+            hits.join("\n")
+        );
+    }
+}
+
+/// Access reads customer accounts and users only through the directory.
+#[test]
+fn access_reads_customers_only_through_the_directory() {
+    for module in ["access", "accounts"] {
+        for table in ["product.accounts", "product.users"] {
+            let hits = uses(&module_files(module), table);
+            assert!(
+                hits.is_empty(),
+                "{module} queries {table} directly:\n{}",
+                hits.join("\n")
+            );
+        }
+    }
+}
+
+/// No source file over about 500 lines without a reason written at its top.
+#[test]
+fn no_god_files() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut too_long = Vec::new();
+    for file in rust_files(&src) {
+        let text = fs::read_to_string(&file).unwrap();
+        let lines = text.lines().count();
+        let head: String = text.lines().take(12).collect::<Vec<_>>().join("\n");
+        if lines > 550 && !head.contains("Why this file is long:") {
+            too_long.push(format!("{} ({lines} lines)", file.display()));
+        }
+    }
+    assert!(
+        too_long.is_empty(),
+        "files over 550 lines without a reason at the top: {too_long:?}"
+    );
+}
