@@ -1,4 +1,5 @@
-//! The `chaperone` command: serve (default), migrate, seed, create-staff.
+//! The `chaperone` command: serve (default), migrate, seed, create-staff,
+//! disable-staff.
 
 use crate::clock::SystemClock;
 use crate::config::{Config, DatabaseArgs};
@@ -48,6 +49,15 @@ pub enum Command {
         /// One of: agent, senior_agent, engineer, manager, auditor, admin.
         #[arg(long)]
         role: crate::staff::StaffRole,
+    },
+    /// Disable a staff member at once: they are signed out on their next
+    /// request, and a live support session of theirs ends now.
+    DisableStaff {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Sign-in email of the staff member.
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -156,6 +166,24 @@ pub async fn run() -> anyhow::Result<()> {
             let id = crate::staff::repo::create_staff(&pool, &email, name.trim(), role, password)
                 .await?;
             println!("Created {} ({}) with id {id}.", name.trim(), role.label());
+        }
+        Command::DisableStaff { database, email } => {
+            let pool = crate::db::connect(&database.database_url, 2).await?;
+            let Some(staff) = crate::staff::repo::find_active_by_email(&pool, email.trim()).await?
+            else {
+                anyhow::bail!("no active staff member signs in as {}", email.trim());
+            };
+            crate::access::staff_changes::disable_staff(
+                &pool,
+                staff.id,
+                crate::audit::EventActor::System,
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!(
+                "Disabled {}; any live support session of theirs has ended.",
+                staff.name
+            );
         }
     }
     Ok(())

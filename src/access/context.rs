@@ -270,15 +270,7 @@ impl AccessContext {
                 return Err(self.refuse_read_only(what).await);
             }
         }
-        let role = directory::lock_role(&mut tx, self.viewed.account_id, self.viewed.user_id)
-            .await?
-            .ok_or_else(user_gone)?;
-        require(permission, role)?;
-        Ok(Change {
-            ctx: self,
-            tx,
-            role,
-        })
+        self.opened(tx, permission).await
     }
 
     /// Opens a change that is an action blocked in support sessions, aimed at
@@ -314,6 +306,17 @@ impl AccessContext {
             tx.rollback().await?;
             return Err(self.refuse_blocked(&attempt).await);
         }
+        self.opened(tx, permission).await
+    }
+
+    /// The last step of opening a change, inside its transaction: the viewed
+    /// user's role now (their row locked), and the permission checked
+    /// against it.
+    async fn opened(
+        &self,
+        mut tx: Transaction<'static, Postgres>,
+        permission: impl ViewerPermission,
+    ) -> Result<Change<'_>, AppError> {
         let role = directory::lock_role(&mut tx, self.viewed.account_id, self.viewed.user_id)
             .await?
             .ok_or_else(user_gone)?;
@@ -417,9 +420,11 @@ impl AccessContext {
     }
 
     async fn record_refusal(&self, summary: String, detail: Value) -> Result<(), AppError> {
-        let mut tx = self.state.pool.begin().await?;
-        audit::append(&mut tx, self.event("support.blocked", summary, detail)).await?;
-        tx.commit().await?;
+        audit::record(
+            &self.state.pool,
+            self.event("support.blocked", summary, detail),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -189,9 +189,8 @@ async fn record_read_only_refusal(
         return Ok(());
     };
     let function = entry.path.rsplit('/').next().unwrap_or(entry.path);
-    let mut tx = state.pool.begin().await?;
-    crate::audit::append(
-        &mut tx,
+    crate::audit::record(
+        &state.pool,
         crate::audit::NewEvent::new(
             state.clock.now(),
             "support.blocked",
@@ -209,7 +208,6 @@ async fn record_read_only_refusal(
         })),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

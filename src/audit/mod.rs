@@ -128,6 +128,15 @@ impl From<&crate::access::StaffMember> for EventActor {
     }
 }
 
+/// Writes one event in a transaction of its own: for what is recorded on
+/// its own — a refusal, a failed check — with no change to commit with it.
+pub async fn record(pool: &sqlx::PgPool, event: NewEvent) -> Result<i64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let id = append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// Writes one event inside the caller's transaction and returns its id.
 pub async fn append(
     tx: &mut Transaction<'_, Postgres>,

@@ -132,9 +132,8 @@ pub async fn sign_in(
     let locks_until = match lockout::reserve(&state.pool, &key, now).await? {
         Attempt::Allowed { locks_until } => locks_until,
         Attempt::Locked(_) => {
-            let mut tx = state.pool.begin().await?;
-            audit::append(
-                &mut tx,
+            audit::record(
+                &state.pool,
                 NewEvent::new(
                     now,
                     "auth.sign_in_refused_locked",
@@ -147,7 +146,6 @@ pub async fn sign_in(
                 .detail(json!({ "side": side.as_str(), "email": masked, "ip": ip })),
             )
             .await?;
-            tx.commit().await?;
             return Err(AppError::TooManyAttempts);
         }
     };
@@ -160,24 +158,22 @@ pub async fn sign_in(
     .await?;
 
     let Some(who) = candidate.filter(|_| matches) else {
-        let mut tx = state.pool.begin().await?;
         // The failure itself was written down when the attempt was reserved.
         let locked = locks_until;
         let mut summary = format!("A sign-in to {} failed for {masked} from {ip}", door(side));
         if let Some(until) = locked {
             summary.push_str(&format!(
-                "; further attempts for this email from this address are refused until {} UTC",
+                "; this reached a limit, so further attempts are refused until {} UTC",
                 until.format("%H:%M")
             ));
         }
-        audit::append(
-            &mut tx,
+        audit::record(
+            &state.pool,
             NewEvent::new(now, "auth.sign_in_failed", EventActor::Anonymous, summary).detail(
                 json!({ "side": side.as_str(), "email": masked, "ip": ip, "locked_until": locked }),
             ),
         )
         .await?;
-        tx.commit().await?;
         return Err(AppError::BadCredentials);
     };
 
@@ -253,7 +249,6 @@ pub async fn sign_out() -> Result<String, AppError> {
             .await?;
     }
     if let Some(actor) = &actor {
-        let mut tx = state.pool.begin().await?;
         let now = state.clock.now();
         let event = match actor {
             Actor::Staff(s) | Actor::Support(s, _) => NewEvent::new(
@@ -270,8 +265,7 @@ pub async fn sign_out() -> Result<String, AppError> {
             )
             .about(c.account_id),
         };
-        audit::append(&mut tx, event).await?;
-        tx.commit().await?;
+        audit::record(&state.pool, event).await?;
     }
     session.flush().await?;
     redirect_plain_form(target);

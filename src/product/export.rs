@@ -176,6 +176,14 @@ pub mod server {
             .await
             .unwrap_or_else(|err| refuse(err, "/app/orders"))
     }
+
+    /// The product's plain-HTTP routes (downloads), for the router.
+    pub fn routes() -> axum::Router<AppState> {
+        use axum::routing::post;
+        axum::Router::new()
+            .route(INVOICES_CSV, post(invoices_csv))
+            .route(ORDERS_CSV, post(orders_csv))
+    }
 }
 
 #[cfg(test)]

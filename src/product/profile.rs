@@ -303,14 +303,19 @@ mod server {
         Ok("Your profile was saved.".into())
     }
 
-    pub async fn regenerate_codes() -> Result<Vec<String>, AppError> {
-        let ctx = AccessContext::current().await?;
-        ctx.require(ProductPermission::ManageOwnProfile)?;
+    /// Support never resets login details, approved or not.
+    async fn refuse_login_details_in_session(ctx: &AccessContext) -> Result<(), AppError> {
         ctx.refuse_in_session(
             "reset login details",
             "recovery codes and passwords are secrets, and secrets are never shown to support. The customer resets them themself.",
         )
-        .await?;
+        .await
+    }
+
+    pub async fn regenerate_codes() -> Result<Vec<String>, AppError> {
+        let ctx = AccessContext::current().await?;
+        ctx.require(ProductPermission::ManageOwnProfile)?;
+        refuse_login_details_in_session(&ctx).await?;
         let codes: Vec<String> = {
             let mut rng = rand::thread_rng();
             (0..8)
@@ -354,11 +359,7 @@ mod server {
     ) -> Result<String, AppError> {
         let ctx = AccessContext::current().await?;
         ctx.require(ProductPermission::ManageOwnProfile)?;
-        ctx.refuse_in_session(
-            "reset login details",
-            "recovery codes and passwords are secrets, and secrets are never shown to support. The customer resets them themself.",
-        )
-        .await?;
+        refuse_login_details_in_session(&ctx).await?;
         if new_password.chars().count() < 12 || new_password.len() > 1024 {
             return Err(AppError::Invalid(
                 "Choose a new password of at least 12 characters.".into(),

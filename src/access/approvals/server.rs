@@ -57,20 +57,23 @@ pub async fn decide(id: String, approve: bool, note: String) -> Result<String, A
     let mut r = repo::load(&mut *tx, id, true)
         .await?
         .ok_or(AppError::NotFound)?;
-    if r.staff_id == staff.id {
-        return Err(self_decision());
-    }
-    if r.status == RequestState::Pending && r.expires_at.is_some_and(|e| e <= now) {
+    let refusal = if r.staff_id == staff.id {
+        Some(self_decision())
+    } else if r.status == RequestState::Pending && r.expires_at.is_some_and(|e| e <= now) {
+        Some(AppError::Invalid(
+            "This request expired before it was decided.".into(),
+        ))
+    } else if r.status != RequestState::Pending || !r.needs_manager || r.decided_by.is_some() {
+        Some(AppError::Invalid(
+            "This request is not waiting for a manager's decision.".into(),
+        ))
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
         tx.rollback().await?;
         expire_if_due(&state.pool, &mut r, now).await?;
-        return Err(AppError::Invalid(
-            "This request expired before it was decided.".into(),
-        ));
-    }
-    if r.status != RequestState::Pending || !r.needs_manager || r.decided_by.is_some() {
-        return Err(AppError::Invalid(
-            "This request is not waiting for a manager's decision.".into(),
-        ));
+        return Err(record_refused_decision(&state.pool, &staff, &r, approve, now, refusal).await);
     }
     let new_status = match (approve, r.needs_owner) {
         (false, _) => RequestState::Denied,
@@ -134,6 +137,36 @@ pub async fn decide(id: String, approve: bool, note: String) -> Result<String, A
     } else {
         format!("The request was {verb}.")
     })
+}
+
+/// Records a decision that was refused (one's own request, one already
+/// decided or expired) and returns the refusal to answer with.
+async fn record_refused_decision(
+    pool: &PgPool,
+    staff: &StaffMember,
+    r: &RequestRow,
+    approve: bool,
+    now: DateTime<Utc>,
+    refusal: AppError,
+) -> AppError {
+    let verb = if approve { "approve" } else { "deny" };
+    let event = by_staff(
+        staff,
+        now,
+        "support.decision_refused",
+        r.account_id,
+        format!(
+            "{} tried to {verb} {}'s request to {}; refused: {refusal}",
+            staff.name,
+            r.staff_name,
+            asked_for(r)
+        ),
+        json!({ "request_id": r.id, "approve": approve, "status": r.status.as_str() }),
+    );
+    match audit::record(pool, event).await {
+        Ok(_) => refusal,
+        Err(err) => err.into(),
+    }
 }
 
 pub async fn request_action(

@@ -64,9 +64,8 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
         )
         .await?
     {
-        let mut tx = state.pool.begin().await?;
-        audit::append(
-            &mut tx,
+        audit::record(
+            &state.pool,
             by_staff(
                 &staff,
                 now,
@@ -80,7 +79,6 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
             ),
         )
         .await?;
-        tx.commit().await?;
         return Err(AppError::Invalid(
             "That password is not correct. The failed attempt was recorded.".into(),
         ));
@@ -114,9 +112,8 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
     };
     if let Some(why) = refusal {
         tx.rollback().await?;
-        let mut tx = state.pool.begin().await?;
-        audit::append(
-            &mut tx,
+        audit::record(
+            &state.pool,
             by_staff(
                 &staff,
                 now,
@@ -130,7 +127,6 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
             ),
         )
         .await?;
-        tx.commit().await?;
         return Err(AppError::Invalid(why));
     }
     let session_id = Uuid::new_v4();

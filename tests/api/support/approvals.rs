@@ -409,6 +409,15 @@ async fn nobody_decides_their_own_request_not_even_past_the_code() {
         .await
         .unwrap()
         .contains("cannot decide your own request"));
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.decision_refused'"
+        )
+        .await,
+        1,
+        "the attempt is recorded"
+    );
     let err = sqlx::query(
         "update chaperone.access_requests set decided_by = staff_id, decided_by_name = staff_name, status = 'approved' where id = $1::uuid",
     )
@@ -472,6 +481,15 @@ async fn concurrent_decisions_on_one_request_yield_one_outcome() {
         }
     }
     assert_eq!(ok, 1, "exactly one decision wins");
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.decision_refused'"
+        )
+        .await,
+        19,
+        "every losing decision is told, and recorded"
+    );
     assert_eq!(
         count(
             &app,
