@@ -1,6 +1,6 @@
 //! The root component, the HTML shell and the route table.
 
-use crate::auth::pages::{CustomerSignInPage, StaffSignInPage};
+use crate::access::signing::pages::{CustomerSignInPage, StaffSignInPage};
 use crate::layout::{ConsoleHome, ConsoleLayout, Home, NotFound, ProductLayout};
 use crate::product::{
     dashboard::DashboardPage, invoices::InvoiceDetailPage, invoices::InvoicesPageView,

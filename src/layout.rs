@@ -2,9 +2,9 @@
 //! page and the not-found page. They sit on top, beside the route table,
 //! because they put several domains on one screen.
 
+use crate::access::signing::pages::SignOutButton;
+use crate::access::signing::{who_am_i, Me};
 use crate::access::Capability;
-use crate::auth::pages::SignOutButton;
-use crate::auth::{who_am_i, Me};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 

@@ -68,6 +68,20 @@ fn nothing_below_the_product_names_the_product() {
     }
 }
 
+/// People and signing in sit below access: they never name it (access
+/// builds actors from auth's principal, not the other way round).
+#[test]
+fn people_and_sign_in_sit_below_access() {
+    for module in ["auth", "staff", "customers"] {
+        let hits = uses(&module_files(module), "crate::access");
+        assert!(
+            hits.is_empty(),
+            "{module} depends on access:\n{}",
+            hits.join("\n")
+        );
+    }
+}
+
 #[test]
 fn nothing_imports_from_startup() {
     for module in [

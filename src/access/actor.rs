@@ -2,9 +2,12 @@
 //! guard middleware and handed on in the request's extensions.
 
 use super::{staff_role_grants, Capability};
+use crate::auth::session::Principal;
+use crate::auth::Side;
 use crate::customers::CustomerRole;
 use crate::error::AppError;
 use crate::staff::StaffRole;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 /// A staff member signed in to the console.
@@ -125,6 +128,40 @@ pub fn current_actor() -> Result<Actor, AppError> {
         .and_then(|parts| parts.extensions.get::<CurrentActor>().cloned())
         .and_then(|current| current.0)
         .ok_or(AppError::Unauthenticated)
+}
+
+/// Loads the actor for a principal; `None` when the person no longer exists
+/// or was disabled.
+pub async fn load_actor(
+    pool: &PgPool,
+    principal: &Principal,
+) -> Result<Option<Actor>, sqlx::Error> {
+    match principal.side {
+        Side::Staff => Ok(crate::staff::repo::find_active_by_id(pool, principal.id)
+            .await?
+            .map(|s| {
+                Actor::Staff(StaffMember {
+                    id: s.id,
+                    name: s.name,
+                    email: s.email,
+                    role: s.role,
+                    time_zone: s.time_zone.unwrap_or_else(|| "UTC".into()),
+                })
+            })),
+        Side::Customer => Ok(crate::customers::repo::find_by_id(pool, principal.id)
+            .await?
+            .map(|c| {
+                Actor::Customer(CustomerUser {
+                    id: c.id,
+                    account_id: c.account_id,
+                    account_name: c.account_name,
+                    name: c.name,
+                    email: c.email,
+                    role: c.role,
+                    time_zone: c.time_zone.unwrap_or_else(|| "UTC".into()),
+                })
+            })),
+    }
 }
 
 #[cfg(test)]

@@ -11,13 +11,15 @@
 //! or change event. The banner and polling therefore never keep a session
 //! alive.
 
+use super::actor::load_actor;
 use super::policy::Mode;
 use super::registry::{self, Access, Effect, ServerFnEntry};
 use super::{Actor, CurrentActor};
 use crate::access::sessions::{self, EndCause, Loaded, SESSION_KEY};
-use crate::auth::session::{load_actor, Principal};
+use crate::auth::session::Principal;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::ui::{area_of, Area};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -26,45 +28,6 @@ use http::Method;
 use http::{header, HeaderValue, StatusCode};
 use tower_sessions::Session;
 use uuid::Uuid;
-
-/// Which part of the site a path belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Area {
-    StaffSignIn,
-    Console,
-    CustomerSignIn,
-    Product,
-    ServerFn,
-    Asset,
-    Public,
-}
-
-fn under(path: &str, prefix: &str) -> bool {
-    path == prefix || path.starts_with(&format!("{prefix}/"))
-}
-
-/// Classifies a request path.
-pub fn area_of(path: &str) -> Area {
-    if under(path, "/console/login") {
-        Area::StaffSignIn
-    } else if under(path, "/console") {
-        Area::Console
-    } else if under(path, "/login") {
-        Area::CustomerSignIn
-    } else if under(path, "/app") {
-        Area::Product
-    } else if under(path, "/api") {
-        Area::ServerFn
-    } else if under(path, "/pkg")
-        || path == "/favicon.ico"
-        || path == "/robots.txt"
-        || path.starts_with("/assets/")
-    {
-        Area::Asset
-    } else {
-        Area::Public
-    }
-}
 
 /// What the guard decides for a page request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,30 +52,6 @@ pub fn decide_page(path_and_query: &str, actor: Option<&Actor>) -> PageDecision 
         }
         (Area::CustomerSignIn, Some(Actor::Customer(_))) => PageDecision::Redirect("/app".into()),
         _ => PageDecision::Pass,
-    }
-}
-
-/// Where to go after signing in: the `next` the guard sent, if it is a local
-/// path in the right area; the area's home otherwise. Never another origin.
-pub fn safe_next(next: Option<&str>, staff: bool) -> String {
-    let home = if staff { "/console" } else { "/app" };
-    let Some(next) = next.map(str::trim).filter(|n| !n.is_empty()) else {
-        return home.into();
-    };
-    let local = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(char::is_control);
-    let path = next.split('?').next().unwrap_or("");
-    let right_area = match area_of(path) {
-        Area::Console => staff,
-        Area::Product => !staff,
-        _ => false,
-    };
-    if local && right_area {
-        next.to_string()
-    } else {
-        home.into()
     }
 }
 
@@ -442,19 +381,6 @@ mod tests {
     }
 
     #[test]
-    fn areas() {
-        assert_eq!(area_of("/console"), Area::Console);
-        assert_eq!(area_of("/console/"), Area::Console);
-        assert_eq!(area_of("/console/login"), Area::StaffSignIn);
-        assert_eq!(area_of("/consoles"), Area::Public);
-        assert_eq!(area_of("/app/billing/tax"), Area::Product);
-        assert_eq!(area_of("/apples"), Area::Public);
-        assert_eq!(area_of("/login"), Area::CustomerSignIn);
-        assert_eq!(area_of("/api/who_am_i"), Area::ServerFn);
-        assert_eq!(area_of("/pkg/chaperone.wasm"), Area::Asset);
-    }
-
-    #[test]
     fn anonymous_visitors_are_sent_to_the_right_sign_in() {
         assert_eq!(
             decide_page("/console/sessions?x=1", None),
@@ -493,27 +419,6 @@ mod tests {
             decide_page("/login", Some(&customer())),
             PageDecision::Redirect("/app".into())
         );
-    }
-
-    #[test]
-    fn next_is_local_and_in_the_right_area() {
-        assert_eq!(
-            safe_next(Some("/console/sessions"), true),
-            "/console/sessions"
-        );
-        assert_eq!(safe_next(Some("/app/team"), true), "/console");
-        assert_eq!(safe_next(Some("//evil.example/console"), true), "/console");
-        assert_eq!(
-            safe_next(Some("https://evil.example/console"), true),
-            "/console"
-        );
-        assert_eq!(safe_next(Some("/\\evil.example"), false), "/app");
-        assert_eq!(
-            safe_next(Some("/app/billing/tax?ws=1"), false),
-            "/app/billing/tax?ws=1"
-        );
-        assert_eq!(safe_next(None, false), "/app");
-        assert_eq!(safe_next(Some(""), true), "/console");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod reason;
 pub mod registry;
 pub mod requests;
 pub mod sessions;
+pub mod signing;
 #[cfg(feature = "ssr")]
 pub mod staff_changes;
 

@@ -5,7 +5,7 @@ use super::requests::{request_status, CancelRequest, RequestState};
 use super::sessions::{
     end_explanation, mm_ss, support_status, EndSupportSession, EnterSupportSession,
 };
-use crate::auth::pages::navigate_fully;
+use crate::ui::navigate_fully;
 use crate::ui::{ErrorNote, Loaded, Outcome};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};

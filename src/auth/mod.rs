@@ -1,21 +1,19 @@
-//! Signing in and out, for staff (the console) and customers (the product).
-//! The two sides have separate tables, separate forms and separate server
-//! functions; they share the rules.
+//! Proving who someone is: passwords (argon2id), throttled checks, and the
+//! principal a login session keeps. Staff and customers sign in through
+//! separate doors with the same rules. What a signed-in person may do, and
+//! what ends with their sign-in, is access's business (`access::signing`):
+//! auth never names access.
 
-use crate::access::Capability;
-use crate::error::AppError;
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 pub mod lockout;
-pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
-mod sign_in;
+pub mod sign_in;
 
 /// Which door someone signs in through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -40,77 +38,4 @@ impl Side {
             Side::Customer => "/login",
         }
     }
-}
-
-/// What the browser may know about the signed-in person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Me {
-    pub side: Side,
-    pub name: String,
-    /// The role as people read it ("Support agent", "Owner").
-    pub role_label: String,
-    /// The customer's account, for customers.
-    pub account_name: Option<String>,
-    pub time_zone: String,
-    /// What this person may do; the UI uses it only to decide what to show.
-    pub capabilities: Vec<Capability>,
-}
-
-/// Signs a staff member in to the console. Returns where to go next.
-#[server(prefix = "/api", endpoint = "staff_sign_in")]
-pub async fn staff_sign_in(
-    email: String,
-    password: String,
-    time_zone: Option<String>,
-    next: Option<String>,
-) -> Result<String, AppError> {
-    crate::error::respond(sign_in::sign_in(Side::Staff, email, password, time_zone, next).await)
-}
-
-/// Signs a customer user in to the product. Returns where to go next.
-#[server(prefix = "/api", endpoint = "customer_sign_in")]
-pub async fn customer_sign_in(
-    email: String,
-    password: String,
-    time_zone: Option<String>,
-    next: Option<String>,
-) -> Result<String, AppError> {
-    crate::error::respond(sign_in::sign_in(Side::Customer, email, password, time_zone, next).await)
-}
-
-/// Signs whoever is signed in out. Returns the sign-in page to go to.
-#[server(prefix = "/api", endpoint = "sign_out")]
-pub async fn sign_out() -> Result<String, AppError> {
-    crate::error::respond(sign_in::sign_out().await)
-}
-
-/// Who is signed in, if anyone.
-#[server(prefix = "/api", endpoint = "who_am_i")]
-pub async fn who_am_i() -> Result<Option<Me>, AppError> {
-    use crate::access::{current_actor, Actor};
-    let Ok(actor) = current_actor() else {
-        return Ok(None);
-    };
-    let capabilities = Capability::ALL
-        .into_iter()
-        .filter(|c| actor.can(*c))
-        .collect();
-    Ok(Some(match actor {
-        Actor::Staff(s) | Actor::Support(s, _) => Me {
-            side: Side::Staff,
-            name: s.name,
-            role_label: s.role.label().into(),
-            account_name: None,
-            time_zone: s.time_zone,
-            capabilities,
-        },
-        Actor::Customer(c) => Me {
-            side: Side::Customer,
-            name: c.name,
-            role_label: c.role.label().into(),
-            account_name: Some(c.account_name),
-            time_zone: c.time_zone,
-            capabilities,
-        },
-    }))
 }

@@ -1,11 +1,10 @@
-//! The sign-in and sign-out procedures behind the server functions.
+//! Checking a sign-in: throttled, with a dummy hash for unknown emails, every
+//! outcome recorded.
 
 use super::lockout::{self, Attempt, LockKey};
 use super::password;
 use super::session::Principal;
 use super::Side;
-use crate::access::guard::safe_next;
-use crate::access::{current_actor, Actor};
 use crate::audit::{self, EventActor, NewEvent};
 use crate::error::AppError;
 use crate::masking::mask_email;
@@ -14,21 +13,13 @@ use leptos::prelude::*;
 use secrecy::SecretString;
 use serde_json::json;
 use std::net::SocketAddr;
-use tower_sessions::Session;
 use uuid::Uuid;
 
 const MAX_EMAIL_LEN: usize = 254;
 const MAX_PASSWORD_LEN: usize = 1024;
 
-fn state() -> Result<AppState, AppError> {
+pub(crate) fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or(AppError::Internal)
-}
-
-async fn login_session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|e| {
-        tracing::error!(error = %e, "no session layer");
-        AppError::Internal
-    })
 }
 
 /// The client's address: the socket peer, or the nearest `X-Forwarded-For`
@@ -105,13 +96,15 @@ async fn find_candidate(
     })
 }
 
-pub async fn sign_in(
+/// Checks a sign-in: the form, the throttle, the password. Records the
+/// outcome and, on success, the browser's time zone the first time; returns
+/// who signed in. Starting the login session is the caller's part.
+pub async fn check(
     side: Side,
     email: String,
     password: String,
     time_zone: Option<String>,
-    next: Option<String>,
-) -> Result<String, AppError> {
+) -> Result<Principal, AppError> {
     let state = state()?;
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() {
@@ -215,78 +208,7 @@ pub async fn sign_in(
     .await?;
     tx.commit().await?;
 
-    // Signing in over a live support session ends it, as signing out would.
-    if let Ok(previous) = current_actor() {
-        crate::access::sessions::end_current(
-            &previous,
-            crate::access::sessions::EndCause::SignedOut,
-        )
-        .await?;
-    }
-    // A new session id at every sign-in: an id planted before cannot be
-    // carried into the signed-in session.
-    let session = login_session().await?;
-    session.cycle_id().await?;
-    session
-        .insert(Principal::KEY, Principal { side, id: who.id })
-        .await?;
-
-    let target = safe_next(next.as_deref(), side == Side::Staff);
-    redirect_plain_form(&target);
-    Ok(target)
-}
-
-pub async fn sign_out() -> Result<String, AppError> {
-    let state = state()?;
-    let session = login_session().await?;
-    let actor = current_actor().ok();
-    let target = match &actor {
-        Some(Actor::Customer(_)) => Side::Customer.sign_in_path(),
-        _ => Side::Staff.sign_in_path(),
-    };
-    if let Some(actor) = &actor {
-        crate::access::sessions::end_current(actor, crate::access::sessions::EndCause::SignedOut)
-            .await?;
-    }
-    if let Some(actor) = &actor {
-        let now = state.clock.now();
-        let event = match actor {
-            Actor::Staff(s) | Actor::Support(s, _) => NewEvent::new(
-                now,
-                "auth.signed_out",
-                actor,
-                format!("{} signed out of the console", s.name),
-            ),
-            Actor::Customer(c) => NewEvent::new(
-                now,
-                "auth.signed_out",
-                actor,
-                format!("{} signed out of {}", c.name, c.account_name),
-            )
-            .about(c.account_id),
-        };
-        audit::record(&state.pool, event).await?;
-    }
-    session.flush().await?;
-    redirect_plain_form(target);
-    Ok(target.to_string())
-}
-
-/// A form posted without JavaScript expects a redirect; the hydrated app
-/// gets the target back and navigates itself (a full load, so every part of
-/// the page sees the new sign-in).
-fn redirect_plain_form(target: &str) {
-    let plain_form = use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false);
-    if plain_form {
-        leptos_axum::redirect(target);
-    }
+    Ok(Principal { side, id: who.id })
 }
 
 #[cfg(test)]

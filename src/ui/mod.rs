@@ -21,6 +21,79 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
+/// Which part of the site a path belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    StaffSignIn,
+    Console,
+    CustomerSignIn,
+    Product,
+    ServerFn,
+    Asset,
+    Public,
+}
+
+fn under(path: &str, prefix: &str) -> bool {
+    path == prefix || path.starts_with(&format!("{prefix}/"))
+}
+
+/// Classifies a request path.
+pub fn area_of(path: &str) -> Area {
+    if under(path, "/console/login") {
+        Area::StaffSignIn
+    } else if under(path, "/console") {
+        Area::Console
+    } else if under(path, "/login") {
+        Area::CustomerSignIn
+    } else if under(path, "/app") {
+        Area::Product
+    } else if under(path, "/api") {
+        Area::ServerFn
+    } else if under(path, "/pkg")
+        || path == "/favicon.ico"
+        || path == "/robots.txt"
+        || path.starts_with("/assets/")
+    {
+        Area::Asset
+    } else {
+        Area::Public
+    }
+}
+
+/// Where to go after signing in: the `next` the guard sent, if it is a local
+/// path in the right area; the area's home otherwise. Never another origin.
+pub fn safe_next(next: Option<&str>, staff: bool) -> String {
+    let home = if staff { "/console" } else { "/app" };
+    let Some(next) = next.map(str::trim).filter(|n| !n.is_empty()) else {
+        return home.into();
+    };
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control);
+    let path = next.split('?').next().unwrap_or("");
+    let right_area = match area_of(path) {
+        Area::Console => staff,
+        Area::Product => !staff,
+        _ => false,
+    };
+    if local && right_area {
+        next.to_string()
+    } else {
+        home.into()
+    }
+}
+
+/// Loads `target` in full, so every part of the page starts afresh (after
+/// signing in or out, entering or ending a support session).
+#[allow(unused_variables)]
+pub fn navigate_fully(target: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(target);
+    }
+}
+
 /// Shows a loading state, then the data (through `children`), or the error;
 /// while reloading after a change, the previous data stays on screen.
 #[component]
@@ -60,5 +133,44 @@ pub fn Outcome(value: Signal<Option<Result<String, AppError>>>) -> impl IntoView
             Ok(message) => view! { <p class="ok" role="status">{message}</p> }.into_any(),
             Err(error) => view! { <ErrorNote error /> }.into_any(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn areas() {
+        assert_eq!(area_of("/console"), Area::Console);
+        assert_eq!(area_of("/console/"), Area::Console);
+        assert_eq!(area_of("/console/login"), Area::StaffSignIn);
+        assert_eq!(area_of("/consoles"), Area::Public);
+        assert_eq!(area_of("/app/billing/tax"), Area::Product);
+        assert_eq!(area_of("/apples"), Area::Public);
+        assert_eq!(area_of("/login"), Area::CustomerSignIn);
+        assert_eq!(area_of("/api/who_am_i"), Area::ServerFn);
+        assert_eq!(area_of("/pkg/chaperone.wasm"), Area::Asset);
+    }
+
+    #[test]
+    fn next_is_local_and_in_the_right_area() {
+        assert_eq!(
+            safe_next(Some("/console/sessions"), true),
+            "/console/sessions"
+        );
+        assert_eq!(safe_next(Some("/app/team"), true), "/console");
+        assert_eq!(safe_next(Some("//evil.example/console"), true), "/console");
+        assert_eq!(
+            safe_next(Some("https://evil.example/console"), true),
+            "/console"
+        );
+        assert_eq!(safe_next(Some("/\\evil.example"), false), "/app");
+        assert_eq!(
+            safe_next(Some("/app/billing/tax?ws=1"), false),
+            "/app/billing/tax?ws=1"
+        );
+        assert_eq!(safe_next(None, false), "/app");
+        assert_eq!(safe_next(Some(""), true), "/console");
     }
 }

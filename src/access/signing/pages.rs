@@ -1,15 +1,17 @@
 //! The two sign-in pages. Both post to their own server function; they share
 //! the form's fields, its error display and what happens after success.
 
-use super::{CustomerSignIn, Side, SignOut};
+use super::{CustomerSignIn, SignOut, StaffSignIn};
+use crate::auth::Side;
 use crate::error::AppError;
+use crate::ui::navigate_fully;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 /// `/console/login`: staff sign in to the console.
 #[component]
 pub fn StaffSignInPage() -> impl IntoView {
-    let action = ServerAction::<super::StaffSignIn>::new();
+    let action = ServerAction::<StaffSignIn>::new();
     let value = Signal::derive(move || action.value().get());
     let pending = Signal::derive(move || action.pending().get());
     go_on_success(value);
@@ -107,14 +109,6 @@ fn go_on_success(value: Signal<Option<Result<String, AppError>>>) {
             navigate_fully(&target);
         }
     });
-}
-
-#[allow(unused_variables)]
-pub(crate) fn navigate_fully(target: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().location().set_href(target);
-    }
 }
 
 fn browser_time_zone() -> Option<String> {

@@ -1,0 +1,100 @@
+//! Signing in and out on the server: the login session's side of it.
+
+use crate::access::{current_actor, Actor};
+use crate::audit::{self, NewEvent};
+use crate::auth::session::Principal;
+use crate::auth::sign_in::{check, state};
+use crate::auth::Side;
+use crate::error::AppError;
+use crate::ui::safe_next;
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+async fn login_session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| {
+        tracing::error!(error = %e, "no session layer");
+        AppError::Internal
+    })
+}
+
+pub async fn sign_in(
+    side: Side,
+    email: String,
+    password: String,
+    time_zone: Option<String>,
+    next: Option<String>,
+) -> Result<String, AppError> {
+    let Principal { id, .. } = check(side, email, password, time_zone).await?;
+    // Signing in over a live support session ends it, as signing out would.
+    if let Ok(previous) = current_actor() {
+        crate::access::sessions::end_current(
+            &previous,
+            crate::access::sessions::EndCause::SignedOut,
+        )
+        .await?;
+    }
+    // A new session id at every sign-in: an id planted before cannot be
+    // carried into the signed-in session.
+    let session = login_session().await?;
+    session.cycle_id().await?;
+    session
+        .insert(Principal::KEY, Principal { side, id })
+        .await?;
+
+    let target = safe_next(next.as_deref(), side == Side::Staff);
+    redirect_plain_form(&target);
+    Ok(target)
+}
+
+pub async fn sign_out() -> Result<String, AppError> {
+    let state = state()?;
+    let session = login_session().await?;
+    let actor = current_actor().ok();
+    let target = match &actor {
+        Some(Actor::Customer(_)) => Side::Customer.sign_in_path(),
+        _ => Side::Staff.sign_in_path(),
+    };
+    if let Some(actor) = &actor {
+        crate::access::sessions::end_current(actor, crate::access::sessions::EndCause::SignedOut)
+            .await?;
+    }
+    if let Some(actor) = &actor {
+        let now = state.clock.now();
+        let event = match actor {
+            Actor::Staff(s) | Actor::Support(s, _) => NewEvent::new(
+                now,
+                "auth.signed_out",
+                actor,
+                format!("{} signed out of the console", s.name),
+            ),
+            Actor::Customer(c) => NewEvent::new(
+                now,
+                "auth.signed_out",
+                actor,
+                format!("{} signed out of {}", c.name, c.account_name),
+            )
+            .about(c.account_id),
+        };
+        audit::record(&state.pool, event).await?;
+    }
+    session.flush().await?;
+    redirect_plain_form(target);
+    Ok(target.to_string())
+}
+
+/// A form posted without JavaScript expects a redirect; the hydrated app
+/// gets the target back and navigates itself (a full load, so every part of
+/// the page sees the new sign-in).
+fn redirect_plain_form(target: &str) {
+    let plain_form = use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false);
+    if plain_form {
+        leptos_axum::redirect(target);
+    }
+}
