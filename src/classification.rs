@@ -136,6 +136,36 @@ pub fn class_of(table: &str, column: &str) -> DataClass {
         .unwrap_or(DataClass::Secret)
 }
 
+/// How the registry and the live `product` schema differ.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SchemaDiff {
+    /// Live columns nobody classified (served as secret, invisible to support).
+    pub unclassified: Vec<(String, String)>,
+    /// Classified columns that do not exist.
+    pub stale: Vec<(String, String)>,
+}
+
+/// Compares the registry with the live `product` schema, both ways.
+#[cfg(feature = "ssr")]
+pub async fn check_schema(db: impl sqlx::PgExecutor<'_>) -> Result<SchemaDiff, sqlx::Error> {
+    use std::collections::BTreeSet;
+    let live: BTreeSet<(String, String)> = sqlx::query_as(
+        "select table_name::text, column_name::text from information_schema.columns where table_schema = 'product'",
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .collect();
+    let registry: BTreeSet<(String, String)> = PRODUCT_COLUMNS
+        .iter()
+        .map(|(t, c, _)| (t.to_string(), c.to_string()))
+        .collect();
+    Ok(SchemaDiff {
+        unclassified: live.difference(&registry).cloned().collect(),
+        stale: registry.difference(&live).cloned().collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,12 +22,83 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
     Ok(pool)
 }
 
-/// Runs pending migrations as the owner role.
+/// Runs pending migrations as the owner role, then grants the support roles
+/// exactly what the classification registry allows.
 pub async fn migrate(owner_url: &SecretString) -> anyhow::Result<()> {
     let pool = connect(owner_url, 1).await?;
     MIGRATOR.run(&pool).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::raw_sql(&support_grants_sql())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     pool.close().await;
     Ok(())
+}
+
+/// The role a read-only support session, and every page read in a session,
+/// runs product queries as.
+pub const SUPPORT_READ_ROLE: &str = "chaperone_support_ro";
+/// The role an edit session's changes run as.
+pub const SUPPORT_WRITE_ROLE: &str = "chaperone_support_rw";
+/// Switches the transaction to the support read role.
+pub const AS_SUPPORT_READER: &str = "set local role chaperone_support_ro";
+/// Switches the transaction to the support write role.
+pub const AS_SUPPORT_WRITER: &str = "set local role chaperone_support_rw";
+
+/// Refuses to serve when the server's role cannot switch to both support
+/// roles: support sessions would otherwise fail at their first page.
+pub async fn check_support_roles(pool: &PgPool) -> anyhow::Result<()> {
+    let usable: i64 = sqlx::query_scalar(
+        "select count(*) from pg_roles r where r.rolname = any($1) and pg_has_role(current_user, r.oid, 'member')",
+    )
+    .bind([SUPPORT_READ_ROLE, SUPPORT_WRITE_ROLE])
+    .fetch_one(pool)
+    .await?;
+    if usable != 2 {
+        anyhow::bail!(
+            "the database roles {SUPPORT_READ_ROLE} and {SUPPORT_WRITE_ROLE} must exist, with the server's role a member of both; \
+             as a superuser: create role {SUPPORT_READ_ROLE} nologin; create role {SUPPORT_WRITE_ROLE} nologin; \
+             grant {SUPPORT_READ_ROLE}, {SUPPORT_WRITE_ROLE} to chaperone_runtime; (see the README)"
+        );
+    }
+    Ok(())
+}
+
+/// The support roles' privileges on the product schema, generated from the
+/// registry: both may read, column by column, only what support may see in
+/// some form (public, contact, payment); the write role may also insert and
+/// update those columns and delete rows (deleting is a blocked action that
+/// needs a one-action approval). Nothing is granted on secret, identity,
+/// private or unclassified columns, and nothing at all is writable by the
+/// read role. Revoked and granted afresh at every migrate.
+pub fn support_grants_sql() -> String {
+    use crate::classification::{DataClass, PRODUCT_COLUMNS};
+    use std::collections::BTreeMap;
+    let (ro, rw) = (SUPPORT_READ_ROLE, SUPPORT_WRITE_ROLE);
+    let mut visible: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (table, column, class) in PRODUCT_COLUMNS {
+        let entry = visible.entry(table).or_default();
+        if matches!(
+            class,
+            DataClass::Public | DataClass::Contact | DataClass::Payment
+        ) {
+            entry.push(column);
+        }
+    }
+    let mut sql = format!("revoke all on all tables in schema product from {ro}, {rw};\n");
+    for (table, columns) in &visible {
+        if columns.is_empty() {
+            continue;
+        }
+        let cols = columns.join(", ");
+        sql.push_str(&format!(
+            "grant select ({cols}) on product.{table} to {ro}, {rw};\n\
+             grant insert ({cols}), update ({cols}) on product.{table} to {rw};\n\
+             grant delete on product.{table} to {rw};\n"
+        ));
+    }
+    sql
 }
 
 /// Escapes `%`, `_` and `\` so typed text matches literally in `ILIKE`.
@@ -46,6 +117,38 @@ pub fn like_pattern(q: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn support_grants_come_from_the_registry_and_skip_what_must_stay_hidden() {
+        let sql = support_grants_sql();
+        assert!(sql.starts_with("revoke all on all tables in schema product"));
+        let users = sql
+            .lines()
+            .find(|l| l.starts_with("grant select") && l.contains("on product.users "))
+            .expect("users are readable in part");
+        for visible in ["email", "name", "phone", "backup_email"] {
+            assert!(users.contains(visible), "{visible}: {users}");
+        }
+        for hidden in [
+            "password_hash",
+            "birth_date",
+            "national_id",
+            "recovery_codes_hash",
+        ] {
+            assert!(!users.contains(hidden), "{hidden}: {users}");
+        }
+        assert!(!sql.contains("body"), "private notes are never granted");
+        assert!(!sql.contains("token_hash"));
+        for line in sql
+            .lines()
+            .filter(|l| l.contains("insert") || l.contains("delete"))
+        {
+            assert!(
+                !line.contains(SUPPORT_READ_ROLE),
+                "the read role writes nothing: {line}"
+            );
+        }
+    }
 
     #[test]
     fn wildcards_typed_by_people_match_literally() {

@@ -1,9 +1,75 @@
-//! Masking: what each audience may see of a classified value. Product DTOs
-//! are built through [`present`], on the server, before anything is
-//! serialised. The masking work extends this to every surface (search,
-//! exports, audit entries, logs); support agents are an [`Audience`] already.
+//! Masking: what each audience may see of a product value. The class comes
+//! from the registry by `(table, column)`, never from the call site, and a
+//! column nobody classified is served as secret. Product DTOs hold
+//! [`Shown`] values, which only [`shown`] makes; the log keeps the
+//! [`recorded`] form. All of it happens on the server, before anything is
+//! serialised.
 
-use crate::classification::DataClass;
+use crate::classification::{class_of, DataClass};
+use serde::{Deserialize, Serialize};
+
+/// A product value as its audience may see it. Only [`shown`] makes one on
+/// the server, from the registry's class for the column; DTO fields that
+/// come from a non-public product column have this type, so an unmasked
+/// value does not fit where a shown one belongs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Shown(String);
+
+impl Shown {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Pages render a shown value as its text.
+impl leptos::tachys::view::IntoRender for Shown {
+    type Output = String;
+
+    fn into_render(self) -> String {
+        self.0
+    }
+}
+
+impl From<Shown> for String {
+    fn from(shown: Shown) -> String {
+        shown.0
+    }
+}
+
+/// A product column's value as `audience` may see it, masked by the class
+/// the registry gives `(table, column)`. `None` is an empty value — or one
+/// the audience's query was not allowed to read, which then shows as
+/// hidden rather than empty.
+pub fn shown(audience: Audience, table: &str, column: &str, value: Option<&str>) -> Shown {
+    let class = class_of(table, column);
+    Shown(match value {
+        Some(v) => present(audience, class, v),
+        None => match (audience, class) {
+            (_, DataClass::Public | DataClass::Contact | DataClass::Payment) => String::new(),
+            (_, DataClass::Secret) => HIDDEN.to_string(),
+            (Audience::Customer, _) => String::new(),
+            (Audience::Agent, _) => "Hidden".to_string(),
+        },
+    })
+}
+
+/// A product column's value in the form the audit log keeps: masked as an
+/// agent sees it, so nothing that must stay hidden lands in a record that
+/// can never be deleted.
+pub fn recorded(table: &str, column: &str, value: &str) -> String {
+    present(Audience::Agent, class_of(table, column), value)
+}
 
 /// Who is looking at a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +83,9 @@ pub enum Audience {
 /// The text shown for secrets that exist but are never displayed.
 pub const HIDDEN: &str = "••••";
 
-/// Presents a value of a class to an audience.
-pub fn present(audience: Audience, class: DataClass, value: &str) -> String {
+/// Presents a value of a class to an audience. Private: callers name the
+/// column, and the registry names the class.
+fn present(audience: Audience, class: DataClass, value: &str) -> String {
     match (audience, class) {
         (_, DataClass::Public) => value.to_string(),
         (_, DataClass::Secret) => HIDDEN.to_string(),
@@ -86,6 +153,41 @@ pub fn mask_email(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_registry_picks_the_mask_and_unclassified_columns_are_secret() {
+        let agent = Audience::Agent;
+        assert_eq!(
+            shown(agent, "users", "email", Some("ana@acme.test")).as_str(),
+            "a•••@acme.test"
+        );
+        assert_eq!(
+            shown(agent, "users", "national_id", Some("GB-1")).as_str(),
+            "Hidden"
+        );
+        assert_eq!(
+            shown(agent, "users", "national_id", None).as_str(),
+            "Hidden"
+        );
+        assert_eq!(
+            shown(agent, "users", "shoe_size", Some("44")).as_str(),
+            HIDDEN
+        );
+        assert_eq!(
+            shown(Audience::Customer, "users", "shoe_size", Some("44")).as_str(),
+            HIDDEN
+        );
+        assert_eq!(
+            shown(Audience::Customer, "users", "national_id", Some("GB-1")).as_str(),
+            "GB-1"
+        );
+        assert_eq!(
+            shown(Audience::Customer, "users", "phone", None).as_str(),
+            ""
+        );
+        assert_eq!(recorded("users", "phone", "+44 20 7946 4321"), "•••• 4321");
+        assert_eq!(recorded("users", "birth_date", "1984-05-12"), "Hidden");
+    }
 
     #[test]
     fn emails_keep_only_a_hint() {

@@ -38,6 +38,13 @@ impl BlockedAction {
         }
     }
 
+    /// Whether the action changes the customer's data (an export only reads
+    /// it). Only actions that change nothing may be approved inside a
+    /// read-only session.
+    pub fn changes_product(self) -> bool {
+        !matches!(self, BlockedAction::Export)
+    }
+
     /// The kind of action, as a heading ("Exports and bulk downloads").
     pub fn label(self) -> &'static str {
         match self {

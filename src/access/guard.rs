@@ -150,6 +150,13 @@ async fn record_read_only_refusal(
     Ok(())
 }
 
+/// Whether the staff member's role, as it is now, still allows the session.
+fn role_still_allows(staff: &super::StaffMember, session: &super::SupportSession) -> bool {
+    use super::Capability::{RequestEditSession, RequestReadOnlySession};
+    let grants = |cap| super::staff_role_grants(staff.role, cap);
+    grants(RequestReadOnlySession) && (session.mode == Mode::ReadOnly || grants(RequestEditSession))
+}
+
 /// The actor, and the cause if a support session named in the login session
 /// has ended since the last request.
 async fn resolve(
@@ -187,6 +194,14 @@ async fn resolve(
         return Ok((Some(actor), None));
     };
     match sessions::load(&state.pool, staff.id, support_id, state.clock.now()).await? {
+        Loaded::Live(s) if !role_still_allows(staff, &s) => {
+            // The role changed some other way than through staff_changes:
+            // the session was granted under a role that no longer may.
+            let mut tx = state.pool.begin().await?;
+            sessions::end(&mut tx, s.id, state.clock.now(), EndCause::StaffRoleChanged).await?;
+            tx.commit().await?;
+            Ok((Some(actor), Some(EndCause::StaffRoleChanged)))
+        }
         Loaded::Live(s) => Ok((Some(Actor::Support(staff.clone(), s)), None)),
         Loaded::Ended(cause) => Ok((Some(actor), Some(cause))),
         Loaded::Missing => {
@@ -210,8 +225,9 @@ fn check_server_fn(path: &str, method: &Method, actor: Option<&Actor>) -> Result
                 "This action must be sent as a form (POST); nothing was changed.".into(),
             ));
         }
+        let product = entry.access == Access::Needs(super::Capability::UseProduct);
         if let Some(Actor::Support(_, session)) = actor {
-            if session.mode == Mode::ReadOnly && !entry.read_only_session {
+            if product && session.mode == Mode::ReadOnly && !entry.read_only_session {
                 return Err(AppError::Refused(
                     "This support session is read-only, so nothing was changed. Ask for an edit session if the customer needs the change."
                         .into(),

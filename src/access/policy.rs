@@ -31,7 +31,7 @@ impl Mode {
     }
 
     pub fn parse(text: &str) -> Option<Mode> {
-        match text.trim() {
+        match text {
             "read_only" => Some(Mode::ReadOnly),
             "edit" => Some(Mode::Edit),
             _ => None,

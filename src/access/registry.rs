@@ -28,13 +28,13 @@ pub struct ServerFnEntry {
     pub path: &'static str,
     pub access: Access,
     pub effect: Effect,
-    /// A function that changes state but that an agent in a read-only
-    /// support session may still call: ending the session, signing out or
-    /// in, asking for a one-action approval, the blocked actions that such an
-    /// approval governs (the access context spends it), and asking for or
-    /// entering another session (which the policy refuses, and records, as a
-    /// second session). Every other `Changes` entry is refused by the guard,
-    /// before it runs, in a read-only session.
+    /// A product function that changes state but that an agent in a
+    /// read-only support session may still call: the blocked actions that
+    /// change nothing in the product (exports), which a one-action approval
+    /// governs (the access context spends it). Every other product entry
+    /// that `Changes` state is refused by the guard, before it runs, in a
+    /// read-only session. (Console functions — ending the session, asking
+    /// for an approval, cancelling a request — have their own rules.)
     pub read_only_session: bool,
 }
 
@@ -77,26 +77,22 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
     entry("/api/change_password", PRODUCT, Effect::Changes),
     entry("/api/create_api_token", PRODUCT, Effect::Changes),
     entry("/api/create_invoice", PRODUCT, Effect::Changes),
-    in_read_only(entry(
-        "/api/customer_sign_in",
-        Access::Anyone,
-        Effect::Changes,
-    )),
+    entry("/api/customer_sign_in", Access::Anyone, Effect::Changes),
     entry(
         "/api/decide_request",
         Access::Needs(Capability::DecideRequests),
         Effect::Changes,
     ),
-    in_read_only(entry(
+    entry(
         "/api/end_support_session",
         Access::Needs(Capability::UseConsole),
         Effect::Changes,
-    )),
-    in_read_only(entry(
+    ),
+    entry(
         "/api/enter_support_session",
         Access::Needs(Capability::RequestReadOnlySession),
         Effect::Changes,
-    )),
+    ),
     entry("/api/invite_member", PRODUCT, Effect::Changes),
     entry("/api/product_dashboard", PRODUCT, Effect::Reads),
     entry("/api/product_invoice", PRODUCT, Effect::Reads),
@@ -113,21 +109,21 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
     entry("/api/product_workspaces", PRODUCT, Effect::Reads),
     entry("/api/regenerate_recovery_codes", PRODUCT, Effect::Changes),
     entry("/api/remove_member", PRODUCT, Effect::Changes),
-    in_read_only(entry(
+    entry(
         "/api/request_action_approval",
         Access::Needs(Capability::RequestEditSession),
         Effect::Changes,
-    )),
+    ),
     entry(
         "/api/request_status",
         Access::Needs(Capability::UseConsole),
         Effect::Reads,
     ),
-    in_read_only(entry(
+    entry(
         "/api/request_support_session",
         Access::Needs(Capability::RequestReadOnlySession),
         Effect::Changes,
-    )),
+    ),
     entry("/api/revoke_api_token", PRODUCT, Effect::Changes),
     entry(
         "/api/revoke_support_session",
@@ -140,8 +136,8 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
         Effect::Reads,
     ),
     entry("/api/set_notification", PRODUCT, Effect::Changes),
-    in_read_only(entry("/api/sign_out", Access::Anyone, Effect::Changes)),
-    in_read_only(entry("/api/staff_sign_in", Access::Anyone, Effect::Changes)),
+    entry("/api/sign_out", Access::Anyone, Effect::Changes),
+    entry("/api/staff_sign_in", Access::Anyone, Effect::Changes),
     entry("/api/support_status", Access::Anyone, Effect::Reads),
     entry("/api/update_profile", PRODUCT, Effect::Changes),
     entry("/api/update_tax_rule", PRODUCT, Effect::Changes),
@@ -185,7 +181,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_few_that_must_are_callable_in_a_read_only_session() {
+    fn only_exports_are_callable_in_a_read_only_session() {
         let allowed: BTreeSet<&str> = SERVER_FNS
             .iter()
             .filter(|e| e.effect == Effect::Changes && e.read_only_session)
@@ -193,18 +189,11 @@ mod tests {
             .collect();
         assert_eq!(
             allowed,
-            BTreeSet::from([
-                "/api/customer_sign_in",
-                "/api/end_support_session",
-                "/api/enter_support_session",
-                "/api/request_action_approval",
-                "/api/request_support_session",
-                "/api/sign_out",
-                "/api/staff_sign_in",
-                "/app/export/invoices.csv",
-                "/app/export/orders.csv",
-            ])
+            BTreeSet::from(["/app/export/invoices.csv", "/app/export/orders.csv"])
         );
+        for e in SERVER_FNS.iter().filter(|e| e.read_only_session) {
+            assert_eq!(e.access, PRODUCT, "{}: only product entries", e.path);
+        }
     }
 
     #[test]

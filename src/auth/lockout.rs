@@ -37,8 +37,13 @@ const _: () = assert!(MAX_FAILURES_PER_EMAIL < MAX_FAILURES_PER_ADDRESS);
 /// Stands for "any" in a lock row: any address, or any email.
 const ANY: &str = "*";
 
-/// Which door is being throttled: `staff`, `customer` or `identity_check`.
+/// Which door is being throttled: `staff`, `customer` or [`IDENTITY_CHECK`].
 pub type Scope = &'static str;
+
+/// The identity check before a support session: keyed by the staff member
+/// alone, and only the per-person limit applies — one person's failures
+/// never pause anyone else's check.
+pub const IDENTITY_CHECK: Scope = "identity_check";
 
 /// Who is being throttled: one door, one email, one client address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +149,7 @@ pub async fn reserve(
 
     let until = now + Duration::minutes(LOCK_MINUTES);
     let mut locks_until = None;
+    let wide = key.scope != IDENTITY_CHECK;
     for (count, limit, email_digest, ip) in [
         (
             counts.pair,
@@ -163,7 +169,10 @@ pub async fn reserve(
             ANY,
             key.ip.as_str(),
         ),
-    ] {
+    ]
+    .into_iter()
+    .take(if wide { 3 } else { 1 })
+    {
         if count + 1 >= limit {
             lock(&mut tx, key.scope, email_digest, ip, until).await?;
             locks_until = Some(until);

@@ -50,7 +50,7 @@ impl std::str::FromStr for CustomerRole {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         CustomerRole::ALL
             .into_iter()
-            .find(|r| r.as_str() == s.trim())
+            .find(|r| r.as_str() == s)
             .ok_or_else(|| format!("unknown customer role {s:?}"))
     }
 }

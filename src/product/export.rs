@@ -126,7 +126,7 @@ pub mod server {
                     &s.workspace,
                     &s.issued_on,
                     &s.status,
-                    &s.bill_to_name,
+                    s.bill_to_name.as_str(),
                     &s.subtotal,
                     &s.tax_rate,
                     &s.tax,

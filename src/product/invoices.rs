@@ -14,7 +14,7 @@ pub struct InvoiceSummary {
     pub workspace: String,
     pub issued_on: String,
     pub status: String,
-    pub bill_to_name: String,
+    pub bill_to_name: crate::masking::Shown,
     pub subtotal: String,
     pub tax_rate: String,
     pub tax: String,
@@ -32,7 +32,7 @@ pub struct InvoiceLineDto {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceDetail {
     pub summary: InvoiceSummary,
-    pub bill_to_address: String,
+    pub bill_to_address: crate::masking::Shown,
     pub lines: Vec<InvoiceLineDto>,
 }
 
@@ -82,9 +82,8 @@ pub async fn create_invoice(
 pub(crate) mod server {
     use super::*;
     use crate::access::context::AccessContext;
-    use crate::classification::DataClass;
     use crate::error::parse_id;
-    use crate::masking::present;
+    use crate::masking::shown;
     use crate::product::money::{format_money, format_rate, parse_amount, tax_cents};
     use crate::product::ProductPermission;
     use serde_json::json;
@@ -111,7 +110,12 @@ pub(crate) mod server {
             workspace: r.workspace.clone(),
             issued_on: r.issued_on.format("%-d %b %Y").to_string(),
             status: r.status.clone(),
-            bill_to_name: present(ctx.audience(), DataClass::Contact, &r.bill_to_name),
+            bill_to_name: shown(
+                ctx.audience(),
+                "invoices",
+                "bill_to_name",
+                Some(&r.bill_to_name),
+            ),
             subtotal: format_money(r.subtotal_cents, &r.currency),
             tax_rate: format_rate(r.tax_rate_bp),
             tax: format_money(tax, &r.currency),
@@ -228,7 +232,12 @@ pub(crate) mod server {
         .collect();
         Ok(InvoiceDetail {
             summary: summary(&ctx, &row),
-            bill_to_address: present(ctx.audience(), DataClass::Contact, &row.bill_to_address),
+            bill_to_address: shown(
+                ctx.audience(),
+                "invoices",
+                "bill_to_address",
+                Some(&row.bill_to_address),
+            ),
             lines,
         })
     }

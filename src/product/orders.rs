@@ -31,8 +31,7 @@ pub async fn product_orders() -> Result<OrdersPage, AppError> {
 pub(crate) mod server {
     use super::*;
     use crate::access::context::AccessContext;
-    use crate::classification::DataClass;
-    use crate::masking::present;
+    use crate::masking::shown;
     use crate::product::money::format_money;
     use crate::product::ProductPermission;
 
@@ -62,7 +61,12 @@ pub(crate) mod server {
                 paid_with: match (r.brand, r.card_number) {
                     (Some(brand), Some(card)) => Some(format!(
                         "{brand} {}",
-                        present(ctx.audience(), DataClass::Payment, &card)
+                        shown(
+                            ctx.audience(),
+                            "payment_methods",
+                            "card_number",
+                            Some(&card)
+                        )
                     )),
                     _ => None,
                 },

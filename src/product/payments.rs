@@ -10,11 +10,11 @@ pub struct PaymentMethodDto {
     pub id: String,
     pub brand: String,
     /// `•••• 4242`
-    pub card: String,
+    pub card: crate::masking::Shown,
     pub expiry: String,
-    pub billing_email: String,
+    pub billing_email: crate::masking::Shown,
     /// Identity class: the customer sees it, agents do not.
-    pub billing_id_document: Option<String>,
+    pub billing_id_document: crate::masking::Shown,
     pub is_default: bool,
 }
 
@@ -27,9 +27,20 @@ pub async fn product_payment_methods() -> Result<Vec<PaymentMethodDto>, AppError
 pub(crate) mod server {
     use super::*;
     use crate::access::context::AccessContext;
-    use crate::classification::DataClass;
-    use crate::masking::present;
+    use crate::masking::shown;
     use crate::product::ProductPermission;
+
+    /// A payment method as read: server-only, never serialised.
+    struct MethodRow {
+        id: uuid::Uuid,
+        brand: String,
+        card_number: String,
+        exp_month: i32,
+        exp_year: i32,
+        billing_email: String,
+        billing_id_document: Option<String>,
+        is_default: bool,
+    }
 
     pub async fn payment_methods() -> Result<Vec<PaymentMethodDto>, AppError> {
         let ctx = AccessContext::current().await?;
@@ -39,24 +50,51 @@ pub(crate) mod server {
                 "Billing › Payment methods",
             )
             .await?;
-        let rows = sqlx::query!(
-            r#"select id, brand, card_number, exp_month, exp_year, billing_email, billing_id_document, is_default
-               from product.payment_methods where account_id = $1 order by is_default desc, created_at"#,
-            ctx.account_id()
-        )
-        .fetch_all(db.conn())
-        .await?;
+        // Support may not read identity documents: Postgres refuses the column.
+        let rows = if ctx.session().is_some() {
+            sqlx::query_as!(
+                MethodRow,
+                r#"select id, brand, card_number, exp_month, exp_year, billing_email,
+                          null::text as billing_id_document, is_default
+                   from product.payment_methods where account_id = $1 order by is_default desc, created_at"#,
+                ctx.account_id()
+            )
+            .fetch_all(db.conn())
+            .await?
+        } else {
+            sqlx::query_as!(
+                MethodRow,
+                r#"select id, brand, card_number, exp_month, exp_year, billing_email, billing_id_document, is_default
+                   from product.payment_methods where account_id = $1 order by is_default desc, created_at"#,
+                ctx.account_id()
+            )
+            .fetch_all(db.conn())
+            .await?
+        };
         Ok(rows
             .into_iter()
             .map(|r| PaymentMethodDto {
                 id: r.id.to_string(),
                 brand: r.brand,
-                card: present(ctx.audience(), DataClass::Payment, &r.card_number),
+                card: shown(
+                    ctx.audience(),
+                    "payment_methods",
+                    "card_number",
+                    Some(&r.card_number),
+                ),
                 expiry: format!("{:02}/{}", r.exp_month, r.exp_year),
-                billing_email: present(ctx.audience(), DataClass::Contact, &r.billing_email),
-                billing_id_document: r
-                    .billing_id_document
-                    .map(|d| present(ctx.audience(), DataClass::Identity, &d)),
+                billing_email: shown(
+                    ctx.audience(),
+                    "payment_methods",
+                    "billing_email",
+                    Some(&r.billing_email),
+                ),
+                billing_id_document: shown(
+                    ctx.audience(),
+                    "payment_methods",
+                    "billing_id_document",
+                    r.billing_id_document.as_deref(),
+                ),
                 is_default: r.is_default,
             })
             .collect())
@@ -82,7 +120,7 @@ pub fn PaymentMethodsPage() -> impl IntoView {
                                     <td>{format!("{} {}", m.brand, m.card)}</td>
                                     <td>{m.expiry}</td>
                                     <td>{m.billing_email}</td>
-                                    <td>{m.billing_id_document.unwrap_or_else(|| "—".into())}</td>
+                                    <td>{if m.billing_id_document.is_empty() { "—".to_string() } else { m.billing_id_document.to_string() }}</td>
                                     <td>{m.is_default.then_some("Default")}</td>
                                 </tr>
                             }).collect_view()}

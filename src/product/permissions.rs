@@ -76,6 +76,18 @@ impl crate::access::context::ViewerPermission for ProductPermission {
     }
 }
 
+/// A role as the database stores it. Deny on doubt: a value that is not a
+/// role is an error, never the least (or most) privileged role.
+pub fn stored_role(text: &str) -> Result<CustomerRole, crate::error::AppError> {
+    text.parse().map_err(|e: String| {
+        #[cfg(feature = "ssr")]
+        tracing::error!(error = %e, "a stored customer role did not decode");
+        #[cfg(not(feature = "ssr"))]
+        let _ = e;
+        crate::error::AppError::Internal
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

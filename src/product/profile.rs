@@ -7,13 +7,17 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileDto {
     pub name: String,
-    pub email: String,
-    pub backup_email: String,
-    pub phone: String,
+    pub email: crate::masking::Shown,
+    pub backup_email: crate::masking::Shown,
+    pub phone: crate::masking::Shown,
     /// `YYYY-MM-DD` or empty.
-    pub birth_date: String,
-    pub national_id: String,
-    pub has_recovery_codes: bool,
+    pub birth_date: crate::masking::Shown,
+    pub national_id: crate::masking::Shown,
+    /// Unknown (hidden) to support: recovery codes are secrets.
+    pub has_recovery_codes: Option<bool>,
+    /// Whether contact and identity details can be changed here (not by
+    /// support, who sees them masked).
+    pub details_editable: bool,
     pub time_zone: String,
 }
 
@@ -53,50 +57,85 @@ mod server {
     use super::*;
     use crate::access::context::{AccessContext, Change};
     use crate::auth::password::{self, PasswordHashString};
-    use crate::classification::DataClass;
-    use crate::masking::present;
+    use crate::masking::{recorded, shown};
     use crate::product::ProductPermission;
     use rand::distributions::{Alphanumeric, DistString};
     use secrecy::SecretString;
     use serde_json::json;
+
+    /// A profile as read: server-only, never serialised.
+    struct ProfileRow {
+        name: String,
+        email: String,
+        backup_email: Option<String>,
+        phone: Option<String>,
+        birth_date: Option<String>,
+        national_id: Option<String>,
+        has_codes: Option<bool>,
+        time_zone: String,
+    }
 
     pub async fn profile() -> Result<ProfileDto, AppError> {
         let ctx = AccessContext::current().await?;
         let mut db = ctx
             .view(ProductPermission::ManageOwnProfile, "Profile")
             .await?;
-        let r = sqlx::query!(
-            r#"select name, email, backup_email, phone, birth_date as "birth_date: chrono::NaiveDate", national_id,
-                      recovery_codes_hash is not null as "has_codes!", coalesce(time_zone, 'UTC') as "tz!"
-               from product.users where id = $1 and account_id = $2"#,
-            ctx.viewed().user_id,
-            ctx.account_id()
-        )
-        .fetch_optional(db.conn())
-        .await?
+        let (user_id, account_id) = (ctx.viewed().user_id, ctx.account_id());
+        // Support reads only what it may see in some form: Postgres refuses
+        // identity and secret columns to the support role.
+        let r = if ctx.session().is_some() {
+            sqlx::query!(
+                r#"select name, email, backup_email, phone, coalesce(time_zone, 'UTC') as "tz!"
+                   from product.users where id = $1 and account_id = $2"#,
+                user_id,
+                account_id
+            )
+            .fetch_optional(db.conn())
+            .await?
+            .map(|r| ProfileRow {
+                name: r.name,
+                email: r.email,
+                backup_email: r.backup_email,
+                phone: r.phone,
+                birth_date: None,
+                national_id: None,
+                has_codes: None,
+                time_zone: r.tz,
+            })
+        } else {
+            sqlx::query!(
+                r#"select name, email, backup_email, phone, birth_date as "birth_date: chrono::NaiveDate", national_id,
+                          recovery_codes_hash is not null as "has_codes!", coalesce(time_zone, 'UTC') as "tz!"
+                   from product.users where id = $1 and account_id = $2"#,
+                user_id,
+                account_id
+            )
+            .fetch_optional(db.conn())
+            .await?
+            .map(|r| ProfileRow {
+                name: r.name,
+                email: r.email,
+                backup_email: r.backup_email,
+                phone: r.phone,
+                birth_date: r.birth_date.map(|d| d.to_string()),
+                national_id: r.national_id,
+                has_codes: Some(r.has_codes),
+                time_zone: r.tz,
+            })
+        }
         .ok_or(AppError::NotFound)?;
         let a = ctx.audience();
+        let show = |column, value: Option<&str>| shown(a, "users", column, value);
         Ok(ProfileDto {
             name: r.name,
-            email: present(a, DataClass::Contact, &r.email),
-            backup_email: r
-                .backup_email
-                .map(|v| present(a, DataClass::Contact, &v))
-                .unwrap_or_default(),
-            phone: r
-                .phone
-                .map(|v| present(a, DataClass::Contact, &v))
-                .unwrap_or_default(),
-            birth_date: r
-                .birth_date
-                .map(|d| present(a, DataClass::Identity, &d.to_string()))
-                .unwrap_or_default(),
-            national_id: r
-                .national_id
-                .map(|v| present(a, DataClass::Identity, &v))
-                .unwrap_or_default(),
+            email: show("email", Some(&r.email)),
+            backup_email: show("backup_email", r.backup_email.as_deref()),
+            phone: show("phone", r.phone.as_deref()),
+            birth_date: show("birth_date", r.birth_date.as_deref()),
+            national_id: show("national_id", r.national_id.as_deref()),
             has_recovery_codes: r.has_codes,
-            time_zone: r.tz,
+            time_zone: r.time_zone,
+            details_editable: ctx.session().is_none(),
         })
     }
 
@@ -213,6 +252,41 @@ mod server {
         } else {
             None
         };
+        // Changed fields, old and new, masked by class: the log never holds
+        // an identity or contact value in clear.
+        let mut changed = Vec::new();
+        let mut push = |field: &str, column: &str, old: Option<String>, new: Option<String>| {
+            if old != new {
+                let logged = |v: &Option<String>| {
+                    v.as_deref()
+                        .map(|v| recorded("users", column, v))
+                        .unwrap_or_else(|| "(empty)".into())
+                };
+                changed.push(json!({ "field": field, "old": logged(&old), "new": logged(&new) }));
+            }
+        };
+        let Some((backup_email, phone, birth_date, national_id)) = submitted else {
+            // In a session only the name changes, and only what support may
+            // read is read: Postgres would refuse the rest.
+            let before = sqlx::query_scalar!(
+                "select name from product.users where id = $1 and account_id = $2 for update",
+                ctx.viewed().user_id,
+                ctx.account_id()
+            )
+            .fetch_optional(change.conn())
+            .await?
+            .ok_or(AppError::NotFound)?;
+            sqlx::query!(
+                "update product.users set name = $3, updated_at = now() where id = $1 and account_id = $2",
+                ctx.viewed().user_id,
+                ctx.account_id(),
+                name
+            )
+            .execute(change.conn())
+            .await?;
+            push("Name", "name", Some(before), Some(name.clone()));
+            return finish_update(&ctx, change, changed).await;
+        };
         let before = sqlx::query!(
             r#"select name, backup_email, phone, birth_date as "birth_date: chrono::NaiveDate", national_id from product.users where id = $1 and account_id = $2 for update"#,
             ctx.viewed().user_id,
@@ -221,15 +295,6 @@ mod server {
         .fetch_optional(change.conn())
         .await?
         .ok_or(AppError::NotFound)?;
-        let (backup_email, phone, birth_date, national_id) = match submitted {
-            Some(fields) => fields,
-            None => (
-                before.backup_email.clone(),
-                before.phone.clone(),
-                before.birth_date,
-                before.national_id.clone(),
-            ),
-        };
         sqlx::query!(
             r#"update product.users set name = $3, backup_email = $4, phone = $5, birth_date = $6, national_id = $7, updated_at = now()
                where id = $1 and account_id = $2"#,
@@ -243,47 +308,35 @@ mod server {
         )
         .execute(change.conn())
         .await?;
-        // Changed fields, old and new, masked by class: the log never holds
-        // an identity or contact value in clear.
-        let agent = crate::masking::Audience::Agent;
-        let mask = |class, v: &Option<String>| {
-            v.as_deref()
-                .map(|v| present(agent, class, v))
-                .unwrap_or_else(|| "(empty)".into())
-        };
-        let mut changed = Vec::new();
-        let mut push = |field: &str, class, old: Option<String>, new: Option<String>| {
-            if old != new {
-                changed.push(
-                    json!({ "field": field, "old": mask(class, &old), "new": mask(class, &new) }),
-                );
-            }
-        };
-        push(
-            "Name",
-            DataClass::Public,
-            Some(before.name),
-            Some(name.clone()),
-        );
+        push("Name", "name", Some(before.name), Some(name.clone()));
         push(
             "Backup email",
-            DataClass::Contact,
+            "backup_email",
             before.backup_email,
             backup_email,
         );
-        push("Phone", DataClass::Contact, before.phone, phone);
+        push("Phone", "phone", before.phone, phone);
         push(
             "Birth date",
-            DataClass::Identity,
+            "birth_date",
             before.birth_date.map(|d| d.to_string()),
             birth_date.map(|d| d.to_string()),
         );
         push(
             "National or tax ID",
-            DataClass::Identity,
+            "national_id",
             before.national_id,
             national_id,
         );
+        finish_update(&ctx, change, changed).await
+    }
+
+    /// Records the profile's changed fields with the change and commits.
+    async fn finish_update(
+        ctx: &AccessContext,
+        mut change: Change<'_>,
+        changed: Vec<serde_json::Value>,
+    ) -> Result<String, AppError> {
         if changed.is_empty() {
             return Ok("Nothing changed.".into());
         }
@@ -292,7 +345,7 @@ mod server {
             .filter_map(|c| c["field"].as_str().map(str::to_string))
             .collect();
         record(
-            &ctx,
+            ctx,
             &mut change,
             "product.profile_updated",
             &format!("changed {}", fields.join(", ")),
@@ -431,18 +484,19 @@ pub fn ProfilePage() -> impl IntoView {
                 <label for="p-name">"Name"</label>
                 <input id="p-name" name="name" type="text" required maxlength="200" value=p.name.clone() />
                 <label for="p-backup">"Backup email"</label>
-                <input id="p-backup" name="backup_email" type="email" maxlength="254" value=p.backup_email.clone() />
+                <input id="p-backup" name="backup_email" type="email" maxlength="254" value=p.backup_email.to_string() readonly=!p.details_editable />
                 <label for="p-phone">"Phone"</label>
-                <input id="p-phone" name="phone" type="tel" maxlength="40" value=p.phone.clone() />
+                <input id="p-phone" name="phone" type="tel" maxlength="40" value=p.phone.to_string() readonly=!p.details_editable />
                 <label for="p-birth">"Birth date"</label>
-                <input id="p-birth" name="birth_date" type="date" value=p.birth_date.clone() />
+                <input id="p-birth" name="birth_date" type=if p.details_editable { "date" } else { "text" } value=p.birth_date.to_string() readonly=!p.details_editable />
                 <label for="p-nid">"National or tax ID"</label>
-                <input id="p-nid" name="national_id" type="text" maxlength="64" value=p.national_id.clone() />
+                <input id="p-nid" name="national_id" type="text" maxlength="64" value=p.national_id.to_string() readonly=!p.details_editable />
+                {(!p.details_editable).then(|| view! { <p class="muted small">"Contact and identity details are masked for support and stay as they are; only the customer changes them."</p> })}
                 <button type="submit" class="primary">"Save profile"</button>
             </ActionForm>
             <crate::ui::Outcome value=Signal::derive(move || save.value().get()) />
             <h2>"Recovery codes"</h2>
-            <p class="muted">{if p.has_recovery_codes { "You have recovery codes. Generating new ones replaces them." } else { "You have no recovery codes yet." }}</p>
+            <p class="muted">{match p.has_recovery_codes { Some(true) => "You have recovery codes. Generating new ones replaces them.", Some(false) => "You have no recovery codes yet.", None => "Recovery codes: hidden from support." }}</p>
         </crate::ui::Loaded>
         <ActionForm action=codes attr:class="inline" attr:aria-label="Recovery codes">
             <button type="submit">"Generate new recovery codes"</button>

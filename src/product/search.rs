@@ -24,8 +24,7 @@ pub async fn product_search(q: String) -> Result<Vec<SearchHit>, AppError> {
 mod server {
     use super::*;
     use crate::access::context::AccessContext;
-    use crate::classification::DataClass;
-    use crate::masking::present;
+    use crate::masking::shown;
     use crate::product::money::format_money;
     use crate::product::ProductPermission;
 
@@ -63,7 +62,7 @@ mod server {
             hits.push(SearchHit {
                 kind: "Invoice".into(),
                 title: r.number,
-                detail: format!("{} · {}", present(a, DataClass::Contact, &r.bill_to_name), r.issued_on.format("%-d %b %Y")),
+                detail: format!("{} · {}", shown(a, "invoices", "bill_to_name", Some(&r.bill_to_name)), r.issued_on.format("%-d %b %Y")),
                 href: Some(format!("/app/billing/invoices/{}", r.id)),
             });
         }
@@ -99,15 +98,11 @@ mod server {
         .fetch_all(db.conn())
         .await?
         {
-            let role = r
-                .role
-                .parse::<crate::customers::CustomerRole>()
-                .map(|r| r.label())
-                .unwrap_or("Member");
+            let role = crate::product::permissions::stored_role(&r.role)?.label();
             hits.push(SearchHit {
                 kind: "Member".into(),
                 title: r.name,
-                detail: format!("{} · {role}", present(a, DataClass::Contact, &r.email)),
+                detail: format!("{} · {role}", shown(a, "users", "email", Some(&r.email))),
                 href: Some("/app/team".into()),
             });
         }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub struct MemberDto {
     pub id: String,
     pub name: String,
-    pub email: String,
+    pub email: crate::masking::Shown,
     pub role: String,
     pub role_label: String,
     pub is_you: bool,
@@ -18,7 +18,7 @@ pub struct MemberDto {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationDto {
-    pub email: String,
+    pub email: crate::masking::Shown,
     pub role_label: String,
 }
 
@@ -56,17 +56,17 @@ pub(crate) mod server {
     use super::*;
     use crate::access::actions::BlockedAction;
     use crate::access::context::{AccessContext, Change};
-    use crate::classification::DataClass;
     use crate::customers::CustomerRole;
     use crate::error::parse_id;
-    use crate::masking::present;
+    use crate::masking::{recorded, shown};
     use crate::product::dashboard::plan_limits;
+    use crate::product::permissions::stored_role;
     use crate::product::ProductPermission;
     use serde_json::json;
     use uuid::Uuid;
 
     fn parse_role(role: &str) -> Result<CustomerRole, AppError> {
-        role.parse().map_err(|_| {
+        role.trim().parse().map_err(|_| {
             AppError::Invalid("Choose a role: owner, billing admin, admin or member.".into())
         })
     }
@@ -98,17 +98,17 @@ pub(crate) mod server {
         .await?
         .into_iter()
         .map(|m| {
-            let role: CustomerRole = m.role.parse().unwrap_or(CustomerRole::Member);
-            MemberDto {
+            let role = stored_role(&m.role)?;
+            Ok(MemberDto {
                 id: m.id.to_string(),
                 name: m.name,
-                email: present(ctx.audience(), DataClass::Contact, &m.email),
+                email: shown(ctx.audience(), "users", "email", Some(&m.email)),
                 role: role.as_str().into(),
                 role_label: role.label().into(),
                 is_you: m.id == ctx.viewed().user_id,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
         let invitations = sqlx::query!(
             "select email, role from product.invitations where account_id = $1 order by created_at",
             ctx.account_id()
@@ -116,16 +116,13 @@ pub(crate) mod server {
         .fetch_all(db.conn())
         .await?
         .into_iter()
-        .map(|i| InvitationDto {
-            email: present(ctx.audience(), DataClass::Contact, &i.email),
-            role_label: i
-                .role
-                .parse::<CustomerRole>()
-                .map(|r| r.label())
-                .unwrap_or("Member")
-                .into(),
+        .map(|i| {
+            Ok(InvitationDto {
+                email: shown(ctx.audience(), "invitations", "email", Some(&i.email)),
+                role_label: stored_role(&i.role)?.label().into(),
+            })
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
         let (seats_used, seat_limit, _) = seats(db.conn(), &ctx).await?;
         Ok(TeamPage {
             members,
@@ -168,14 +165,16 @@ pub(crate) mod server {
 
     pub async fn invite(email: String, role: String) -> Result<String, AppError> {
         let ctx = AccessContext::current().await?;
-        let mut change = ctx
-            .change(ProductPermission::ManageTeam, "Team (an invitation)")
-            .await?;
+        ctx.require(ProductPermission::ManageTeam)?;
+        // Refused before the change opens: nothing to roll back, one connection.
         ctx.refuse_in_session(
             "invite people",
             "an invitation gives lasting access that would outlive the session.",
         )
         .await?;
+        let mut change = ctx
+            .change(ProductPermission::ManageTeam, "Team (an invitation)")
+            .await?;
         let email = email.trim().to_lowercase();
         let valid = email.len() <= 254
             && matches!(email.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.contains('@'))
@@ -218,7 +217,7 @@ pub(crate) mod server {
         )
         .execute(change.conn())
         .await?;
-        let shown = present(crate::masking::Audience::Agent, DataClass::Contact, &email);
+        let shown = recorded("invitations", "email", &email);
         record(
             &ctx,
             &mut change,
@@ -249,19 +248,21 @@ pub(crate) mod server {
                 "You cannot change or remove yourself. Ask another owner or admin.".into(),
             ));
         }
-        Ok((row.name, parse_role(&row.role)?))
+        Ok((row.name, stored_role(&row.role)?))
     }
 
     pub async fn change_role(user_id: String, role: String) -> Result<String, AppError> {
         let ctx = AccessContext::current().await?;
-        let mut change = ctx
-            .change(ProductPermission::ManageTeam, "Team (a member's role)")
-            .await?;
+        ctx.require(ProductPermission::ManageTeam)?;
+        // Refused before the change opens: nothing to roll back, one connection.
         ctx.refuse_in_session(
             "change roles",
             "a role change grants or removes access; the account's owners decide that.",
         )
         .await?;
+        let mut change = ctx
+            .change(ProductPermission::ManageTeam, "Team (a member's role)")
+            .await?;
         let new_role = parse_role(&role)?;
         let id = parse_id(&user_id)?;
         let (name, old_role) = target(&ctx, change.conn(), id).await?;

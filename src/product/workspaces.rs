@@ -59,9 +59,7 @@ pub async fn update_tax_rule(
 pub(crate) mod server {
     use super::*;
     use crate::access::context::AccessContext;
-    use crate::classification::DataClass;
     use crate::error::parse_id;
-    use crate::masking::present;
     use crate::product::money::{format_rate, parse_rate};
     use crate::product::ProductPermission;
     use serde_json::json;
@@ -82,7 +80,7 @@ pub(crate) mod server {
             .into_iter()
             .map(|r| WorkspaceDto {
                 id: r.id.to_string(),
-                name: present(ctx.audience(), DataClass::Public, &r.name),
+                name: r.name,
                 tax_region: r.tax_region,
                 tax_rate: format_rate(r.tax_rate_bp),
                 tax_rate_bp: r.tax_rate_bp,

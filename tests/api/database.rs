@@ -1,34 +1,22 @@
 use crate::helpers::{new_client, spawn_app, PASSWORD};
-use chaperone::classification::PRODUCT_COLUMNS;
 use chaperone::staff::StaffRole;
 use sqlx::PgPool;
-use std::collections::BTreeSet;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_product_column_is_classified() {
     let app = spawn_app().await;
-    let live: BTreeSet<(String, String)> = sqlx::query_as(
-        "select table_name::text, column_name::text from information_schema.columns where table_schema = 'product'",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap()
-    .into_iter()
-    .collect();
-    assert!(!live.is_empty());
-    let registry: BTreeSet<(String, String)> = PRODUCT_COLUMNS
-        .iter()
-        .map(|(t, c, _)| (t.to_string(), c.to_string()))
-        .collect();
-    let unclassified: Vec<_> = live.difference(&registry).collect();
-    let stale: Vec<_> = registry.difference(&live).collect();
+    let diff = chaperone::classification::check_schema(&app.pool)
+        .await
+        .unwrap();
     assert!(
-        unclassified.is_empty(),
-        "product columns without a class: {unclassified:?}"
+        diff.unclassified.is_empty(),
+        "product columns without a class: {:?}",
+        diff.unclassified
     );
     assert!(
-        stale.is_empty(),
-        "classified columns that do not exist: {stale:?}"
+        diff.stale.is_empty(),
+        "classified columns that do not exist: {:?}",
+        diff.stale
     );
 }
 

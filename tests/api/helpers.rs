@@ -44,6 +44,8 @@ fn template_name() -> String {
         hasher.update(m.version.to_le_bytes());
         hasher.update(&*m.checksum);
     }
+    // The support roles' grants are generated from the registry at migrate.
+    hasher.update(chaperone::db::support_grants_sql().as_bytes());
     format!("chaperone_tpl_{}", &hex::encode(hasher.finalize())[..16])
 }
 
@@ -64,6 +66,11 @@ async fn ensure_template(admin: &Url) -> String {
                create role chaperone_runtime nologin; end if;
              if not exists (select from pg_roles where rolname = 'chaperone_app') then
                create role chaperone_app login in role chaperone_runtime; end if;
+             if not exists (select from pg_roles where rolname = 'chaperone_support_ro') then
+               create role chaperone_support_ro nologin; end if;
+             if not exists (select from pg_roles where rolname = 'chaperone_support_rw') then
+               create role chaperone_support_rw nologin; end if;
+             grant chaperone_support_ro, chaperone_support_rw to chaperone_runtime;
            end $$;"#,
     )
     .execute(&mut conn)

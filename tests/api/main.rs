@@ -6,6 +6,7 @@ mod helpers;
 mod database;
 mod guards;
 mod headers;
+mod masking;
 mod product;
 mod sign_in;
 mod support;

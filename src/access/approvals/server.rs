@@ -450,14 +450,22 @@ pub async fn expire_due(pool: &PgPool, now: DateTime<Utc>) -> Result<(u64, u64),
     .fetch_all(pool)
     .await?;
     let (mut expired, mut lapsed) = (0, 0);
+    // One request at a time: a row that fails is logged and skipped, so it
+    // never stops the others from ending.
     for id in due {
-        let Some(r) = repo::load(pool, id, false).await? else {
-            continue;
+        let ended = async {
+            match repo::load(pool, id, false).await? {
+                Some(r) => end_if_due(pool, &r, now).await,
+                None => Ok(None),
+            }
         };
-        match end_if_due(pool, &r, now).await? {
-            Some(RequestState::Expired) => expired += 1,
-            Some(RequestState::Lapsed) => lapsed += 1,
-            _ => {}
+        match ended.await {
+            Ok(Some(RequestState::Expired)) => expired += 1,
+            Ok(Some(RequestState::Lapsed)) => lapsed += 1,
+            Ok(_) => {}
+            Err(err) => {
+                tracing::warn!(request = %id, error = %err, "sweeper could not end a request")
+            }
         }
     }
     Ok((expired, lapsed))

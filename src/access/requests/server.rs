@@ -55,8 +55,8 @@ pub async fn request(
         AppError::Internal
     })?;
     let ticket = check_ticket(&ticket, &ticket_pattern).map_err(AppError::Invalid)?;
-    let mode =
-        Mode::parse(&mode).ok_or_else(|| AppError::Invalid("Choose read-only or edit.".into()))?;
+    let mode = Mode::parse(mode.trim())
+        .ok_or_else(|| AppError::Invalid("Choose read-only or edit.".into()))?;
     let incident = incident
         .map(|i| i.trim().to_string())
         .filter(|i| !i.is_empty());
@@ -296,11 +296,20 @@ pub async fn cancel(id: String) -> Result<String, AppError> {
     let state = app_state()?;
     let id = parse_id(&id)?;
     let mut tx = state.pool.begin().await?;
-    let r = repo::load(&mut *tx, id, true)
+    let mut r = repo::load(&mut *tx, id, true)
         .await?
         .ok_or(AppError::NotFound)?;
     if r.staff_id != staff.id {
         return Err(AppError::NotFound);
+    }
+    let now = state.clock.now();
+    if r.status == RequestState::Pending && r.expires_at.is_some_and(|e| e <= now) {
+        // Its time ran out before the sweeper came by: it expires, not cancels.
+        tx.rollback().await?;
+        expire_if_due(&state.pool, &mut r, now).await?;
+        return Err(AppError::Invalid(
+            "This request already expired; there is nothing to cancel.".into(),
+        ));
     }
     if r.status != RequestState::Pending {
         return Err(AppError::Invalid(

@@ -70,23 +70,101 @@ pub fn mm_ss(seconds: i64) -> String {
     format!("{}:{:02}", s / 60, s % 60)
 }
 
+/// Why a support session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndCause {
+    EndedByAgent,
+    IdleTimeout,
+    MaxDuration,
+    RevokedByManager,
+    RevokedByCustomer,
+    SignedOut,
+    /// The staff member was disabled.
+    StaffDisabled,
+    /// The staff member's role changed.
+    StaffRoleChanged,
+}
+
+impl EndCause {
+    pub const ALL: [EndCause; 8] = [
+        EndCause::EndedByAgent,
+        EndCause::IdleTimeout,
+        EndCause::MaxDuration,
+        EndCause::RevokedByManager,
+        EndCause::RevokedByCustomer,
+        EndCause::SignedOut,
+        EndCause::StaffDisabled,
+        EndCause::StaffRoleChanged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndCause::EndedByAgent => "ended_by_agent",
+            EndCause::IdleTimeout => "idle_timeout",
+            EndCause::MaxDuration => "max_duration",
+            EndCause::RevokedByManager => "revoked_by_manager",
+            EndCause::RevokedByCustomer => "revoked_by_customer",
+            EndCause::SignedOut => "signed_out",
+            EndCause::StaffDisabled => "staff_disabled",
+            EndCause::StaffRoleChanged => "staff_role_changed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EndCause> {
+        EndCause::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
+    /// The sentence the agent reads back in the console.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            EndCause::EndedByAgent => {
+                "You ended the support session. You are back in the console as yourself."
+            }
+            EndCause::IdleTimeout => "The support session ended because it was idle for too long.",
+            EndCause::MaxDuration => "The support session reached its maximum duration and ended.",
+            EndCause::RevokedByManager => "A manager ended your support session.",
+            EndCause::RevokedByCustomer => "The customer ended your support session.",
+            EndCause::SignedOut => "The support session ended when you signed out.",
+            EndCause::StaffDisabled => {
+                "Your support session ended because your account was disabled."
+            }
+            EndCause::StaffRoleChanged => "Your support session ended because your role changed.",
+        }
+    }
+
+    /// How the log says it ended ("ended after being idle").
+    pub fn words(self) -> &'static str {
+        match self {
+            EndCause::EndedByAgent => "ended by the agent",
+            EndCause::IdleTimeout => "ended after being idle",
+            EndCause::MaxDuration => "ended at its maximum duration",
+            EndCause::RevokedByManager => "ended by a manager",
+            EndCause::RevokedByCustomer => "ended by the customer",
+            EndCause::SignedOut => "ended when the agent signed out",
+            EndCause::StaffDisabled => "ended because the staff member was disabled",
+            EndCause::StaffRoleChanged => "ended because the staff member's role changed",
+        }
+    }
+}
+
 /// What the console says after a support session ended, by cause code.
 pub fn end_explanation(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "ended_by_agent" => {
-            "You ended the support session. You are back in the console as yourself."
-        }
-        "idle_timeout" => "Your support session ended because it was idle for too long.",
-        "max_duration" => "Your support session reached its maximum duration and ended.",
-        "revoked_by_manager" => "A manager ended your support session.",
-        "revoked_by_customer" => "The customer ended your support session.",
-        "signed_out" => "The support session ended when you signed out.",
-        _ => return None,
-    })
+    EndCause::parse(code).map(EndCause::explanation)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn every_end_cause_round_trips_and_is_explained() {
+        for cause in EndCause::ALL {
+            assert_eq!(EndCause::parse(cause.as_str()), Some(cause));
+            assert!(end_explanation(cause.as_str()).is_some(), "{cause:?}");
+        }
+        assert_eq!(end_explanation("bored"), None);
+    }
+
     #[test]
     fn time_left_reads_as_minutes_and_seconds() {
         assert_eq!(super::mm_ss(905), "15:05");

@@ -1,7 +1,8 @@
 //! Sessions on the server: the identity check and entry, ending one's own
 //! session, the banner, and a manager's revoke.
 
-use super::store::{self as sessions, EndCause, SESSION_KEY};
+use super::store::{self as sessions, SESSION_KEY};
+use super::EndCause;
 use super::*;
 use crate::access::policy::Mode;
 use crate::access::requests::repo;
@@ -39,16 +40,45 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
         return Err(AppError::NotFound);
     }
     if actor.support_session().is_some() {
-        return Err(AppError::Invalid(
-            "You are already in a support session. End it first.".into(),
-        ));
+        let why = "You are already in a support session. End it first.";
+        audit::record(
+            &state.pool,
+            by_staff(
+                &staff,
+                now,
+                "support.entry_refused",
+                request.account_id,
+                format!(
+                    "{} was refused entry to {} as {}: {why}",
+                    staff.name, request.account_name, request.target_user_name
+                ),
+                json!({ "request_id": id, "status": request.status.as_str() }),
+            ),
+        )
+        .await?;
+        return Err(AppError::Invalid(why.into()));
     }
 
     // Identity check: the agent's own password, right before entry. Five
     // failures within 15 minutes stop further checks for 15 minutes; each
     // check reserves its place first, so parallel guesses get no more.
-    let throttle = LockKey::new("identity_check", &staff.id.to_string(), "any");
+    let throttle = LockKey::new(lockout::IDENTITY_CHECK, &staff.id.to_string(), "any");
     if let Attempt::Locked(_) = lockout::reserve(&state.pool, &throttle, now).await? {
+        audit::record(
+            &state.pool,
+            by_staff(
+                &staff,
+                now,
+                "support.identity_check_paused",
+                request.account_id,
+                format!(
+                    "{} was refused an identity check before entering {} as {}: too many failed checks",
+                    staff.name, request.account_name, request.target_user_name
+                ),
+                json!({ "request_id": id }),
+            ),
+        )
+        .await?;
         return Err(AppError::TooManyAttempts);
     }
     let stored = sqlx::query_scalar!(

@@ -3,6 +3,7 @@
 //! ends sessions whose deadline passed — and expires requests and approvals
 //! nobody decided or used — even when nobody is looking.
 
+use super::EndCause;
 use crate::access::policy::Mode;
 use crate::access::SupportSession;
 use crate::audit::{self, EventActor, NewEvent};
@@ -13,80 +14,6 @@ use uuid::Uuid;
 
 /// The login-session key holding the live support session's id.
 pub const SESSION_KEY: &str = "chaperone.support_session";
-
-/// Why a support session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndCause {
-    EndedByAgent,
-    IdleTimeout,
-    MaxDuration,
-    RevokedByManager,
-    RevokedByCustomer,
-    SignedOut,
-    /// The staff member was disabled.
-    StaffDisabled,
-    /// The staff member's role changed.
-    StaffRoleChanged,
-}
-
-impl EndCause {
-    pub const ALL: [EndCause; 8] = [
-        EndCause::EndedByAgent,
-        EndCause::IdleTimeout,
-        EndCause::MaxDuration,
-        EndCause::RevokedByManager,
-        EndCause::RevokedByCustomer,
-        EndCause::SignedOut,
-        EndCause::StaffDisabled,
-        EndCause::StaffRoleChanged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndCause::EndedByAgent => "ended_by_agent",
-            EndCause::IdleTimeout => "idle_timeout",
-            EndCause::MaxDuration => "max_duration",
-            EndCause::RevokedByManager => "revoked_by_manager",
-            EndCause::RevokedByCustomer => "revoked_by_customer",
-            EndCause::SignedOut => "signed_out",
-            EndCause::StaffDisabled => "staff_disabled",
-            EndCause::StaffRoleChanged => "staff_role_changed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<EndCause> {
-        EndCause::ALL.into_iter().find(|c| c.as_str() == text)
-    }
-
-    /// The sentence the agent reads back in the console.
-    pub fn explanation(self) -> &'static str {
-        match self {
-            EndCause::EndedByAgent => "You ended the support session.",
-            EndCause::IdleTimeout => "The support session ended because it was idle for too long.",
-            EndCause::MaxDuration => "The support session reached its maximum duration and ended.",
-            EndCause::RevokedByManager => "A manager ended your support session.",
-            EndCause::RevokedByCustomer => "The customer ended your support session.",
-            EndCause::SignedOut => "The support session ended when you signed out.",
-            EndCause::StaffDisabled => {
-                "Your support session ended because your account was disabled."
-            }
-            EndCause::StaffRoleChanged => "Your support session ended because your role changed.",
-        }
-    }
-
-    fn words(self) -> &'static str {
-        match self {
-            EndCause::EndedByAgent => "ended by the agent",
-            EndCause::IdleTimeout => "ended after being idle",
-            EndCause::MaxDuration => "ended at its maximum duration",
-            EndCause::RevokedByManager => "ended by a manager",
-            EndCause::RevokedByCustomer => "ended by the customer",
-            EndCause::SignedOut => "ended when the agent signed out",
-            EndCause::StaffDisabled => "ended because the staff member was disabled",
-            EndCause::StaffRoleChanged => "ended because the staff member's role changed",
-        }
-    }
-}
 
 /// The state of a session named in a login session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,11 +178,19 @@ pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Error
         } else {
             EndCause::IdleTimeout
         };
-        let mut tx = pool.begin().await?;
-        if end(&mut tx, r.id, r.idle.min(r.max), cause).await? {
-            ended += 1;
+        let ended_one = async {
+            let mut tx = pool.begin().await?;
+            let done = end(&mut tx, r.id, r.idle.min(r.max), cause).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(done)
+        };
+        match ended_one.await {
+            Ok(true) => ended += 1,
+            Ok(false) => {}
+            Err(err) => {
+                tracing::warn!(session = %r.id, error = %err, "sweeper could not end a session")
+            }
         }
-        tx.commit().await?;
     }
     Ok(ended)
 }
@@ -271,10 +206,12 @@ pub struct Swept {
 /// One round of the sweeper: ends sessions past their deadline, expires
 /// requests nobody decided in time and lapses approvals nobody used, each
 /// with its event — so time ends things even when no one opens them.
+/// Each part runs even if the other failed; the first error is returned.
 pub async fn sweep_all(pool: &PgPool, now: DateTime<Utc>) -> Result<Swept, sqlx::Error> {
-    let sessions_ended = sweep(pool, now).await?;
-    let (requests_expired, approvals_lapsed) =
-        crate::access::approvals::expire_due(pool, now).await?;
+    let sessions = sweep(pool, now).await;
+    let requests = crate::access::approvals::expire_due(pool, now).await;
+    let sessions_ended = sessions?;
+    let (requests_expired, approvals_lapsed) = requests?;
     Ok(Swept {
         sessions_ended,
         requests_expired,

@@ -499,3 +499,77 @@ async fn concurrent_decisions_on_one_request_yield_one_outcome() {
         1
     );
 }
+
+/// One approval, two exports at once: exactly one gets the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_approval_is_spent_once_even_by_parallel_actions() {
+    let app = demo().await;
+    let priya = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "read_only",
+    )
+    .await;
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    assert_eq!(
+        app.post(&priya, "/app/export/invoices.csv").await.status(),
+        403
+    );
+    let id: String = app
+        .call(
+            &priya,
+            "request_action_approval",
+            &[
+                ("action", "export"),
+                ("object", "invoices.csv"),
+                (
+                    "reason",
+                    "Customer needs last quarter's invoices as CSV for the auditor",
+                ),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let form = [
+        ("id", id.as_str()),
+        ("approve", "true"),
+        ("note", "one export"),
+    ];
+    assert_eq!(app.call(&maya, "decide_request", &form).await.status(), 200);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let (client, url, origin) = (
+            priya.clone(),
+            app.url("/app/export/invoices.csv"),
+            app.base.clone(),
+        );
+        tasks.spawn(async move {
+            client
+                .post(url)
+                .header("Origin", origin)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = tasks.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    statuses.sort();
+    assert_eq!(statuses, vec![200, 403, 403, 403, 403, 403]);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'product.exported'"
+        )
+        .await,
+        1
+    );
+}

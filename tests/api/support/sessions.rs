@@ -466,3 +466,89 @@ async fn a_session_ends_when_its_staff_member_is_found_disabled() {
         1
     );
 }
+
+/// A role changed straight in the database ends an edit session the new
+/// role may not hold, on the next request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ends_when_its_staff_members_role_no_longer_allows_it() {
+    let app = demo().await;
+    let priya = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "edit",
+    )
+    .await;
+    sqlx::query(
+        "update chaperone.staff set role = 'agent' where email = 'priya.nair@chaperone.test'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let res = priya.get(app.url("/app")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        "/console?ended=staff_role_changed"
+    );
+}
+
+/// One person's failed identity checks never pause anyone else's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_check_pauses_are_per_person() {
+    let app = demo().await;
+    for email in [
+        "sarah.lee@chaperone.test",
+        "james.ortiz@chaperone.test",
+        "priya.nair@chaperone.test",
+        "dan.kim@chaperone.test",
+        "maya.chen@chaperone.test",
+    ] {
+        let client = staff(&app, email).await;
+        let id: String = request(&app, &client, "Acme Co", "tom@acme.test", "read_only")
+            .await
+            .json()
+            .await
+            .unwrap();
+        for _ in 0..5 {
+            let form = [("request_id", id.as_str()), ("password", "wrong")];
+            let status = app
+                .call(&client, "enter_support_session", &form)
+                .await
+                .status();
+            assert_eq!(status, 400, "{email}");
+        }
+        let form = [("request_id", id.as_str()), ("password", DEMO_PASSWORD)];
+        assert_eq!(
+            app.call(&client, "enter_support_session", &form)
+                .await
+                .status(),
+            429,
+            "{email} is paused"
+        );
+    }
+    // 25 failures by five people: the sixth person still gets their check.
+    let omar_free = staff(&app, "leo.brandt@chaperone.test").await;
+    let id: String = request(&app, &omar_free, "Acme Co", "tom@acme.test", "read_only")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let form = [("request_id", id.as_str()), ("password", DEMO_PASSWORD)];
+    assert_eq!(
+        app.call(&omar_free, "enter_support_session", &form)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.identity_check_paused'"
+        )
+        .await,
+        5,
+        "each pause is recorded"
+    );
+}

@@ -20,15 +20,18 @@
 //! Product code never re-implements these rules; a test fails if a product
 //! module reaches the pool or the app state itself.
 
-use super::actions::{BlockedAction, BlockedAttempt};
-use super::policy::Mode;
-use super::{current_actor, sessions, Actor, SupportSession};
+use crate::access::actions::{BlockedAction, BlockedAttempt};
+use crate::access::policy::Mode;
+use crate::access::{current_actor, sessions, Actor, SupportSession};
+
+mod handles;
 use crate::audit::{self, NewEvent};
 use crate::customers::{directory, CustomerRole};
 use crate::error::AppError;
 use crate::masking::Audience;
 use crate::state::{app_state, AppState};
 use chrono::{DateTime, Utc};
+pub use handles::{Change, Reader};
 use serde_json::{json, Value};
 use sqlx::{PgConnection, Postgres, Transaction};
 use std::future::Future;
@@ -89,7 +92,7 @@ impl AccessContext {
     /// demotion by the customer shrinks the agent's rights on the next
     /// request.
     pub async fn for_actor(actor: Actor, state: AppState) -> Result<AccessContext, AppError> {
-        actor.require(super::Capability::UseProduct)?;
+        actor.require(crate::access::Capability::UseProduct)?;
         let (viewed, audience) = match &actor {
             Actor::Customer(c) => (
                 Viewed {
@@ -183,10 +186,11 @@ impl AccessContext {
     pub fn event(&self, kind: &'static str, summary: String, detail: Value) -> NewEvent {
         let detail = match (self.session(), detail) {
             (Some(s), Value::Object(mut map)) => {
-                map.entry("session_id").or_insert(json!(s.id));
+                map.insert("session_id".into(), json!(s.id));
                 Value::Object(map)
             }
-            (_, detail) => detail,
+            (Some(s), detail) => json!({ "session_id": s.id, "detail": detail }),
+            (None, detail) => detail,
         };
         NewEvent::new(self.now(), kind, &self.actor, summary)
             .about(self.viewed.account_id)
@@ -204,12 +208,14 @@ impl AccessContext {
     ) -> Result<Reader, AppError> {
         self.require(permission)?;
         self.record_view(page).await?;
-        Reader::open(&self.state).await
+        Reader::open(&self.state, self.session().is_some()).await
     }
 
     /// Like [`AccessContext::view`] for a page whose name needs a lookup
-    /// (an invoice's number). The lookup runs on the read-only transaction;
-    /// nothing it read leaves this function unless the view was recorded.
+    /// (an invoice's number). In a support session the lookup runs inside
+    /// the view's own write transaction, as the support read role, so the
+    /// name recorded can only come from what support may see; for a customer
+    /// nothing is recorded and the lookup is skipped.
     pub async fn view_named<F>(
         &self,
         permission: impl ViewerPermission,
@@ -219,34 +225,43 @@ impl AccessContext {
         F: for<'c> FnOnce(&'c mut PgConnection) -> PageLabel<'c>,
     {
         self.require(permission)?;
-        let mut reader = Reader::open(&self.state).await?;
-        let page = label(reader.conn()).await?;
-        self.record_view(&page).await?;
-        Ok(reader)
+        if let Some(session) = self.session() {
+            let mut tx = self.state.pool.begin().await?;
+            self.touch_live_session(&mut tx, session).await?;
+            sqlx::query(crate::db::AS_SUPPORT_READER)
+                .execute(&mut *tx)
+                .await?;
+            let page = label(&mut tx).await?;
+            audit::append(&mut tx, self.view_event(&page)).await?;
+            tx.commit().await?;
+        }
+        Reader::open(&self.state, self.session().is_some()).await
     }
 
+    /// In a support session: one write transaction finds the session live,
+    /// counts the activity and writes the view event.
     async fn record_view(&self, page: &str) -> Result<(), AppError> {
         let Some(session) = self.session() else {
             return Ok(());
         };
         let mut tx = self.state.pool.begin().await?;
         self.touch_live_session(&mut tx, session).await?;
-        audit::append(
-            &mut tx,
-            self.event(
-                "support.page_viewed",
-                format!(
-                    "{} viewed {} › {page} as {}",
-                    self.actor_name(),
-                    self.viewed.account_name,
-                    self.viewed.user_name
-                ),
-                json!({ "page": page }),
-            ),
-        )
-        .await?;
+        audit::append(&mut tx, self.view_event(page)).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    fn view_event(&self, page: &str) -> NewEvent {
+        self.event(
+            "support.page_viewed",
+            format!(
+                "{} viewed {} › {page} as {}",
+                self.actor_name(),
+                self.viewed.account_name,
+                self.viewed.user_name
+            ),
+            json!({ "page": page }),
+        )
     }
 
     /// Opens a change: `what` names it for the record ("Tax rate"). Refused,
@@ -291,17 +306,30 @@ impl AccessContext {
         };
         self.require(permission)?;
         let mut tx = self.state.pool.begin().await?;
-        self.touch_live_session(&mut tx, session).await?;
+        let mode = self.touch_live_session(&mut tx, session).await?;
+        if mode == Mode::ReadOnly && action.changes_product() {
+            tx.rollback().await?;
+            return Err(self.refuse_read_only(what).await);
+        }
         let attempt = BlockedAttempt {
             action,
             object: object.to_string(),
-            label: super::approvals::describe_object(&mut tx, self.viewed.account_id, object)
-                .await?,
+            label: crate::access::approvals::describe_object(
+                &mut tx,
+                self.viewed.account_id,
+                object,
+            )
+            .await?,
         };
         let staff = self.actor.as_staff().ok_or(AppError::Forbidden)?;
-        let spent =
-            super::approvals::spend_action_approval(&mut tx, staff, session, &attempt, self.now())
-                .await?;
+        let spent = crate::access::approvals::spend_action_approval(
+            &mut tx,
+            staff,
+            session,
+            &attempt,
+            self.now(),
+        )
+        .await?;
         if !spent {
             tx.rollback().await?;
             return Err(self.refuse_blocked(&attempt).await);
@@ -321,6 +349,15 @@ impl AccessContext {
             .await?
             .ok_or_else(user_gone)?;
         require(permission, role)?;
+        // From here on, in a support session, Postgres itself refuses what
+        // support may never read, and every write in a read-only session.
+        if let Some(session) = self.session() {
+            let set_role = match session.mode {
+                Mode::Edit => crate::db::AS_SUPPORT_WRITER,
+                Mode::ReadOnly => crate::db::AS_SUPPORT_READER,
+            };
+            sqlx::query(set_role).execute(&mut *tx).await?;
+        }
         Ok(Change {
             ctx: self,
             tx,
@@ -442,65 +479,6 @@ fn user_gone() -> AppError {
         "The user this view belongs to is no longer in the account, so nothing was shown or changed."
             .into(),
     )
-}
-
-/// A read-only transaction for a page's data, handed out only after the view
-/// was recorded. Postgres refuses any write made through it.
-pub struct Reader {
-    tx: Transaction<'static, Postgres>,
-}
-
-impl Reader {
-    async fn open(state: &AppState) -> Result<Reader, AppError> {
-        let mut tx = state.pool.begin().await?;
-        sqlx::query("set transaction read only")
-            .execute(&mut *tx)
-            .await?;
-        Ok(Reader { tx })
-    }
-
-    /// The connection to read through.
-    pub fn conn(&mut self) -> &mut PgConnection {
-        &mut self.tx
-    }
-}
-
-/// A change in progress: its own transaction, in which the session was found
-/// live and the viewed user's role read (and locked) now. Dropping it without
-/// [`Change::commit`] changes nothing.
-pub struct Change<'a> {
-    ctx: &'a AccessContext,
-    tx: Transaction<'static, Postgres>,
-    role: CustomerRole,
-}
-
-impl Change<'_> {
-    /// The connection to change through.
-    pub fn conn(&mut self) -> &mut PgConnection {
-        &mut self.tx
-    }
-
-    /// The viewed user's role now, inside this transaction.
-    pub fn role(&self) -> CustomerRole {
-        self.role
-    }
-
-    /// Writes the change's event in the change's transaction.
-    pub async fn record(
-        &mut self,
-        kind: &'static str,
-        summary: String,
-        detail: Value,
-    ) -> Result<(), AppError> {
-        audit::append(&mut self.tx, self.ctx.event(kind, summary, detail)).await?;
-        Ok(())
-    }
-
-    /// Commits the change and its events together.
-    pub async fn commit(self) -> Result<(), AppError> {
-        self.tx.commit().await?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,73 @@
+//! What the access context hands out: a [`Reader`] for a page's data and a
+//! [`Change`] for one change. Only the context makes them.
+
+use super::AccessContext;
+use crate::audit;
+use crate::customers::CustomerRole;
+use crate::error::AppError;
+use crate::state::AppState;
+use serde_json::Value;
+use sqlx::{PgConnection, Postgres, Transaction};
+
+/// A read-only transaction for a page's data, handed out only after the view
+/// was recorded. Postgres refuses any write made through it; in a support
+/// session it also runs as the support read role, so a column support may
+/// not see cannot be read through it either.
+pub struct Reader {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl Reader {
+    pub(super) async fn open(state: &AppState, support: bool) -> Result<Reader, AppError> {
+        let mut tx = state.pool.begin_with("begin read only").await?;
+        if support {
+            sqlx::query(crate::db::AS_SUPPORT_READER)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(Reader { tx })
+    }
+
+    /// The connection to read through.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+}
+
+/// A change in progress: its own transaction, in which the session was found
+/// live and the viewed user's role read (and locked) now. Dropping it without
+/// [`Change::commit`] changes nothing.
+pub struct Change<'a> {
+    pub(super) ctx: &'a AccessContext,
+    pub(super) tx: Transaction<'static, Postgres>,
+    pub(super) role: CustomerRole,
+}
+
+impl Change<'_> {
+    /// The connection to change through.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    /// The viewed user's role now, inside this transaction.
+    pub fn role(&self) -> CustomerRole {
+        self.role
+    }
+
+    /// Writes the change's event in the change's transaction.
+    pub async fn record(
+        &mut self,
+        kind: &'static str,
+        summary: String,
+        detail: Value,
+    ) -> Result<(), AppError> {
+        audit::append(&mut self.tx, self.ctx.event(kind, summary, detail)).await?;
+        Ok(())
+    }
+
+    /// Commits the change and its events together.
+    pub async fn commit(self) -> Result<(), AppError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
