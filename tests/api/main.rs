@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod canary;
 mod database;
 mod guards;
 mod headers;
