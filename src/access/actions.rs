@@ -13,14 +13,17 @@ pub enum BlockedAction {
     ResetLoginDetails,
     DeleteRecords,
     Refund,
+    /// Showing one identity field of the viewed user, once, for the case.
+    RevealIdentity,
 }
 
 impl BlockedAction {
-    pub const ALL: [BlockedAction; 4] = [
+    pub const ALL: [BlockedAction; 5] = [
         BlockedAction::Export,
         BlockedAction::ResetLoginDetails,
         BlockedAction::DeleteRecords,
         BlockedAction::Refund,
+        BlockedAction::RevealIdentity,
     ];
 
     pub fn parse(text: &str) -> Option<BlockedAction> {
@@ -35,6 +38,7 @@ impl BlockedAction {
             BlockedAction::ResetLoginDetails => "reset_login_details",
             BlockedAction::DeleteRecords => "delete_records",
             BlockedAction::Refund => "refund",
+            BlockedAction::RevealIdentity => "reveal_identity",
         }
     }
 
@@ -42,7 +46,7 @@ impl BlockedAction {
     /// it). Only actions that change nothing may be approved inside a
     /// read-only session.
     pub fn changes_product(self) -> bool {
-        !matches!(self, BlockedAction::Export)
+        !matches!(self, BlockedAction::Export | BlockedAction::RevealIdentity)
     }
 
     /// The kind of action, as a heading ("Exports and bulk downloads").
@@ -52,6 +56,7 @@ impl BlockedAction {
             BlockedAction::ResetLoginDetails => "Resetting login details",
             BlockedAction::DeleteRecords => "Deleting records",
             BlockedAction::Refund => "Refunds",
+            BlockedAction::RevealIdentity => "Revealing identity data",
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod reason;
 #[cfg(feature = "ssr")]
 pub mod registry;
 pub mod requests;
+pub mod reveal;
 pub mod sessions;
 pub mod signing;
 #[cfg(feature = "ssr")]

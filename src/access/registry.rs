@@ -93,6 +93,7 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
         Access::Needs(Capability::RequestReadOnlySession),
         Effect::Changes,
     ),
+    entry("/api/identity_reveals", PRODUCT, Effect::Reads),
     entry("/api/invite_member", PRODUCT, Effect::Changes),
     entry("/api/product_dashboard", PRODUCT, Effect::Reads),
     entry("/api/product_invoice", PRODUCT, Effect::Reads),
@@ -115,6 +116,11 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
         Effect::Changes,
     ),
     entry(
+        "/api/request_identity_reveal",
+        Access::Needs(Capability::UseConsole),
+        Effect::Changes,
+    ),
+    entry(
         "/api/request_status",
         Access::Needs(Capability::UseConsole),
         Effect::Reads,
@@ -124,6 +130,9 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
         Access::Needs(Capability::RequestReadOnlySession),
         Effect::Changes,
     ),
+    // Showing an approved identity field changes nothing in the product;
+    // the approval governs it, in any mode.
+    in_read_only(entry("/api/reveal_identity", PRODUCT, Effect::Changes)),
     entry("/api/revoke_api_token", PRODUCT, Effect::Changes),
     entry(
         "/api/revoke_support_session",
@@ -181,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn only_exports_are_callable_in_a_read_only_session() {
+    fn only_exports_and_reveals_are_callable_in_a_read_only_session() {
         let allowed: BTreeSet<&str> = SERVER_FNS
             .iter()
             .filter(|e| e.effect == Effect::Changes && e.read_only_session)
@@ -189,7 +198,11 @@ mod tests {
             .collect();
         assert_eq!(
             allowed,
-            BTreeSet::from(["/app/export/invoices.csv", "/app/export/orders.csv"])
+            BTreeSet::from([
+                "/api/reveal_identity",
+                "/app/export/invoices.csv",
+                "/app/export/orders.csv"
+            ])
         );
         for e in SERVER_FNS.iter().filter(|e| e.read_only_session) {
             assert_eq!(e.access, PRODUCT, "{}: only product entries", e.path);

@@ -50,6 +50,46 @@ fn decode<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T, sqlx::Err
         .map_err(|e: String| sqlx::Error::Decode(e.into()))
 }
 
+/// The identity fields of a user that support may ask to reveal, one at a
+/// time, with a manager's approval: column and how people call it.
+pub const IDENTITY_FIELDS: &[(&str, &str)] = &[
+    ("birth_date", "Birth date"),
+    ("national_id", "National or tax ID"),
+];
+
+/// One identity field of a user, read for a one-time reveal (as the server's
+/// own role: the support roles may never read it). `None` when the user is
+/// not in the account; `Some(None)` when the field is empty.
+pub async fn identity_value(
+    tx: &mut Transaction<'_, Postgres>,
+    account_id: Uuid,
+    user_id: Uuid,
+    column: &str,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    let value = match column {
+        "birth_date" => sqlx::query_scalar!(
+            r#"select birth_date::text as "v" from product.users where id = $1 and account_id = $2"#,
+            user_id,
+            account_id
+        )
+        .fetch_optional(&mut **tx)
+        .await?,
+        "national_id" => sqlx::query_scalar!(
+            r#"select national_id as "v" from product.users where id = $1 and account_id = $2"#,
+            user_id,
+            account_id
+        )
+        .fetch_optional(&mut **tx)
+        .await?,
+        other => {
+            return Err(sqlx::Error::Protocol(format!(
+                "{other} is not a revealable identity field"
+            )))
+        }
+    };
+    Ok(value)
+}
+
 /// One account's facts.
 pub async fn account(
     db: impl PgExecutor<'_>,

@@ -491,7 +491,7 @@ pub fn ProfilePage() -> impl IntoView {
                 <input id="p-birth" name="birth_date" type=if p.details_editable { "date" } else { "text" } value=p.birth_date.to_string() readonly=!p.details_editable />
                 <label for="p-nid">"National or tax ID"</label>
                 <input id="p-nid" name="national_id" type="text" maxlength="64" value=p.national_id.to_string() readonly=!p.details_editable />
-                {(!p.details_editable).then(|| view! { <p class="muted small">"Contact and identity details are masked for support and stay as they are; only the customer changes them."</p> })}
+                <p class="muted small" hidden=p.details_editable>"Contact and identity details are masked for support and stay as they are; only the customer changes them."</p>
                 <button type="submit" class="primary">"Save profile"</button>
             </ActionForm>
             <crate::ui::Outcome value=Signal::derive(move || save.value().get()) />
@@ -521,5 +521,9 @@ pub fn ProfilePage() -> impl IntoView {
             <button type="submit" class="primary">"Change password"</button>
         </ActionForm>
         <crate::ui::Outcome value=Signal::derive(move || password.value().get()) />
+        // For an agent in a session. Outside the loaded block: a suspense
+        // boundary of its own must not nest inside another while the page
+        // streams.
+        <crate::access::reveal::IdentityRevealPanel />
     }
 }

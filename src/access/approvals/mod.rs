@@ -11,7 +11,8 @@ use leptos::prelude::*;
 mod server;
 #[cfg(feature = "ssr")]
 pub(crate) use server::{
-    blocked_attempts, describe_object, expire_due, expire_if_due, spend_action_approval,
+    ask_for_one_action, blocked_attempts, describe_object, expire_due, expire_if_due,
+    spend_action_approval,
 };
 
 /// A manager approves or denies someone else's request, with a note

@@ -195,6 +195,19 @@ pub async fn request_action(
                 "Try the action first: once it is refused, the banner offers to ask a manager for exactly that.".into(),
             )
         })?;
+    ask_for_one_action(&state, &staff, &session, &attempt, &reason).await
+}
+
+/// Records a one-action request, bound to its action and object, waiting
+/// for a manager; returns its id.
+pub(crate) async fn ask_for_one_action(
+    state: &crate::state::AppState,
+    staff: &StaffMember,
+    session: &SupportSession,
+    attempt: &BlockedAttempt,
+    reason: &str,
+) -> Result<String, AppError> {
+    let action = attempt.action;
     let now = state.clock.now();
     let id = Uuid::new_v4();
     let mut tx = state.pool.begin().await?;
@@ -229,7 +242,7 @@ pub async fn request_action(
     audit::append(
         &mut tx,
         by_staff(
-            &staff,
+            staff,
             now,
             "support.action_requested",
             session.account_id,

@@ -25,6 +25,7 @@ use crate::access::policy::Mode;
 use crate::access::{current_actor, sessions, Actor, SupportSession};
 
 mod handles;
+mod reveal;
 use crate::audit::{self, NewEvent};
 use crate::customers::{directory, CustomerRole};
 use crate::error::AppError;

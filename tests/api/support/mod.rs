@@ -5,6 +5,7 @@
 mod approvals;
 mod context;
 mod requests;
+mod reveal;
 mod sessions;
 
 use crate::helpers::{new_client, spawn_app, TestApp};
