@@ -339,7 +339,10 @@ async fn tenant_isolation_every_product_endpoint_keeps_to_its_own_account() {
         ("/api/product_workspaces", vec![]),
         ("/api/identity_reveals", vec![]),
         ("/api/regenerate_recovery_codes", vec![]),
-        ("/api/reveal_identity", vec![("field", "national_id".into())]),
+        (
+            "/api/reveal_identity",
+            vec![("field", "national_id".into())],
+        ),
         ("/api/remove_member", vec![("user_id", g_member.clone())]),
         ("/api/revoke_api_token", vec![("id", g_token.clone())]),
         (
