@@ -13,6 +13,38 @@ use chaperone::classification::{class_of, DataClass};
 use chaperone::product::ui::PRODUCT_PAGES;
 use chaperone::seed::DEMO_PASSWORD;
 
+/// Captures what the server logs while the sweep runs (every level of
+/// Chaperone's own and the request logs), so the logs are a surface too.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() -> Logs {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    // SQL statements are left out: the test plants its canaries with
+    // literal SQL of its own; the server binds values as parameters.
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "trace,sqlx=off,hyper=off,h2=off,reqwest=off",
+        ))
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // One subscriber per test process; this is the only test that sets one.
+    let _ = tracing::subscriber::set_global_default(subscriber);
+    logs
+}
+
 /// A planted value and the class of the column it sits in.
 struct Canary {
     value: String,
@@ -230,6 +262,7 @@ async fn export_everything(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_planted_value_reaches_an_agent_and_no_secret_reaches_the_customer() {
+    let logs = capture_logs();
     let app = spawn_app().await;
     chaperone::seed::seed_demo(&app.pool).await.unwrap();
     // Sign in before planting: the canaries overwrite emails and hashes.
@@ -277,6 +310,12 @@ async fn no_planted_value_reaches_an_agent_and_no_secret_reaches_the_customer() 
         agent_saw.push_str(summary);
         agent_saw.push_str(detail);
     }
+    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    assert!(
+        logged.contains("request"),
+        "the server's logs were captured"
+    );
+    agent_saw.push_str(&logged);
 
     for canary in &canaries {
         assert!(
