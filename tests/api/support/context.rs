@@ -552,3 +552,92 @@ async fn saving_the_profile_in_an_edit_session_works_with_masked_fields() {
         "the stored phone is kept"
     );
 }
+
+/// The lock that orders a change and a revoke, step by step: while a
+/// change's transaction holds its session row, a revoke waits; the change
+/// commits first and its event comes before the end; after the end, no
+/// change can open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoke_waits_for_a_change_in_flight_and_no_change_opens_after_it() {
+    use chaperone::clock::Clock;
+    let app = demo().await;
+    let _priya = in_session(
+        &app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        "edit",
+    )
+    .await;
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let session: uuid::Uuid = live_session(&app, "priya.nair@chaperone.test")
+        .await
+        .parse()
+        .unwrap();
+
+    // A change opens: the session is found live and its row stays locked.
+    let mut change = app.pool.begin().await.unwrap();
+    let mode = chaperone::access::sessions::touch_live(&mut change, session, app.clock.now(), 15)
+        .await
+        .unwrap();
+    assert!(mode.is_some(), "the session is live");
+
+    // A manager revokes meanwhile: the revoke must wait for the change.
+    let (url, origin, maya2) = (
+        app.url("/api/revoke_support_session"),
+        app.base.clone(),
+        maya.clone(),
+    );
+    let form = [
+        ("session_id", session.to_string()),
+        ("note", "Ending it while a change is in flight".to_string()),
+    ];
+    let revoke = tokio::spawn(async move {
+        maya2
+            .post(url)
+            .header("Origin", origin)
+            .header("Accept", "application/json")
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(
+        !revoke.is_finished(),
+        "the revoke waits for the change in flight"
+    );
+
+    let changed: i64 = sqlx::query_scalar(
+        "insert into chaperone.events (occurred_at, kind, actor_kind, actor_name, summary, detail)
+         values (now(), 'product.test_change', 'system', 'Chaperone', 'a change', jsonb_build_object('session_id', $1::text))
+         returning id",
+    )
+    .bind(session.to_string())
+    .fetch_one(&mut *change)
+    .await
+    .unwrap();
+    change.commit().await.unwrap();
+    assert_eq!(revoke.await.unwrap(), 200);
+
+    let ended: i64 = sqlx::query_scalar(
+        "select id from chaperone.events where kind = 'support.session_ended' and detail->>'session_id' = $1",
+    )
+    .bind(session.to_string())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        changed < ended,
+        "the change committed before the end event was written"
+    );
+
+    // After the end, no change can open.
+    let mut late = app.pool.begin().await.unwrap();
+    let mode = chaperone::access::sessions::touch_live(&mut late, session, app.clock.now(), 15)
+        .await
+        .unwrap();
+    assert_eq!(mode, None);
+}
