@@ -22,6 +22,13 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
+/// Every server function and registered download, each domain's list put
+/// together: what the guard checks every call against.
+pub const SERVER_FNS: crate::access::registry::Registry = crate::access::registry::Registry(&[
+    crate::access::registry::CONSOLE_FNS,
+    crate::product::registry::PRODUCT_FNS,
+]);
+
 /// A built server, bound to its port but not yet serving.
 pub struct Application {
     listener: TcpListener,
@@ -121,6 +128,7 @@ fn router(state: AppState) -> Router {
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .layer(axum::Extension(SERVER_FNS))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -188,6 +196,50 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access::registry::Effect;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_server_function_is_registered_once_and_every_entry_exists() {
+        let served: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _method)| path.to_string())
+            .collect();
+        let all: Vec<&str> = SERVER_FNS.entries().map(|e| e.path).collect();
+        let listed: BTreeSet<String> = all
+            .iter()
+            .filter(|p| p.starts_with("/api/"))
+            .map(|p| p.to_string())
+            .collect();
+        let unique: BTreeSet<&str> = all.iter().copied().collect();
+        assert_eq!(unique.len(), all.len(), "a path is listed twice");
+        let missing: Vec<_> = served.difference(&listed).collect();
+        let stale: Vec<_> = listed.difference(&served).collect();
+        assert!(
+            missing.is_empty(),
+            "server functions without a registry entry: {missing:?}"
+        );
+        assert!(
+            stale.is_empty(),
+            "registry entries without a server function: {stale:?}"
+        );
+    }
+
+    #[test]
+    fn only_exports_and_reveals_are_callable_in_a_read_only_session() {
+        let allowed: BTreeSet<&str> = SERVER_FNS
+            .entries()
+            .filter(|e| e.effect == Effect::Changes && e.read_only_session)
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(
+            allowed,
+            BTreeSet::from([
+                "/api/reveal_identity",
+                "/app/export/invoices.csv",
+                "/app/export/orders.csv"
+            ])
+        );
+    }
 
     #[derive(Clone, Default)]
     struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);

@@ -13,7 +13,7 @@
 
 use super::actor::load_actor;
 use super::policy::Mode;
-use super::registry::{self, Access, Effect, ServerFnEntry};
+use super::registry::{Access, Effect, Registry, ServerFnEntry};
 use super::{Actor, CurrentActor};
 use crate::access::sessions::{self, EndCause, Loaded, SESSION_KEY};
 use crate::auth::session::Principal;
@@ -101,9 +101,15 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     }
     // Server functions, and the plain-HTTP routes the registry lists
     // (exports), meet the registry's rules before they run.
-    let entry = registry::lookup(&path);
+    // Without the registry nothing is registered: every call is refused.
+    let registry = req
+        .extensions()
+        .get::<Registry>()
+        .copied()
+        .unwrap_or(Registry(&[]));
+    let entry = registry.lookup(&path);
     if area == Area::ServerFn || entry.is_some() {
-        if let Err(err) = check_server_fn(&path, req.method(), actor.as_ref()) {
+        if let Err(err) = check_server_fn(&registry, &path, req.method(), actor.as_ref()) {
             if let (AppError::Refused(_), Some(entry)) = (&err, entry) {
                 if let Err(err) = record_read_only_refusal(&state, actor.as_ref(), entry).await {
                     return error_response(area, err);
@@ -212,8 +218,13 @@ async fn resolve(
 }
 
 /// The registry's rules for one call, before the function runs.
-fn check_server_fn(path: &str, method: &Method, actor: Option<&Actor>) -> Result<(), AppError> {
-    let entry = registry::lookup(path).ok_or(AppError::NotFound)?;
+fn check_server_fn(
+    registry: &Registry,
+    path: &str,
+    method: &Method,
+    actor: Option<&Actor>,
+) -> Result<(), AppError> {
+    let entry = registry.lookup(path).ok_or(AppError::NotFound)?;
     if let Access::Needs(cap) = entry.access {
         actor.ok_or(AppError::Unauthenticated)?.require(cap)?;
     }
@@ -437,14 +448,16 @@ mod tests {
         );
     }
 
+    const CONSOLE: Registry = Registry(&[crate::access::registry::CONSOLE_FNS]);
+
     #[test]
     fn unregistered_server_functions_are_refused() {
         assert_eq!(
-            check_server_fn("/api/not_a_function", &Method::POST, None),
+            check_server_fn(&CONSOLE, "/api/not_a_function", &Method::POST, None),
             Err(AppError::NotFound)
         );
         assert_eq!(
-            check_server_fn("/api/who_am_i", &Method::POST, None),
+            check_server_fn(&CONSOLE, "/api/who_am_i", &Method::POST, None),
             Ok(())
         );
     }

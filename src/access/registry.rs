@@ -38,7 +38,7 @@ pub struct ServerFnEntry {
     pub read_only_session: bool,
 }
 
-const fn entry(path: &'static str, access: Access, effect: Effect) -> ServerFnEntry {
+pub const fn entry(path: &'static str, access: Access, effect: Effect) -> ServerFnEntry {
     ServerFnEntry {
         path,
         access,
@@ -49,34 +49,32 @@ const fn entry(path: &'static str, access: Access, effect: Effect) -> ServerFnEn
 
 /// An entry callable in a read-only support session although it changes
 /// state (see [`ServerFnEntry::read_only_session`]).
-const fn in_read_only(entry: ServerFnEntry) -> ServerFnEntry {
+pub const fn in_read_only(entry: ServerFnEntry) -> ServerFnEntry {
     ServerFnEntry {
         read_only_session: true,
         ..entry
     }
 }
 
-const PRODUCT: Access = Access::Needs(Capability::UseProduct);
+/// What every product function needs.
+pub const PRODUCT: Access = Access::Needs(Capability::UseProduct);
 
-/// The registry. Keep it sorted by path. Besides server functions (`/api/…`)
-/// it lists the product's plain-HTTP downloads, which are exports. Every
-/// entry that changes state is reached by POST only.
-pub const SERVER_FNS: &[ServerFnEntry] = &[
+/// Access's own entries: the console, signing in and out, and the identity
+/// reveal. Each domain lists its own (the product's are in
+/// `crate::product::registry`); `startup` puts the lists together. Keep
+/// each sorted by path. Every entry that changes state is reached by POST
+/// only.
+pub const CONSOLE_FNS: &[ServerFnEntry] = &[
     entry(
         "/api/account_summary",
         Access::Needs(Capability::SearchAccounts),
         Effect::Reads,
     ),
-    entry("/api/add_note", PRODUCT, Effect::Changes),
     entry(
         "/api/cancel_request",
         Access::Needs(Capability::UseConsole),
         Effect::Changes,
     ),
-    entry("/api/change_member_role", PRODUCT, Effect::Changes),
-    entry("/api/change_password", PRODUCT, Effect::Changes),
-    entry("/api/create_api_token", PRODUCT, Effect::Changes),
-    entry("/api/create_invoice", PRODUCT, Effect::Changes),
     entry("/api/customer_sign_in", Access::Anyone, Effect::Changes),
     entry(
         "/api/decide_request",
@@ -94,22 +92,6 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
         Effect::Changes,
     ),
     entry("/api/identity_reveals", PRODUCT, Effect::Reads),
-    entry("/api/invite_member", PRODUCT, Effect::Changes),
-    entry("/api/product_dashboard", PRODUCT, Effect::Reads),
-    entry("/api/product_invoice", PRODUCT, Effect::Reads),
-    entry("/api/product_invoices", PRODUCT, Effect::Reads),
-    entry("/api/product_notes", PRODUCT, Effect::Reads),
-    entry("/api/product_notifications", PRODUCT, Effect::Reads),
-    entry("/api/product_orders", PRODUCT, Effect::Reads),
-    entry("/api/product_payment_methods", PRODUCT, Effect::Reads),
-    entry("/api/product_profile", PRODUCT, Effect::Reads),
-    entry("/api/product_search", PRODUCT, Effect::Reads),
-    entry("/api/product_tax_settings", PRODUCT, Effect::Reads),
-    entry("/api/product_team", PRODUCT, Effect::Reads),
-    entry("/api/product_tokens", PRODUCT, Effect::Reads),
-    entry("/api/product_workspaces", PRODUCT, Effect::Reads),
-    entry("/api/regenerate_recovery_codes", PRODUCT, Effect::Changes),
-    entry("/api/remove_member", PRODUCT, Effect::Changes),
     entry(
         "/api/request_action_approval",
         Access::Needs(Capability::RequestEditSession),
@@ -133,7 +115,6 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
     // Showing an approved identity field changes nothing in the product;
     // the approval governs it, in any mode.
     in_read_only(entry("/api/reveal_identity", PRODUCT, Effect::Changes)),
-    entry("/api/revoke_api_token", PRODUCT, Effect::Changes),
     entry(
         "/api/revoke_support_session",
         Access::Needs(Capability::RevokeSession),
@@ -144,74 +125,37 @@ pub const SERVER_FNS: &[ServerFnEntry] = &[
         Access::Needs(Capability::SearchAccounts),
         Effect::Reads,
     ),
-    entry("/api/set_notification", PRODUCT, Effect::Changes),
     entry("/api/sign_out", Access::Anyone, Effect::Changes),
     entry("/api/staff_sign_in", Access::Anyone, Effect::Changes),
     entry("/api/support_status", Access::Anyone, Effect::Reads),
-    entry("/api/update_profile", PRODUCT, Effect::Changes),
-    entry("/api/update_tax_rule", PRODUCT, Effect::Changes),
     entry("/api/who_am_i", Access::Anyone, Effect::Reads),
-    // Exports are blocked actions: POST only, and in a session they need a
-    // one-action approval for that export, whatever the mode.
-    in_read_only(entry("/app/export/invoices.csv", PRODUCT, Effect::Changes)),
-    in_read_only(entry("/app/export/orders.csv", PRODUCT, Effect::Changes)),
 ];
 
-/// The entry for a server-function path, if it is registered.
-pub fn lookup(path: &str) -> Option<&'static ServerFnEntry> {
-    SERVER_FNS.iter().find(|e| e.path == path)
+/// The whole registry: every domain's list, put together in `startup`. The
+/// guard finds it in each request's extensions; a request without it can
+/// reach no server function at all.
+#[derive(Debug, Clone, Copy)]
+pub struct Registry(pub &'static [&'static [ServerFnEntry]]);
+
+impl Registry {
+    /// The entry for a path, if some domain lists it.
+    pub fn lookup(&self, path: &str) -> Option<&'static ServerFnEntry> {
+        self.entries().find(|e| e.path == path)
+    }
+
+    /// Every entry of every domain.
+    pub fn entries(&self) -> impl Iterator<Item = &'static ServerFnEntry> {
+        self.0.iter().flat_map(|list| list.iter())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
 
     #[test]
-    fn every_server_function_is_registered_and_every_entry_exists() {
-        let served: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
-            .map(|(path, _method)| path.to_string())
-            .collect();
-        let listed: BTreeSet<String> = SERVER_FNS
-            .iter()
-            .filter(|e| e.path.starts_with("/api/"))
-            .map(|e| e.path.to_string())
-            .collect();
-        let missing: Vec<_> = served.difference(&listed).collect();
-        let stale: Vec<_> = listed.difference(&served).collect();
-        assert!(
-            missing.is_empty(),
-            "server functions without a registry entry: {missing:?}"
-        );
-        assert!(
-            stale.is_empty(),
-            "registry entries without a server function: {stale:?}"
-        );
-    }
-
-    #[test]
-    fn only_exports_and_reveals_are_callable_in_a_read_only_session() {
-        let allowed: BTreeSet<&str> = SERVER_FNS
-            .iter()
-            .filter(|e| e.effect == Effect::Changes && e.read_only_session)
-            .map(|e| e.path)
-            .collect();
-        assert_eq!(
-            allowed,
-            BTreeSet::from([
-                "/api/reveal_identity",
-                "/app/export/invoices.csv",
-                "/app/export/orders.csv"
-            ])
-        );
-        for e in SERVER_FNS.iter().filter(|e| e.read_only_session) {
-            assert_eq!(e.access, PRODUCT, "{}: only product entries", e.path);
-        }
-    }
-
-    #[test]
-    fn registry_is_sorted_and_has_no_duplicates() {
-        let paths: Vec<_> = SERVER_FNS.iter().map(|e| e.path).collect();
+    fn access_lists_its_own_entries_sorted_and_once() {
+        let paths: Vec<_> = CONSOLE_FNS.iter().map(|e| e.path).collect();
         let mut sorted = paths.clone();
         sorted.sort();
         sorted.dedup();

@@ -18,6 +18,8 @@ pub mod orders;
 pub mod payments;
 pub mod permissions;
 pub mod profile;
+#[cfg(feature = "ssr")]
+pub mod registry;
 pub mod search;
 pub mod team;
 pub mod tokens;

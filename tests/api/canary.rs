@@ -7,11 +7,12 @@
 //! numbers.
 
 use crate::helpers::{new_client, spawn_app, TestApp};
-use chaperone::access::registry::{Access, Effect, SERVER_FNS};
+use chaperone::access::registry::{Access, Effect};
 use chaperone::access::Capability;
 use chaperone::classification::{class_of, DataClass};
 use chaperone::product::ui::PRODUCT_PAGES;
 use chaperone::seed::DEMO_PASSWORD;
+use chaperone::startup::SERVER_FNS;
 
 /// Captures what the server logs while the sweep runs (every level of
 /// Chaperone's own and the request logs), so the logs are a surface too.
@@ -196,7 +197,7 @@ async fn everything_shown(app: &TestApp, client: &reqwest::Client, canaries: &[C
         seen.push_str(&res.text().await.unwrap());
     }
     for entry in SERVER_FNS
-        .iter()
+        .entries()
         .filter(|e| e.effect == Effect::Reads && e.access == Access::Needs(Capability::UseProduct))
     {
         let endpoint = entry.path.trim_start_matches("/api/");

@@ -1,7 +1,8 @@
 use crate::helpers::{new_client, spawn_app, TestApp};
-use chaperone::access::registry::{Access, SERVER_FNS};
+use chaperone::access::registry::Access;
 use chaperone::access::Capability;
 use chaperone::seed::DEMO_PASSWORD;
+use chaperone::startup::SERVER_FNS;
 use uuid::Uuid;
 
 /// A demo database and a signed-in client for a demo customer.
@@ -377,7 +378,7 @@ async fn tenant_isolation_every_product_endpoint_keeps_to_its_own_account() {
     // Every product endpoint in the registry is exercised here.
     let covered: Vec<&str> = calls.iter().map(|(p, _)| *p).collect();
     for entry in SERVER_FNS
-        .iter()
+        .entries()
         .filter(|e| e.access == Access::Needs(Capability::UseProduct))
     {
         assert!(

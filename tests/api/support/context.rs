@@ -2,9 +2,10 @@
 
 use super::*;
 use crate::helpers::*;
-use chaperone::access::registry::{Access, Effect, SERVER_FNS};
+use chaperone::access::registry::{Access, Effect};
 use chaperone::access::Capability;
 use chaperone::seed::DEMO_PASSWORD;
+use chaperone::startup::SERVER_FNS;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mutating_product_function_is_refused_in_read_only() {
@@ -86,7 +87,7 @@ async fn every_mutating_product_function_is_refused_in_read_only() {
     let listed: Vec<&str> = calls.iter().map(|(p, _)| *p).collect();
     // Exports (callable in a read-only session, but blocked without a
     // one-action approval) are checked at the end of this test.
-    for e in SERVER_FNS.iter().filter(|e| {
+    for e in SERVER_FNS.entries().filter(|e| {
         e.access == Access::Needs(Capability::UseProduct)
             && e.effect == Effect::Changes
             && !e.read_only_session
@@ -273,7 +274,7 @@ async fn the_guard_refuses_every_change_function_in_a_read_only_session() {
     let blocked = "select count(*) from chaperone.events where kind = 'support.blocked'";
     let blocked_before = count(&app, blocked).await;
     let mut read_only_refusals = 0;
-    for entry in SERVER_FNS.iter().filter(|e| {
+    for entry in SERVER_FNS.entries().filter(|e| {
         e.effect == Effect::Changes
             && !e.read_only_session
             && e.access == Access::Needs(Capability::UseProduct)
@@ -342,7 +343,7 @@ async fn functions_registered_as_reads_change_nothing_in_the_product() {
     let request_id = scalar_id(&app, "select id from chaperone.access_requests limit 1").await;
     let before = product_snapshot(&app).await;
     let mut called = 0;
-    for entry in SERVER_FNS.iter().filter(|e| e.effect == Effect::Reads) {
+    for entry in SERVER_FNS.entries().filter(|e| e.effect == Effect::Reads) {
         let endpoint = entry.path.trim_start_matches("/api/");
         // Each read function with arguments that let it do its work.
         let form: Vec<(&str, &str)> = match endpoint {
