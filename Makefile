@@ -67,7 +67,8 @@ e2e: site
 	  BIND_ADDR=127.0.0.1:$(E2E_PORT) MIGRATE_ON_START=false RUST_LOG=warn $(BIN) serve & server=$$!; \
 	  trap 'kill $$server 2>/dev/null || true' EXIT; \
 	  for i in $$(seq 1 100); do curl -sf http://127.0.0.1:$(E2E_PORT)/healthz >/dev/null && break; sleep 0.2; done; \
-	  cd end2end && BASE_URL=http://127.0.0.1:$(E2E_PORT) npx playwright test
+	  (cd end2end && BASE_URL=http://127.0.0.1:$(E2E_PORT) npx playwright test); \
+	  $(BIN) verify-audit
 
 check: fmt-check clippy unit e2e
 

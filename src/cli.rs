@@ -1,5 +1,5 @@
 //! The `chaperone` command: serve (default), migrate, seed, create-staff,
-//! disable-staff.
+//! disable-staff, verify-audit.
 
 use crate::clock::SystemClock;
 use crate::config::{Config, DatabaseArgs};
@@ -50,6 +50,9 @@ pub enum Command {
         #[arg(long)]
         role: crate::staff::StaffRole,
     },
+    /// Walk the audit log's hash chains and report the first broken link
+    /// (exit status 1 when there is one).
+    VerifyAudit(DatabaseArgs),
     /// Disable a staff member at once: they are signed out on their next
     /// request, and a live support session of theirs ends now.
     DisableStaff {
@@ -166,6 +169,48 @@ pub async fn run() -> anyhow::Result<()> {
             let id = crate::staff::repo::create_staff(&pool, &email, name.trim(), role, password)
                 .await?;
             println!("Created {} ({}) with id {id}.", name.trim(), role.label());
+        }
+        Command::VerifyAudit(database) => {
+            let pool = crate::db::connect(&database.database_url, 2).await?;
+            let total: i64 = sqlx::query_scalar("select count(*) from chaperone.events")
+                .fetch_one(&pool)
+                .await?;
+            let bar = indicatif::ProgressBar::new(total.max(0) as u64);
+            if std::io::stderr().is_terminal() {
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} events  {per_sec}  {eta}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+            } else {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            let started = std::time::Instant::now();
+            let report = crate::audit::verify::verify(&pool, |n| bar.set_position(n)).await?;
+            bar.finish_and_clear();
+            let secs = started.elapsed().as_secs_f64();
+            match report.broken {
+                None => println!(
+                    "The audit log verifies: {} events in {} chains, {:.1} s ({:.0} events/s).",
+                    report.events,
+                    report.chains,
+                    secs,
+                    report.events as f64 / secs.max(1e-9)
+                ),
+                Some(broken) => {
+                    eprintln!(
+                        "The audit log is broken in chain {} at event {}: {}.",
+                        broken.chain,
+                        broken
+                            .event_id
+                            .map(|id| id.to_string())
+                            .unwrap_or_else(|| "(none left)".into()),
+                        broken.why
+                    );
+                    std::process::exit(1);
+                }
+            }
         }
         Command::DisableStaff { database, email } => {
             let pool = crate::db::connect(&database.database_url, 2).await?;

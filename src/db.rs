@@ -46,6 +46,26 @@ pub const AS_SUPPORT_READER: &str = "set local role chaperone_support_ro";
 /// Switches the transaction to the support write role.
 pub const AS_SUPPORT_WRITER: &str = "set local role chaperone_support_rw";
 
+/// Refuses to serve as a role that could rewrite history: a superuser, or
+/// one that owns the events table (an owner can disable its triggers).
+pub async fn check_serving_role(pool: &PgPool) -> anyhow::Result<()> {
+    let (role, superuser, owns): (String, bool, bool) = sqlx::query_as(
+        "select current_user::text, r.rolsuper, pg_has_role(current_user, c.relowner, 'member')
+         from pg_roles r, pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where r.rolname = current_user and n.nspname = 'chaperone' and c.relname = 'events'",
+    )
+    .fetch_one(pool)
+    .await?;
+    if superuser || owns {
+        anyhow::bail!(
+            "refusing to serve as the database role {role}: it {} the audit log (chaperone.events) and could rewrite it. \
+             Serve as the runtime login (DATABASE_URL, a member of chaperone_runtime) and run migrations as the owner (DATABASE_OWNER_URL); see the README",
+            if superuser { "is a superuser, which bypasses the rules of" } else { "owns" }
+        );
+    }
+    Ok(())
+}
+
 /// Refuses to serve when the server's role cannot switch to both support
 /// roles: support sessions would otherwise fail at their first page.
 pub async fn check_support_roles(pool: &PgPool) -> anyhow::Result<()> {

@@ -43,6 +43,7 @@ impl Application {
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let pool =
             crate::db::connect(&config.database.database_url, config.database.db_pool_size).await?;
+        crate::db::check_serving_role(&pool).await?;
         crate::db::check_support_roles(&pool).await?;
         let listener = TcpListener::bind(config.bind_addr).await?;
         let address = listener.local_addr()?;

@@ -2,9 +2,13 @@
 //! [`append`], inside the caller's transaction, so a change and its event
 //! commit together or not at all.
 //!
-//! The audit work adds the hash chain, the full sentence builder and the
-//! viewer on top of this table; events already carry a plain-language
-//! `summary` and keep names as they were when written.
+//! The table is append-only for every role (a trigger refuses UPDATE,
+//! DELETE and TRUNCATE) and hash-chained by the database as events are
+//! inserted (see the migration `audit_chain`); [`verify`] walks the chains.
+//! Events carry a plain-language `summary` and keep names as they were when
+//! written.
+
+pub mod verify;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

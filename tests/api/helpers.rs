@@ -70,7 +70,10 @@ async fn ensure_template(admin: &Url) -> String {
                create role chaperone_support_ro nologin; end if;
              if not exists (select from pg_roles where rolname = 'chaperone_support_rw') then
                create role chaperone_support_rw nologin; end if;
-             grant chaperone_support_ro, chaperone_support_rw to chaperone_runtime;
+             if not pg_has_role('chaperone_runtime', 'chaperone_support_ro', 'member') then
+               grant chaperone_support_ro to chaperone_runtime; end if;
+             if not pg_has_role('chaperone_runtime', 'chaperone_support_rw', 'member') then
+               grant chaperone_support_rw to chaperone_runtime; end if;
            end $$;"#,
     )
     .execute(&mut conn)
@@ -106,6 +109,8 @@ pub struct Options {
     pub bind_addr: Option<std::net::SocketAddr>,
     /// `SECURE_COOKIES` (default: unset).
     pub secure_cookies: Option<bool>,
+    /// Serve as the owner role instead of the runtime login (refused).
+    pub serve_as_owner: bool,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -113,6 +118,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
+    try_spawn_app_with(options).await.expect("build the app")
+}
+
+/// Like [`spawn_app_with`], with the error if the server refuses to start.
+pub async fn try_spawn_app_with(options: Options) -> anyhow::Result<TestApp> {
     let admin = admin_url();
     let tpl = ensure_template(&admin).await;
     let db_name = format!("t_{}", Uuid::new_v4().simple());
@@ -125,7 +135,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     .expect("create the test database");
     conn.close().await.ok();
 
-    let runtime_url = url_for(&admin, "chaperone_app", &db_name);
+    let serving_role = if options.serve_as_owner {
+        "chaperone_owner"
+    } else {
+        "chaperone_app"
+    };
+    let runtime_url = url_for(&admin, serving_role, &db_name);
     let config = Config {
         database: DatabaseArgs {
             database_url: SecretString::from(runtime_url.clone()),
@@ -148,21 +163,19 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         output_name: "chaperone".into(),
     };
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap());
-    let app = Application::build(config, Arc::new(clock.clone()))
-        .await
-        .expect("build the app");
+    let app = Application::build(config, Arc::new(clock.clone())).await?;
     // Reach the server on loopback even when it listens on every address.
     let base = format!("http://127.0.0.1:{}", app.address().port());
     let pool = app.pool().clone();
     tokio::spawn(app.run_until_stopped());
 
-    TestApp {
+    Ok(TestApp {
         base,
         pool,
         clock,
         db_name,
         admin_url: admin,
-    }
+    })
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects.
@@ -298,6 +311,14 @@ impl TestApp {
         PgPool::connect(&url_for(&self.admin_url, "chaperone_owner", &self.db_name))
             .await
             .unwrap()
+    }
+
+    /// A superuser connection to this test's database, for tampering the
+    /// way only a database administrator could.
+    pub async fn superuser_pool(&self) -> PgPool {
+        let mut url = self.admin_url.clone();
+        url.set_path(&format!("/{}", self.db_name));
+        PgPool::connect(url.as_str()).await.unwrap()
     }
 
     /// Removes this test's database while the server is running: the

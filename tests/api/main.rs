@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod audit;
 mod canary;
 mod database;
 mod guards;

@@ -1,0 +1,146 @@
+//! The audit log's storage: append-only for every role, hash-chained, and
+//! verified link by link.
+
+use crate::helpers::{spawn_app, try_spawn_app_with, Options, TestApp};
+
+async fn demo() -> TestApp {
+    let app = spawn_app().await;
+    chaperone::seed::seed_demo(&app.pool).await.unwrap();
+    app
+}
+
+async fn verify(app: &TestApp) -> chaperone::audit::verify::Report {
+    chaperone::audit::verify::verify(&app.pool, |_| {})
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_refuses_rewrites_even_from_its_owner() {
+    let app = demo().await;
+    let owner = app.owner_pool().await;
+    for sql in [
+        "update chaperone.events set summary = 'nothing happened'",
+        "delete from chaperone.events",
+        "truncate chaperone.events",
+    ] {
+        let err = sqlx::query(sql).execute(&owner).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    // And the serving role has no such privilege to begin with.
+    for sql in [
+        "update chaperone.events set summary = 'x'",
+        "delete from chaperone.events",
+    ] {
+        assert!(sqlx::query(sql).execute(&app.pool).await.is_err(), "{sql}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_refuses_to_serve_as_a_role_that_could_rewrite_the_log() {
+    let refused = try_spawn_app_with(Options {
+        serve_as_owner: true,
+        ..Options::default()
+    })
+    .await;
+    let err = refused
+        .err()
+        .expect("serving as the owner is refused")
+        .to_string();
+    assert!(
+        err.contains("refusing to serve as the database role chaperone_owner"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_is_chained_and_the_chain_verifies() {
+    let app = demo().await;
+    let report = verify(&app).await;
+    assert_eq!(report.broken, None);
+    let total: i64 = sqlx::query_scalar("select count(*) from chaperone.events")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(report.events, total as u64);
+    assert!(report.events > 0 && report.chains > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_event_is_reported_where_it_was_changed() {
+    let app = demo().await;
+    for n in 0..3 {
+        sqlx::query(
+            "insert into chaperone.events (occurred_at, kind, actor_kind, actor_name, account_id, summary)
+             select now(), 'test.note', 'system', 'Chaperone', id, 'note ' || $1 from product.accounts where name = 'Acme Co'",
+        )
+        .bind(n)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let ids: Vec<i64> =
+        sqlx::query_scalar("select id from chaperone.events where kind = 'test.note' order by id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(verify(&app).await.broken, None);
+
+    // A database administrator rewrites the middle one, bypassing triggers.
+    let root = app.superuser_pool().await;
+    let mut tx = root.begin().await.unwrap();
+    sqlx::query("set local session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("update chaperone.events set summary = 'nothing to see' where id = $1")
+        .bind(ids[1])
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let broken = verify(&app).await.broken.expect("the rewrite is found");
+    assert_eq!(broken.event_id, Some(ids[1]));
+    assert!(
+        broken.why.contains("changed after it was written"),
+        "{}",
+        broken.why
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_tail_is_reported_too() {
+    let app = demo().await;
+    for n in 0..2 {
+        sqlx::query(
+            "insert into chaperone.events (occurred_at, kind, actor_kind, actor_name, account_id, summary)
+             select now(), 'test.note', 'system', 'Chaperone', id, 'note ' || $1 from product.accounts where name = 'Acme Co'",
+        )
+        .bind(n)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let last: i64 =
+        sqlx::query_scalar("select max(id) from chaperone.events where kind = 'test.note'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let root = app.superuser_pool().await;
+    let mut tx = root.begin().await.unwrap();
+    sqlx::query("set local session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("delete from chaperone.events where id = $1")
+        .bind(last)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let broken = verify(&app)
+        .await
+        .broken
+        .expect("the missing tail is found");
+    assert!(broken.why.contains("missing"), "{}", broken.why);
+}
