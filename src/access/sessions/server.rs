@@ -20,6 +20,30 @@ use serde_json::json;
 use tower_sessions::Session;
 use uuid::Uuid;
 
+/// Records a refused entry and returns the refusal to answer with.
+async fn refuse_entry(
+    state: &crate::state::AppState,
+    staff: &crate::access::StaffMember,
+    r: &repo::RequestRow,
+    why: &str,
+) -> AppError {
+    let event = by_staff(
+        staff,
+        state.clock.now(),
+        "support.entry_refused",
+        r.account_id,
+        format!(
+            "{} was refused entry to {} as {}: {why}",
+            staff.name, r.account_name, r.target_user_name
+        ),
+        json!({ "request_id": r.id, "status": r.status.as_str() }),
+    );
+    match audit::record(&state.pool, event).await {
+        Ok(_) => AppError::Invalid(why.to_string()),
+        Err(err) => err.into(),
+    }
+}
+
 async fn login_session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>()
         .await
@@ -41,22 +65,7 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
     }
     if actor.support_session().is_some() {
         let why = "You are already in a support session. End it first.";
-        audit::record(
-            &state.pool,
-            by_staff(
-                &staff,
-                now,
-                "support.entry_refused",
-                request.account_id,
-                format!(
-                    "{} was refused entry to {} as {}: {why}",
-                    staff.name, request.account_name, request.target_user_name
-                ),
-                json!({ "request_id": id, "status": request.status.as_str() }),
-            ),
-        )
-        .await?;
-        return Err(AppError::Invalid(why.into()));
+        return Err(refuse_entry(&state, &staff, &request, why).await);
     }
 
     // Identity check: the agent's own password, right before entry. Five
@@ -142,22 +151,7 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
     };
     if let Some(why) = refusal {
         tx.rollback().await?;
-        audit::record(
-            &state.pool,
-            by_staff(
-                &staff,
-                now,
-                "support.entry_refused",
-                r.account_id,
-                format!(
-                    "{} was refused entry to {} as {}: {why}",
-                    staff.name, r.account_name, r.target_user_name
-                ),
-                json!({ "request_id": id, "status": r.status.as_str() }),
-            ),
-        )
-        .await?;
-        return Err(AppError::Invalid(why));
+        return Err(refuse_entry(&state, &staff, &r, &why).await);
     }
     let session_id = Uuid::new_v4();
     let idle_deadline = now + Duration::minutes(state.config.support_idle_minutes);

@@ -141,14 +141,7 @@ async fn approvals_lapse_after_thirty_minutes_and_undecided_requests_expire() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_blocked_action_can_be_approved_and_used_once() {
     let app = demo().await;
-    let priya = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "read_only",
-    )
-    .await;
+    let priya = priya_as_jane(&app, "read_only").await;
     let maya = staff(&app, "maya.chen@chaperone.test").await;
     assert_eq!(
         app.post(&priya, "/app/export/invoices.csv").await.status(),
@@ -236,14 +229,7 @@ async fn one_blocked_action_can_be_approved_and_used_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_one_action_approval_is_bound_to_its_object_and_survives_a_failed_action() {
     let app = demo().await;
-    let priya = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "edit",
-    )
-    .await;
+    let priya = priya_as_jane(&app, "edit").await;
     let maya = staff(&app, "maya.chen@chaperone.test").await;
     let tom = user(&app, "tom@acme.test").await;
     let ana = user(&app, "ana@acme.test").await;
@@ -504,14 +490,7 @@ async fn concurrent_decisions_on_one_request_yield_one_outcome() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_approval_is_spent_once_even_by_parallel_actions() {
     let app = demo().await;
-    let priya = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "read_only",
-    )
-    .await;
+    let priya = priya_as_jane(&app, "read_only").await;
     let maya = staff(&app, "maya.chen@chaperone.test").await;
     assert_eq!(
         app.post(&priya, "/app/export/invoices.csv").await.status(),

@@ -12,14 +12,7 @@ async fn every_mutating_product_function_is_refused_in_read_only() {
     let app = demo().await;
     // Viewing as the owner, so the product's own role rules allow everything
     // and only the session's mode can refuse.
-    let sarah = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "read_only",
-    )
-    .await;
+    let sarah = priya_as_jane(&app, "read_only").await;
     let eu = scalar_id(&app, "select w.id from product.workspaces w join product.accounts a on a.id = w.account_id where a.name = 'Acme Co' and w.name = 'EU'").await;
     let ana = user(&app, "ana@acme.test").await;
     let calls: Vec<(&str, Vec<(&str, String)>)> = vec![
@@ -167,14 +160,7 @@ async fn every_mutating_product_function_is_refused_in_read_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agents_see_the_customers_data_masked() {
     let app = demo().await;
-    let priya = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "read_only",
-    )
-    .await;
+    let priya = priya_as_jane(&app, "read_only").await;
     let profile = app
         .call(&priya, "product_profile", &[])
         .await
@@ -210,14 +196,7 @@ async fn agents_see_the_customers_data_masked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn support_never_gets_credentials_or_lasting_access_even_in_edit_mode() {
     let app = demo().await;
-    let priya = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "edit",
-    )
-    .await;
+    let priya = priya_as_jane(&app, "edit").await;
     for (path, form) in [
         (
             "invite_member",
@@ -326,14 +305,7 @@ async fn functions_registered_as_reads_change_nothing_in_the_product() {
             .status(),
         200
     );
-    let priya = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "edit",
-    )
-    .await;
+    let priya = priya_as_jane(&app, "edit").await;
     let invoice = scalar_id(
         &app,
         "select i.id from product.invoices i join product.accounts a on a.id = i.account_id where a.name = 'Acme Co' limit 1",
@@ -383,14 +355,7 @@ async fn a_change_never_commits_after_its_session_ended() {
     let maya = staff(&app, "maya.chen@chaperone.test").await;
     let eu = acme_workspace(&app, "EU").await;
     for round in 0..6 {
-        let priya = in_session(
-            &app,
-            "priya.nair@chaperone.test",
-            "Acme Co",
-            "jane@acme.test",
-            "edit",
-        )
-        .await;
+        let priya = priya_as_jane(&app, "edit").await;
         let session = live_session(&app, "priya.nair@chaperone.test").await;
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..8 {
@@ -454,14 +419,7 @@ async fn a_change_never_commits_after_its_session_ended() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demoting_the_viewed_user_shrinks_the_agents_rights_on_the_next_request() {
     let app = demo().await;
-    let priya = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "edit",
-    )
-    .await;
+    let priya = priya_as_jane(&app, "edit").await;
     let eu = acme_workspace(&app, "EU").await;
     let form = [
         ("workspace_id", eu.as_str()),
@@ -503,14 +461,7 @@ async fn demoting_the_viewed_user_shrinks_the_agents_rights_on_the_next_request(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn saving_the_profile_in_an_edit_session_works_with_masked_fields() {
     let app = demo().await;
-    let priya = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "edit",
-    )
-    .await;
+    let priya = priya_as_jane(&app, "edit").await;
     let shown: serde_json::Value = app
         .call(&priya, "product_profile", &[])
         .await
@@ -562,14 +513,7 @@ async fn saving_the_profile_in_an_edit_session_works_with_masked_fields() {
 async fn a_revoke_waits_for_a_change_in_flight_and_no_change_opens_after_it() {
     use chaperone::clock::Clock;
     let app = demo().await;
-    let _priya = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "edit",
-    )
-    .await;
+    let _priya = priya_as_jane(&app, "edit").await;
     let maya = staff(&app, "maya.chen@chaperone.test").await;
     let session: uuid::Uuid = live_session(&app, "priya.nair@chaperone.test")
         .await

@@ -113,6 +113,19 @@ pub(super) async fn in_session(
     client
 }
 
+/// Priya (senior agent) enters Acme Co as Jane (owner) in `mode`, with
+/// Maya's approval.
+pub(super) async fn priya_as_jane(app: &TestApp, mode: &str) -> reqwest::Client {
+    in_session(
+        app,
+        "priya.nair@chaperone.test",
+        "Acme Co",
+        "jane@acme.test",
+        mode,
+    )
+    .await
+}
+
 /// Sarah (agent) enters Acme Co as Tom (member), read-only.
 pub(super) async fn sarah_in_session(app: &TestApp) -> reqwest::Client {
     in_session(

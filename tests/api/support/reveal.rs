@@ -6,14 +6,7 @@ use super::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_identity_field_is_shown_once_with_approval_and_never_logged() {
     let app = demo().await;
-    let priya = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "read_only",
-    )
-    .await;
+    let priya = priya_as_jane(&app, "read_only").await;
     let maya = staff(&app, "maya.chen@chaperone.test").await;
     let jane = user(&app, "jane@acme.test").await;
     let tom = user(&app, "tom@acme.test").await;

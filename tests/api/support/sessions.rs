@@ -472,14 +472,7 @@ async fn a_session_ends_when_its_staff_member_is_found_disabled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_ends_when_its_staff_members_role_no_longer_allows_it() {
     let app = demo().await;
-    let priya = in_session(
-        &app,
-        "priya.nair@chaperone.test",
-        "Acme Co",
-        "jane@acme.test",
-        "edit",
-    )
-    .await;
+    let priya = priya_as_jane(&app, "edit").await;
     sqlx::query(
         "update chaperone.staff set role = 'agent' where email = 'priya.nair@chaperone.test'",
     )
