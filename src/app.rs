@@ -50,6 +50,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=ConsoleHome />
                     <Route path=path!("accounts/:id") view=crate::accounts::pages::AccountPage />
                     <Route path=path!("requests/:id") view=crate::access::pages::RequestPage />
+                    <Route path=path!("sessions") view=crate::session_log::SessionsPage />
+                    <Route path=path!("sessions/:id") view=crate::session_log::SessionPage />
                 </ParentRoute>
                 <ParentRoute path=path!("/app") view=ProductLayout>
                     <Route path=path!("") view=DashboardPage />

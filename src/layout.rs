@@ -21,7 +21,10 @@ pub fn ConsoleLayout() -> impl IntoView {
     view! {
         <header class="topbar console">
             <A href="/console" attr:class="brand">"Chaperone"</A>
-            <nav aria-label="Console"><A href="/console">"Home"</A></nav>
+            <nav aria-label="Console">
+                <A href="/console" exact=true>"Home"</A>
+                <A href="/console/sessions">"Sessions"</A>
+            </nav>
             <Transition fallback=|| ()>
                 {move || me.get().map(|r| view! { <WhoBox me=r.ok().flatten() /> })}
             </Transition>

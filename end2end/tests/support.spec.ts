@@ -117,6 +117,24 @@ test("Priya gets edit access with a manager's approval and fixes the EU tax rate
   await expect(page).toHaveURL(/\/console\?ended=ended_by_agent$/);
 });
 
+test("Maya reads Priya's Acme session in plain sentences, with the tax change highlighted", async ({ page }) => {
+  await staffSignIn(page, "maya.chen@chaperone.test");
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Sessions" }).click();
+  await expect(page.getByRole("heading", { name: "Support sessions" })).toBeVisible();
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  await page.getByLabel("Agent", { exact: true }).fill("Priya");
+  await page.getByLabel("With changes").check();
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/agent=Priya/);
+  const row = page.getByRole("row").filter({ hasText: "Acme Co" }).filter({ hasText: "Jane Doe" }).first();
+  await expect(row).toContainText("1 change");
+  await row.getByRole("link").click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Priya Nair in Acme Co as Jane Doe");
+  await expect(page.getByRole("heading", { name: /entered Acme Co as Jane Doe/ })).toBeVisible();
+  await expect(page.locator("li.change mark")).toContainText("changed Tax rate from 20% to 10%");
+  await expect(page.getByRole("status")).toContainText("1 change, 0 blocked");
+});
+
 test("Priya asks a manager to approve one export, and may download it once", async ({ page, browser }) => {
   await staffSignIn(page, "priya.nair@chaperone.test");
   await openAccount(page, "Acme Co");

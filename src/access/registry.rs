@@ -125,6 +125,16 @@ pub const CONSOLE_FNS: &[ServerFnEntry] = &[
         Access::Needs(Capability::SearchAccounts),
         Effect::Reads,
     ),
+    entry(
+        "/api/session_log",
+        Access::Needs(Capability::ReadOwnSessionLogs),
+        Effect::Reads,
+    ),
+    entry(
+        "/api/session_timeline",
+        Access::Needs(Capability::ReadOwnSessionLogs),
+        Effect::Reads,
+    ),
     entry("/api/sign_out", Access::Anyone, Effect::Changes),
     entry("/api/staff_sign_in", Access::Anyone, Effect::Changes),
     entry("/api/support_status", Access::Anyone, Effect::Reads),

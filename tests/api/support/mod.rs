@@ -4,6 +4,7 @@
 
 mod approvals;
 mod context;
+mod log;
 mod requests;
 mod reveal;
 mod sessions;

@@ -1,0 +1,269 @@
+//! The session log: every support session with who entered, which account,
+//! why, what they viewed and changed, and how it ended — for managers and
+//! auditors (all sessions) and for staff (their own). A session's page is a
+//! timeline in plain sentences: lifecycle events as headings, page views
+//! quiet, changes standing out, refusals in red, technical detail folded
+//! away underneath.
+
+use crate::error::AppError;
+use crate::ui::{percent_encode, Loaded};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+mod server;
+
+/// One session in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRow {
+    pub id: String,
+    pub staff_name: String,
+    pub account_name: String,
+    pub target_user_name: String,
+    pub mode_label: String,
+    pub reason: String,
+    pub ticket: String,
+    /// `26 Nov 2026 09:00 UTC`
+    pub started: String,
+    /// "12 min", or "live".
+    pub length: String,
+    /// How it ended, in words; `None` while live.
+    pub ended: Option<String>,
+    pub views: i64,
+    pub changes: i64,
+    pub blocked: i64,
+}
+
+/// A page of sessions, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionList {
+    pub rows: Vec<SessionRow>,
+    /// The cursor for the next (older) page, if there is one.
+    pub next: Option<String>,
+    /// Whether the reader sees everyone's sessions or only their own.
+    pub all: bool,
+}
+
+/// How an event shows in a timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tone {
+    /// Requested, approved, started, ended: headings.
+    Lifecycle,
+    /// A page viewed: quiet.
+    View,
+    /// Something changed: stands out.
+    Change,
+    /// Refused, denied, blocked, failed: red.
+    Refusal,
+    Other,
+}
+
+/// One event of a session's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub at: String,
+    pub tone: Tone,
+    pub sentence: String,
+    /// The technical detail, as recorded (already masked).
+    pub detail: String,
+}
+
+/// A session and its timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionStory {
+    pub session: SessionRow,
+    /// "3 pages viewed, 1 change, 0 blocked, 5 minutes"
+    pub summary: String,
+    pub events: Vec<TimelineEvent>,
+}
+
+/// Sessions, newest first, filtered. `before` is the cursor of a page.
+#[server(prefix = "/api", endpoint = "session_log")]
+pub async fn session_log(
+    agent: Option<String>,
+    account: Option<String>,
+    changes: Option<bool>,
+    blocked: Option<bool>,
+    before: Option<String>,
+) -> Result<SessionList, AppError> {
+    crate::error::respond(server::list(agent, account, changes, blocked, before).await)
+}
+
+/// One session's timeline.
+#[server(prefix = "/api", endpoint = "session_timeline")]
+pub async fn session_timeline(id: String) -> Result<SessionStory, AppError> {
+    crate::error::respond(server::timeline(id).await)
+}
+
+/// The class of an event kind in a timeline.
+pub fn tone_of(kind: &str) -> Tone {
+    match kind {
+        "support.requested"
+        | "support.request_approved"
+        | "support.session_started"
+        | "support.session_ended"
+        | "support.session_revoked"
+        | "support.break_glass" => Tone::Lifecycle,
+        "support.page_viewed" => Tone::View,
+        "support.blocked"
+        | "support.request_refused"
+        | "support.request_denied"
+        | "support.entry_refused"
+        | "support.identity_check_failed"
+        | "support.identity_check_paused"
+        | "support.reveal_refused"
+        | "support.decision_refused" => Tone::Refusal,
+        k if k.starts_with("product.") => Tone::Change,
+        _ => Tone::Other,
+    }
+}
+
+/// The summary line of a session.
+pub fn summary_line(views: i64, changes: i64, blocked: i64, length: &str) -> String {
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{}, {}, {} blocked, {length}",
+        plural(views, "page viewed", "pages viewed"),
+        plural(changes, "change", "changes"),
+        blocked
+    )
+}
+
+/// `/console/sessions`
+#[component]
+pub fn SessionsPage() -> impl IntoView {
+    let query = use_query_map();
+    let get = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
+    let data = Resource::new(
+        move || {
+            (
+                get("agent"),
+                get("account"),
+                get("changes").map(|v| v == "on"),
+                get("blocked").map(|v| v == "on"),
+                get("before"),
+            )
+        },
+        |(agent, account, changes, blocked, before)| {
+            session_log(agent, account, changes, blocked, before)
+        },
+    );
+    view! {
+        <h1>"Support sessions"</h1>
+        <form method="get" action="/console/sessions" class="filters" role="search" aria-label="Filter sessions">
+            <label for="f-agent">"Agent"</label>
+            <input id="f-agent" name="agent" type="search" maxlength="100" value=move || get("agent").unwrap_or_default() />
+            <label for="f-account">"Account"</label>
+            <input id="f-account" name="account" type="search" maxlength="100" value=move || get("account").unwrap_or_default() />
+            <label><input type="checkbox" name="changes" checked=move || get("changes").is_some() />" With changes"</label>
+            <label><input type="checkbox" name="blocked" checked=move || get("blocked").is_some() />" With blocked actions"</label>
+            <button type="submit">"Filter"</button>
+        </form>
+        <Loaded resource=data let:page>
+            <p class="muted">{if page.all { "Everyone's sessions, newest first." } else { "Your own sessions, newest first." }}</p>
+            {if page.rows.is_empty() {
+                view! { <p role="status">"No sessions match."</p> }.into_any()
+            } else {
+                view! {
+                    <table>
+                        <thead><tr>
+                            <th scope="col">"Started"</th><th scope="col">"Agent"</th><th scope="col">"Account"</th>
+                            <th scope="col">"Viewing as"</th><th scope="col">"Why"</th><th scope="col">"Activity"</th><th scope="col">"End"</th>
+                        </tr></thead>
+                        <tbody>
+                            {page.rows.into_iter().map(|r| view! {
+                                <tr class:has-changes={r.changes > 0} class:has-blocked={r.blocked > 0}>
+                                    <td><a href=format!("/console/sessions/{}", r.id)>{r.started.clone()}</a></td>
+                                    <td>{r.staff_name.clone()}</td>
+                                    <td>{r.account_name.clone()}</td>
+                                    <td>{format!("{} · {}", r.target_user_name, r.mode_label)}</td>
+                                    <td>{format!("{} ({})", r.reason, r.ticket)}</td>
+                                    <td>{summary_line(r.views, r.changes, r.blocked, &r.length)}</td>
+                                    <td>{r.ended.clone().unwrap_or_else(|| "Live".into())}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            {page.next.map(|cursor| {
+                let q = query.read_untracked();
+                let keep = ["agent", "account", "changes", "blocked"]
+                    .iter()
+                    .filter_map(|k| q.get(k).map(|v| format!("{k}={}&", percent_encode(&v))))
+                    .collect::<String>();
+                view! { <p><a href=format!("/console/sessions?{keep}before={}", percent_encode(&cursor))>"Older sessions →"</a></p> }
+            })}
+        </Loaded>
+    }
+}
+
+/// `/console/sessions/:id`
+#[component]
+pub fn SessionPage() -> impl IntoView {
+    let params = use_params_map();
+    let data = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        session_timeline,
+    );
+    view! {
+        <p><a href="/console/sessions">"← All sessions"</a></p>
+        <Loaded resource=data let:t>
+            <h1>{format!("{} in {} as {}", t.session.staff_name, t.session.account_name, t.session.target_user_name)}</h1>
+            <p class="lead">{format!("{} · {} · reason: {} · ticket {}", t.session.started, t.session.mode_label, t.session.reason, t.session.ticket)}</p>
+            <p role="status"><strong>{t.summary.clone()}</strong>{t.session.ended.clone().map(|e| format!(" · {e}"))}</p>
+            <ol class="timeline">
+                {t.events.into_iter().map(|e| {
+                    let tone = match e.tone {
+                        Tone::Lifecycle => "lifecycle",
+                        Tone::View => "view",
+                        Tone::Change => "change",
+                        Tone::Refusal => "refusal",
+                        Tone::Other => "other",
+                    };
+                    let sentence = match e.tone {
+                        Tone::Lifecycle => view! { <h2>{e.sentence.clone()}</h2> }.into_any(),
+                        Tone::Change => view! { <p><mark>{e.sentence.clone()}</mark></p> }.into_any(),
+                        Tone::Refusal => view! { <p><strong>"Refused: "</strong>{e.sentence.clone()}</p> }.into_any(),
+                        _ => view! { <p>{e.sentence.clone()}</p> }.into_any(),
+                    };
+                    view! {
+                        <li class=format!("event {tone}")>
+                            <time>{e.at.clone()}</time>
+                            {sentence}
+                            <details><summary>"Technical detail"</summary><pre>{e.detail.clone()}</pre></details>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </Loaded>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_get_their_tone() {
+        assert_eq!(tone_of("support.session_started"), Tone::Lifecycle);
+        assert_eq!(tone_of("support.page_viewed"), Tone::View);
+        assert_eq!(tone_of("product.tax_rule_changed"), Tone::Change);
+        assert_eq!(tone_of("support.blocked"), Tone::Refusal);
+        assert_eq!(tone_of("auth.signed_in"), Tone::Other);
+    }
+
+    #[test]
+    fn the_summary_reads_like_a_sentence() {
+        assert_eq!(
+            summary_line(3, 1, 0, "5 min"),
+            "3 pages viewed, 1 change, 0 blocked, 5 min"
+        );
+        assert_eq!(
+            summary_line(1, 2, 1, "live"),
+            "1 page viewed, 2 changes, 1 blocked, live"
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! The session log on the server.
+
+use super::*;
+use crate::access::sessions::EndCause;
+use crate::access::{current_actor, Capability};
+use crate::error::parse_id;
+use crate::state::app_state;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+const PAGE: i64 = 50;
+
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%-d %b %Y %H:%M UTC").to_string()
+}
+
+fn length(started: DateTime<Utc>, ended: Option<DateTime<Utc>>) -> String {
+    match ended {
+        Some(end) => format!("{} min", (end - started).num_minutes().max(0)),
+        None => "live".into(),
+    }
+}
+
+/// Free-text filters: trimmed, at most 100 characters, matched literally.
+fn filter(text: Option<String>) -> Result<Option<String>, AppError> {
+    match text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+        Some(t) if t.chars().count() > 100 => Err(AppError::Invalid(
+            "A filter can have at most 100 characters.".into(),
+        )),
+        Some(t) => Ok(Some(crate::db::like_pattern(&t.to_lowercase()))),
+        None => Ok(None),
+    }
+}
+
+/// The cursor of a page: the last row's start time and id.
+fn parse_cursor(cursor: Option<String>) -> Result<Option<(DateTime<Utc>, Uuid)>, AppError> {
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let bad =
+        || AppError::Invalid("That page link is not valid; start from the first page.".into());
+    let (at, id) = cursor.split_once('_').ok_or_else(bad)?;
+    let at = DateTime::parse_from_rfc3339(at)
+        .map_err(|_| bad())?
+        .with_timezone(&Utc);
+    Ok(Some((at, id.parse().map_err(|_| bad())?)))
+}
+
+struct Row {
+    id: Uuid,
+    staff_name: String,
+    account_name: String,
+    target_user_name: String,
+    mode: String,
+    reason: String,
+    ticket: String,
+    started_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    end_cause: Option<String>,
+    views: i64,
+    changes: i64,
+    blocked: i64,
+}
+
+fn dto(r: Row) -> Result<SessionRow, AppError> {
+    let mode = crate::access::policy::Mode::parse(&r.mode).ok_or(AppError::Internal)?;
+    Ok(SessionRow {
+        id: r.id.to_string(),
+        staff_name: r.staff_name,
+        account_name: r.account_name,
+        target_user_name: r.target_user_name,
+        mode_label: mode.label().into(),
+        reason: r.reason,
+        ticket: r.ticket,
+        started: when(r.started_at),
+        length: length(r.started_at, r.ended_at),
+        ended: r
+            .end_cause
+            .as_deref()
+            .map(|c| {
+                EndCause::parse(c)
+                    .map(|c| c.words())
+                    .ok_or(AppError::Internal)
+            })
+            .transpose()?
+            .map(|w| {
+                let w = w.to_string();
+                let mut chars = w.chars();
+                chars
+                    .next()
+                    .map(|f| f.to_uppercase().collect::<String>() + chars.as_str())
+                    .unwrap_or_default()
+            }),
+        views: r.views,
+        changes: r.changes,
+        blocked: r.blocked,
+    })
+}
+
+pub async fn list(
+    agent: Option<String>,
+    account: Option<String>,
+    changes: Option<bool>,
+    blocked: Option<bool>,
+    before: Option<String>,
+) -> Result<SessionList, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::ReadOwnSessionLogs)?;
+    let staff = actor.as_staff().ok_or(AppError::Forbidden)?;
+    let all = actor.can(Capability::ReadAllSessionLogs);
+    let (agent, account) = (filter(agent)?, filter(account)?);
+    let cursor = parse_cursor(before)?;
+    let state = app_state()?;
+    let rows = sqlx::query_as!(
+        Row,
+        r#"select s.id, s.staff_name, s.account_name, s.target_user_name, s.mode, s.reason, s.ticket,
+                  s.started_at as "started_at: DateTime<Utc>", s.ended_at as "ended_at: DateTime<Utc>", s.end_cause,
+                  c.views as "views!", c.changes as "changes!", c.blocked as "blocked!"
+           from chaperone.support_sessions s
+           cross join lateral (
+               select count(*) filter (where e.kind = 'support.page_viewed') as views,
+                      count(*) filter (where e.kind like 'product.%') as changes,
+                      count(*) filter (where e.kind = 'support.blocked') as blocked
+               from chaperone.events e
+               where e.detail ? 'session_id' and e.detail->>'session_id' = s.id::text
+           ) c
+           where ($1 or s.staff_id = $2)
+             and ($3::text is null or lower(s.staff_name) like $3)
+             and ($4::text is null or lower(s.account_name) like $4)
+             and (not $5 or c.changes > 0)
+             and (not $6 or c.blocked > 0)
+             and ($7::timestamptz is null or (s.started_at, s.id) < ($7, $8))
+           order by s.started_at desc, s.id desc
+           limit $9"#,
+        all,
+        staff.id,
+        agent,
+        account,
+        changes.unwrap_or(false),
+        blocked.unwrap_or(false),
+        cursor.map(|c| c.0) as _,
+        cursor.map(|c| c.1),
+        PAGE + 1
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let more = rows.len() as i64 > PAGE;
+    let rows: Vec<Row> = rows.into_iter().take(PAGE as usize).collect();
+    let next = more
+        .then(|| {
+            rows.last()
+                .map(|r| format!("{}_{}", r.started_at.to_rfc3339(), r.id))
+        })
+        .flatten();
+    Ok(SessionList {
+        rows: rows.into_iter().map(dto).collect::<Result<_, _>>()?,
+        next,
+        all,
+    })
+}
+
+pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::ReadOwnSessionLogs)?;
+    let staff = actor.as_staff().ok_or(AppError::Forbidden)?;
+    let all = actor.can(Capability::ReadAllSessionLogs);
+    let id = parse_id(&id)?;
+    let state = app_state()?;
+    let session = sqlx::query_as!(
+        Row,
+        r#"select s.id, s.staff_name, s.account_name, s.target_user_name, s.mode, s.reason, s.ticket,
+                  s.started_at as "started_at: DateTime<Utc>", s.ended_at as "ended_at: DateTime<Utc>", s.end_cause,
+                  c.views as "views!", c.changes as "changes!", c.blocked as "blocked!"
+           from chaperone.support_sessions s
+           cross join lateral (
+               select count(*) filter (where e.kind = 'support.page_viewed') as views,
+                      count(*) filter (where e.kind like 'product.%') as changes,
+                      count(*) filter (where e.kind = 'support.blocked') as blocked
+               from chaperone.events e
+               where e.detail ? 'session_id' and e.detail->>'session_id' = s.id::text
+           ) c
+           where s.id = $1 and ($2 or s.staff_id = $3)"#,
+        id,
+        all,
+        staff.id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    // Someone else's session is simply not found.
+    .ok_or(AppError::NotFound)?;
+    let request_id = sqlx::query_scalar!(
+        "select request_id from chaperone.support_sessions where id = $1",
+        id
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    let events = sqlx::query!(
+        r#"select kind, summary, detail::text as "detail!", occurred_at as "occurred_at: DateTime<Utc>"
+           from chaperone.events
+           where (detail ? 'session_id' and detail->>'session_id' = $1)
+              or (detail ? 'request_id' and detail->>'request_id' = $2)
+           order by occurred_at, id"#,
+        id.to_string(),
+        request_id.to_string()
+    )
+    .fetch_all(&state.pool)
+    .await?
+    .into_iter()
+    .map(|e| TimelineEvent {
+        at: e.occurred_at.format("%H:%M:%S").to_string(),
+        tone: tone_of(&e.kind),
+        sentence: e.summary,
+        detail: e.detail,
+    })
+    .collect();
+    let session = dto(session)?;
+    Ok(SessionStory {
+        summary: summary_line(
+            session.views,
+            session.changes,
+            session.blocked,
+            &session.length,
+        ),
+        session,
+        events,
+    })
+}

@@ -1,0 +1,127 @@
+//! The session log: who sees which sessions, filters, and a timeline in
+//! plain sentences with the changes standing out.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_see_every_session_and_agents_only_their_own() {
+    let app = demo().await;
+    let priya = priya_as_jane(&app, "edit").await;
+    let eu = acme_workspace(&app, "EU").await;
+    let form = [
+        ("workspace_id", eu.as_str()),
+        ("rate", "10"),
+        ("region", "EU"),
+    ];
+    assert_eq!(
+        app.call(&priya, "update_tax_rule", &form).await.status(),
+        200
+    );
+    assert_eq!(
+        app.call(&priya, "end_support_session", &[]).await.status(),
+        200
+    );
+    let sarah = sarah_in_session(&app).await;
+    assert_eq!(
+        app.call(&sarah, "end_support_session", &[]).await.status(),
+        200
+    );
+
+    let list = |client: &reqwest::Client, form: Vec<(&'static str, &'static str)>| {
+        let (app, client) = (&app, client.clone());
+        async move {
+            let res = app.call(&client, "session_log", &form).await;
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let all = list(&maya, vec![]).await;
+    assert_eq!(all["all"], true);
+    assert_eq!(all["rows"].as_array().unwrap().len(), 2);
+    let own = list(&sarah, vec![]).await;
+    assert_eq!(own["all"], false);
+    assert_eq!(own["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(own["rows"][0]["staff_name"], "Sarah Lee");
+
+    // Filters, typed text taken literally.
+    let changed = list(&maya, vec![("changes", "true")]).await;
+    assert_eq!(changed["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(changed["rows"][0]["staff_name"], "Priya Nair");
+    assert_eq!(changed["rows"][0]["changes"], 1);
+    let by_agent = list(&maya, vec![("agent", "sarah")]).await;
+    assert_eq!(by_agent["rows"].as_array().unwrap().len(), 1);
+    let nothing = list(&maya, vec![("agent", "%' or 1=1 --")]).await;
+    assert_eq!(nothing["rows"].as_array().unwrap().len(), 0);
+    let res = app
+        .call(&maya, "session_log", &[("before", "yesterday")])
+        .await;
+    assert_eq!(res.status(), 400);
+
+    // Sarah cannot read Priya's timeline; an admin reads none.
+    let priyas = all["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["staff_name"] == "Priya Nair")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.call(&sarah, "session_timeline", &[("id", &priyas)])
+            .await
+            .status(),
+        404
+    );
+    let alex = staff(&app, "alex.rivera@chaperone.test").await;
+    assert_eq!(app.call(&alex, "session_log", &[]).await.status(), 403);
+    assert_eq!(
+        app.call(
+            &maya,
+            "session_timeline",
+            &[("id", &uuid::Uuid::new_v4().to_string())]
+        )
+        .await
+        .status(),
+        404
+    );
+
+    // The timeline: lifecycle, views, and the change standing out.
+    let story: serde_json::Value = app
+        .call(&maya, "session_timeline", &[("id", &priyas)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let events = story["events"].as_array().unwrap();
+    let change = events
+        .iter()
+        .find(|e| e["tone"] == "change")
+        .expect("a change");
+    assert!(
+        change["sentence"]
+            .as_str()
+            .unwrap()
+            .contains("changed Tax rate from 20% to 10%"),
+        "{change}"
+    );
+    assert!(events.iter().any(|e| e["tone"] == "lifecycle"
+        && e["sentence"]
+            .as_str()
+            .unwrap()
+            .contains("entered Acme Co as Jane Doe")));
+    assert!(events.iter().any(|e| e["tone"] == "lifecycle"
+        && e["sentence"]
+            .as_str()
+            .unwrap()
+            .contains("ended by the agent")));
+    assert!(
+        story["summary"]
+            .as_str()
+            .unwrap()
+            .contains("1 change, 0 blocked"),
+        "{}",
+        story["summary"]
+    );
+}
