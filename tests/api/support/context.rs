@@ -313,6 +313,7 @@ async fn functions_registered_as_reads_change_nothing_in_the_product() {
     .await;
     let acme = account(&app, "Acme Co").await;
     let request_id = scalar_id(&app, "select id from chaperone.access_requests limit 1").await;
+    let session_id = live_session(&app, "priya.nair@chaperone.test").await;
     let before = product_snapshot(&app).await;
     let mut called = 0;
     for entry in SERVER_FNS.entries().filter(|e| e.effect == Effect::Reads) {
@@ -322,6 +323,7 @@ async fn functions_registered_as_reads_change_nothing_in_the_product() {
             "account_summary" => vec![("id", acme.as_str())],
             "product_invoice" => vec![("id", invoice.as_str())],
             "request_status" => vec![("id", request_id.as_str())],
+            "session_timeline" => vec![("id", session_id.as_str())],
             "product_search" | "search_accounts" => vec![("q", "Acme")],
             _ => vec![],
         };
