@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("requests/:id") view=crate::access::pages::RequestPage />
                     <Route path=path!("sessions") view=crate::session_log::SessionsPage />
                     <Route path=path!("sessions/:id") view=crate::session_log::SessionPage />
+                    <Route path=path!("denied") view=crate::session_log::DeniedPage />
                 </ParentRoute>
                 <ParentRoute path=path!("/app") view=ProductLayout>
                     <Route path=path!("") view=DashboardPage />

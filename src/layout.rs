@@ -22,8 +22,11 @@ pub fn ConsoleLayout() -> impl IntoView {
         <header class="topbar console">
             <A href="/console" attr:class="brand">"Chaperone"</A>
             <nav aria-label="Console">
-                <A href="/console" exact=true>"Home"</A>
-                <A href="/console/sessions">"Sessions"</A>
+                <ul class="inline-list">
+                    <li><A href="/console" exact=true>"Home"</A></li>
+                    <li><A href="/console/sessions">"Sessions"</A></li>
+                    <li><A href="/console/denied">"Denied attempts"</A></li>
+                </ul>
             </nav>
             <Transition fallback=|| ()>
                 {move || me.get().map(|r| view! { <WhoBox me=r.ok().flatten() /> })}

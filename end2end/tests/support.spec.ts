@@ -135,6 +135,13 @@ test("Maya reads Priya's Acme session in plain sentences, with the tax change hi
   await expect(page.getByRole("status")).toContainText("1 change, 0 blocked");
 });
 
+test("Maya reviews the attempts that were refused, by person", async ({ page }) => {
+  await staffSignIn(page, "maya.chen@chaperone.test");
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Denied attempts" }).click();
+  await expect(page.getByRole("heading", { name: "Denied attempts", level: 1 })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Sarah Lee" })).toContainText("refused because the session is read-only");
+});
+
 test("Priya asks a manager to approve one export, and may download it once", async ({ page, browser }) => {
   await staffSignIn(page, "priya.nair@chaperone.test");
   await openAccount(page, "Acme Co");

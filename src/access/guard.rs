@@ -96,7 +96,13 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         match decide_page(&path_and_query, actor.as_ref()) {
             PageDecision::Pass => {}
             PageDecision::Redirect(to) => return no_store(Redirect::to(&to).into_response()),
-            PageDecision::WrongKind => return no_store(wrong_kind_page(area, actor.as_ref())),
+            PageDecision::WrongKind => {
+                // A visit through the wrong door is a denied attempt too.
+                if let Err(err) = record_wrong_door(&state, actor.as_ref(), &path).await {
+                    return error_response(area, err);
+                }
+                return no_store(wrong_kind_page(area, actor.as_ref()));
+            }
         }
     }
     // Server functions, and the plain-HTTP routes the registry lists
@@ -285,6 +291,34 @@ fn error_response(area: Area, err: AppError) -> Response {
             .insert("serverfnerror", HeaderValue::from_static("1"));
     }
     no_store(res)
+}
+
+async fn record_wrong_door(
+    state: &AppState,
+    actor: Option<&Actor>,
+    path: &str,
+) -> Result<(), AppError> {
+    let Some(actor) = actor else {
+        return Ok(());
+    };
+    let (who, door) = match actor {
+        Actor::Customer(c) => (c.name.as_str(), "the staff console"),
+        Actor::Staff(s) | Actor::Support(s, _) => {
+            (s.name.as_str(), "the product outside a support session")
+        }
+    };
+    crate::audit::record(
+        &state.pool,
+        crate::audit::NewEvent::new(
+            state.clock.now(),
+            "access.wrong_door",
+            actor,
+            format!("{who} tried to open {door} ({path}); refused"),
+        )
+        .detail(serde_json::json!({ "path": path })),
+    )
+    .await?;
+    Ok(())
 }
 
 fn wrong_kind_page(area: Area, actor: Option<&Actor>) -> Response {

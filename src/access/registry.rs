@@ -82,6 +82,11 @@ pub const CONSOLE_FNS: &[ServerFnEntry] = &[
         Effect::Changes,
     ),
     entry(
+        "/api/denied_attempts",
+        Access::Needs(Capability::ReadOwnSessionLogs),
+        Effect::Reads,
+    ),
+    entry(
         "/api/end_support_session",
         Access::Needs(Capability::UseConsole),
         Effect::Changes,

@@ -79,6 +79,35 @@ pub struct SessionStory {
     pub events: Vec<TimelineEvent>,
 }
 
+/// One person's refused, denied or failed attempts in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeniedGroup {
+    /// The staff member (or "Someone not signed in").
+    pub who: String,
+    pub count: i64,
+    /// Three or more in the period: worth a look.
+    pub repeated: bool,
+    pub attempts: Vec<TimelineEvent>,
+}
+
+/// Everything refused, denied or failed in a period, by person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeniedReport {
+    pub from: String,
+    pub to: String,
+    pub groups: Vec<DeniedGroup>,
+}
+
+/// Refused, denied and failed attempts between two dates (`YYYY-MM-DD`,
+/// both included; the last 7 days by default; at most 92 days).
+#[server(prefix = "/api", endpoint = "denied_attempts")]
+pub async fn denied_attempts(
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<DeniedReport, AppError> {
+    crate::error::respond(server::denied(from, to).await)
+}
+
 /// Sessions, newest first, filtered. `before` is the cursor of a page.
 #[server(prefix = "/api", endpoint = "session_log")]
 pub async fn session_log(
@@ -114,7 +143,10 @@ pub fn tone_of(kind: &str) -> Tone {
         | "support.identity_check_failed"
         | "support.identity_check_paused"
         | "support.reveal_refused"
-        | "support.decision_refused" => Tone::Refusal,
+        | "support.decision_refused"
+        | "auth.sign_in_failed"
+        | "auth.sign_in_refused_locked"
+        | "access.wrong_door" => Tone::Refusal,
         k if k.starts_with("product.") => Tone::Change,
         _ => Tone::Other,
     }
@@ -238,6 +270,45 @@ pub fn SessionPage() -> impl IntoView {
                     }
                 }).collect_view()}
             </ol>
+        </Loaded>
+    }
+}
+
+/// `/console/denied`
+#[component]
+pub fn DeniedPage() -> impl IntoView {
+    let query = use_query_map();
+    let get = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
+    let data = Resource::new(
+        move || (get("from"), get("to")),
+        |(from, to)| denied_attempts(from, to),
+    );
+    view! {
+        <h1>"Denied attempts"</h1>
+        <form method="get" action="/console/denied" class="filters" aria-label="Period">
+            <label for="d-from">"From"</label>
+            <input id="d-from" name="from" type="date" value=move || get("from").unwrap_or_default() />
+            <label for="d-to">"To"</label>
+            <input id="d-to" name="to" type="date" value=move || get("to").unwrap_or_default() />
+            <button type="submit">"Show"</button>
+        </form>
+        <Loaded resource=data let:report>
+            <p class="muted">{format!("Refused, denied and failed attempts from {} to {}, by person.", report.from, report.to)}</p>
+            {if report.groups.is_empty() {
+                view! { <p role="status">"Nothing was refused in this period."</p> }.into_any()
+            } else {
+                report.groups.into_iter().map(|g| view! {
+                    <section class="denied" class:repeated=g.repeated aria-label=g.who.clone()>
+                        <h2>{format!("{} — {} {}", g.who, g.count, if g.count == 1 { "attempt" } else { "attempts" })}
+                            {g.repeated.then_some(" · repeated")}</h2>
+                        <ul>
+                            {g.attempts.into_iter().map(|a| view! {
+                                <li><time>{a.at}</time>" "{a.sentence}</li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                }).collect_view().into_any()
+            }}
         </Loaded>
     }
 }

@@ -225,3 +225,100 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
         events,
     })
 }
+
+/// The kinds that are refusals, denials or failures.
+const REFUSALS: &[&str] = &[
+    "support.blocked",
+    "support.request_refused",
+    "support.request_denied",
+    "support.entry_refused",
+    "support.identity_check_failed",
+    "support.identity_check_paused",
+    "support.reveal_refused",
+    "support.decision_refused",
+    "auth.sign_in_failed",
+    "auth.sign_in_refused_locked",
+    "access.wrong_door",
+];
+
+fn date(text: Option<String>, what: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
+    text.filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
+                .map_err(|_| AppError::Invalid(format!("Give the {what} date as YYYY-MM-DD.")))
+        })
+        .transpose()
+}
+
+pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedReport, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::ReadOwnSessionLogs)?;
+    let staff = actor.as_staff().ok_or(AppError::Forbidden)?;
+    let all = actor.can(Capability::ReadAllSessionLogs);
+    let state = app_state()?;
+    let today = state.clock.now().date_naive();
+    let to = date(to, "end")?.unwrap_or(today);
+    let from = date(from, "start")?.unwrap_or(to - chrono::Duration::days(6));
+    if from > to {
+        return Err(AppError::Invalid(
+            "The start of the period is after its end.".into(),
+        ));
+    }
+    if (to - from).num_days() > 92 {
+        return Err(AppError::Invalid(
+            "Choose a period of at most 92 days.".into(),
+        ));
+    }
+    let start = from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let end = (to + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let kinds: Vec<String> = REFUSALS.iter().map(|k| k.to_string()).collect();
+    let rows = sqlx::query!(
+        r#"select actor_name, kind, summary, detail::text as "detail!", occurred_at as "occurred_at: DateTime<Utc>"
+           from chaperone.events
+           where kind = any($1) and occurred_at >= $2 and occurred_at < $3
+             and ($4 or actor_id = $5)
+           order by actor_name, occurred_at desc
+           limit 5000"#,
+        &kinds,
+        start as _,
+        end as _,
+        all,
+        staff.id
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let mut groups: Vec<DeniedGroup> = Vec::new();
+    for r in rows {
+        let attempt = TimelineEvent {
+            at: when(r.occurred_at),
+            tone: tone_of(&r.kind),
+            sentence: r.summary,
+            detail: r.detail,
+        };
+        match groups.last_mut() {
+            Some(g) if g.who == r.actor_name => {
+                g.count += 1;
+                g.attempts.push(attempt);
+            }
+            _ => groups.push(DeniedGroup {
+                who: r.actor_name,
+                count: 1,
+                repeated: false,
+                attempts: vec![attempt],
+            }),
+        }
+    }
+    for g in &mut groups {
+        g.repeated = g.count >= 3;
+    }
+    // The most attempts first.
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.who.cmp(&b.who)));
+    Ok(DeniedReport {
+        from: from.to_string(),
+        to: to.to_string(),
+        groups,
+    })
+}

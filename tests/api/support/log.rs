@@ -125,3 +125,79 @@ async fn managers_see_every_session_and_agents_only_their_own() {
         story["summary"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn denied_attempts_are_grouped_by_person_and_repeats_stand_out() {
+    let app = demo().await;
+    // Sarah: a request the policy refuses, and a blocked change in a session.
+    let sarah = staff(&app, "sarah.lee@chaperone.test").await;
+    let res = request(&app, &sarah, "Umbrella", "ada@umbrella.test", "read_only").await;
+    assert_eq!(res.status(), 200);
+    let sarah = sarah_in_session(&app).await;
+    let form = [("setting", "weekly_digest"), ("enabled", "true")];
+    assert_eq!(
+        app.call(&sarah, "set_notification", &form).await.status(),
+        403
+    );
+    // Three wrong passwords for somebody's email.
+    for _ in 0..3 {
+        let res = app
+            .staff_sign_in(&new_client(), "james.ortiz@chaperone.test", "guess")
+            .await;
+        assert_eq!(res.status(), 401);
+    }
+    // A customer at the console's door.
+    let tom = new_client();
+    app.customer_sign_in(&tom, "tom@acme.test", DEMO_PASSWORD)
+        .await;
+    assert_eq!(
+        tom.get(app.url("/console")).send().await.unwrap().status(),
+        403
+    );
+
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let report: serde_json::Value = app
+        .call(&maya, "denied_attempts", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let group = |who: &str| {
+        report["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["who"] == who)
+            .cloned()
+            .unwrap_or_else(|| panic!("{who} in {report}"))
+    };
+    assert_eq!(group("Sarah Lee")["count"], 2);
+    assert_eq!(group("Tom Becker")["count"], 1);
+    let strangers = group("Someone not signed in");
+    assert_eq!(strangers["count"], 3);
+    assert_eq!(strangers["repeated"], true);
+    assert_eq!(
+        report["groups"][0]["who"], "Someone not signed in",
+        "most attempts first"
+    );
+
+    // Sarah sees her own only; admins none; periods are checked.
+    let own: serde_json::Value = app
+        .call(&sarah, "denied_attempts", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["groups"].as_array().unwrap().len(), 1);
+    assert_eq!(own["groups"][0]["who"], "Sarah Lee");
+    let alex = staff(&app, "alex.rivera@chaperone.test").await;
+    assert_eq!(app.call(&alex, "denied_attempts", &[]).await.status(), 403);
+    for form in [
+        vec![("from", "2026-11-20"), ("to", "2026-11-10")],
+        vec![("from", "yesterday")],
+        vec![("from", "2026-01-01"), ("to", "2026-11-24")],
+    ] {
+        let res = app.call(&maya, "denied_attempts", &form).await;
+        assert_eq!(res.status(), 400, "{form:?}");
+    }
+}
