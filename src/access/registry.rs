@@ -144,6 +144,17 @@ pub const CONSOLE_FNS: &[ServerFnEntry] = &[
     entry("/api/staff_sign_in", Access::Anyone, Effect::Changes),
     entry("/api/support_status", Access::Anyone, Effect::Reads),
     entry("/api/who_am_i", Access::Anyone, Effect::Reads),
+    // The log for auditors: POST only, and each export is an event.
+    entry(
+        "/console/export/events.csv",
+        Access::Needs(Capability::ExportEvents),
+        Effect::Changes,
+    ),
+    entry(
+        "/console/export/events.jsonl",
+        Access::Needs(Capability::ExportEvents),
+        Effect::Changes,
+    ),
 ];
 
 /// The whole registry: every domain's list, put together in `startup`. The

@@ -7,26 +7,7 @@
 pub const INVOICES_CSV: &str = "/app/export/invoices.csv";
 pub const ORDERS_CSV: &str = "/app/export/orders.csv";
 
-/// One CSV field: always quoted, quotes doubled, and a leading character a
-/// spreadsheet would treat as a formula neutralised with an apostrophe.
-pub fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    format!("\"{}\"", value.replace('"', "\"\""))
-}
-
-pub fn csv_row(fields: &[&str]) -> String {
-    let mut row = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    row.push_str("\r\n");
-    row
-}
+pub use crate::ui::{csv_field, csv_row};
 
 #[cfg(feature = "ssr")]
 pub mod server {
@@ -183,18 +164,5 @@ pub mod server {
         axum::Router::new()
             .route(INVOICES_CSV, post(invoices_csv))
             .route(ORDERS_CSV, post(orders_csv))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_neutralised() {
-        assert_eq!(csv_field("Acme \"Co\""), "\"Acme \"\"Co\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-5"), "\"'-5\"");
-        assert_eq!(csv_row(&["a", "b"]), "\"a\",\"b\"\r\n");
     }
 }

@@ -12,6 +12,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+pub mod export;
+#[cfg(feature = "ssr")]
 mod server;
 
 /// One session in the list.
@@ -43,6 +45,8 @@ pub struct SessionList {
     pub next: Option<String>,
     /// Whether the reader sees everyone's sessions or only their own.
     pub all: bool,
+    /// Whether the reader may export events (managers, auditors).
+    pub can_export: bool,
 }
 
 /// How an event shows in a timeline.
@@ -194,6 +198,19 @@ pub fn SessionsPage() -> impl IntoView {
             <button type="submit">"Filter"</button>
         </form>
         <Loaded resource=data let:page>
+            {page.can_export.then(|| view! {
+                <details class="export">
+                    <summary>"Export events for auditors"</summary>
+                    <form method="post" action="/console/export/events.jsonl" class="filters" aria-label="Export events">
+                        <label for="x-from">"From"</label>
+                        <input id="x-from" name="from" type="date" required />
+                        <label for="x-to">"To"</label>
+                        <input id="x-to" name="to" type="date" required />
+                        <button type="submit">"JSON Lines"</button>
+                        <button type="submit" formaction="/console/export/events.csv">"CSV"</button>
+                    </form>
+                </details>
+            })}
             <p class="muted">{if page.all { "Everyone's sessions, newest first." } else { "Your own sessions, newest first." }}</p>
             {if page.rows.is_empty() {
                 view! { <p role="status">"No sessions match."</p> }.into_any()

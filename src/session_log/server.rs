@@ -156,6 +156,7 @@ pub async fn list(
         rows: rows.into_iter().map(dto).collect::<Result<_, _>>()?,
         next,
         all,
+        can_export: actor.can(Capability::ExportEvents),
     })
 }
 

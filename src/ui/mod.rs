@@ -94,6 +94,27 @@ pub fn navigate_fully(target: &str) {
     }
 }
 
+/// One CSV field: always quoted, quotes doubled, and a leading character a
+/// spreadsheet would treat as a formula neutralised with an apostrophe.
+pub fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    format!("\"{}\"", value.replace('"', "\"\""))
+}
+
+pub fn csv_row(fields: &[&str]) -> String {
+    let mut row = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
+    row.push_str("\r\n");
+    row
+}
+
 /// Shows a loading state, then the data (through `children`), or the error;
 /// while reloading after a change, the previous data stays on screen.
 #[component]
@@ -139,6 +160,14 @@ pub fn Outcome(value: Signal<Option<Result<String, AppError>>>) -> impl IntoView
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_field("Acme \"Co\""), "\"Acme \"\"Co\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-5"), "\"'-5\"");
+        assert_eq!(csv_row(&["a", "b"]), "\"a\",\"b\"\r\n");
+    }
 
     #[test]
     fn areas() {

@@ -201,3 +201,125 @@ async fn denied_attempts_are_grouped_by_person_and_repeats_stand_out() {
         assert_eq!(res.status(), 400, "{form:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auditors_export_the_log_masked_complete_and_on_the_record() {
+    let app = demo().await;
+    let priya = priya_as_jane(&app, "edit").await;
+    let eu = acme_workspace(&app, "EU").await;
+    let form = [
+        ("workspace_id", eu.as_str()),
+        ("rate", "10"),
+        ("region", "EU"),
+    ];
+    assert_eq!(
+        app.call(&priya, "update_tax_rule", &form).await.status(),
+        200
+    );
+    let session = live_session(&app, "priya.nair@chaperone.test").await;
+    assert_eq!(
+        app.call(&priya, "end_support_session", &[]).await.status(),
+        200
+    );
+
+    let omar = staff(&app, "omar.haddad@chaperone.test").await;
+    let export = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let (app, omar) = (&app, omar.clone());
+        async move {
+            omar.post(app.url(path))
+                .header("Origin", &app.base)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let period = vec![
+        ("from", "2026-11-24".to_string()),
+        ("to", "2026-11-24".to_string()),
+    ];
+    let in_period = count(
+        &app,
+        "select count(*) from chaperone.events where occurred_at >= '2026-11-24' and occurred_at < '2026-11-25'",
+    )
+    .await;
+    let res = export("/console/export/events.jsonl", period.clone()).await;
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    let lines: Vec<serde_json::Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Everything in the period, and the export's own event (written first).
+    assert_eq!(lines.len() as i64, in_period + 1);
+    assert!(lines
+        .iter()
+        .any(|l| l["kind"] == "product.tax_rule_changed"));
+    assert!(lines.iter().any(|l| l["kind"] == "audit.exported"));
+    let national_id: String =
+        sqlx::query_scalar("select national_id from product.users where email = 'jane@acme.test'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(!body.contains(&national_id), "masked as in the viewer");
+
+    let res = export(
+        "/console/export/events.csv",
+        vec![("session", session.clone())],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.unwrap();
+    assert!(csv.starts_with("\"id\",\"occurred_at\",\"kind\""));
+    assert!(csv.contains("tax_rule_changed"));
+    assert!(
+        csv.lines().skip(1).all(|l| l.contains(&session)),
+        "only that session's events"
+    );
+
+    // Bad input and the wrong people.
+    for form in [
+        vec![
+            ("from", "2026-11-24".to_string()),
+            ("to", "2026-11-01".to_string()),
+        ],
+        vec![
+            ("from", "2026-01-01".to_string()),
+            ("to", "2026-11-24".to_string()),
+        ],
+        vec![
+            ("from", "last week".to_string()),
+            ("to", "2026-11-24".to_string()),
+        ],
+        vec![],
+    ] {
+        assert_eq!(
+            export("/console/export/events.jsonl", form).await.status(),
+            400
+        );
+    }
+    let sarah = staff(&app, "sarah.lee@chaperone.test").await;
+    let res = sarah
+        .post(app.url("/console/export/events.jsonl"))
+        .header("Origin", &app.base)
+        .form(&period)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = omar
+        .get(app.url("/console/export/events.jsonl"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "a link cannot export");
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'audit.exported'"
+        )
+        .await,
+        2,
+        "each export is an event; refused ones export nothing"
+    );
+}

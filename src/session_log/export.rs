@@ -1,0 +1,291 @@
+//! Events for auditors: JSON Lines or CSV, for a period or one session,
+//! exactly as the viewer shows them (the log holds only masked values),
+//! streamed in batches rather than built in memory. Each export is itself
+//! an event, written before the first byte leaves.
+
+use crate::access::{Actor, Capability, CurrentActor};
+use crate::audit::{self, NewEvent};
+use crate::error::{parse_id, AppError};
+use crate::state::AppState;
+use crate::ui::csv_row;
+use axum::body::Body;
+use axum::extract::{Form, State};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use chrono::{DateTime, NaiveDate, Utc};
+use http::header;
+use serde::Deserialize;
+use serde_json::json;
+
+pub const JSONL: &str = "/console/export/events.jsonl";
+pub const CSV: &str = "/console/export/events.csv";
+
+const BATCH: i64 = 1_000;
+
+/// What to export: a period (`YYYY-MM-DD`, both days included, at most 92
+/// days) or one session.
+#[derive(Debug, Deserialize)]
+pub struct ExportForm {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub session: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Lines,
+    Csv,
+}
+
+/// The selection, checked.
+enum Selection {
+    Period(DateTime<Utc>, DateTime<Utc>, String),
+    Session(uuid::Uuid),
+}
+
+fn day(text: Option<&str>, what: &str) -> Result<NaiveDate, AppError> {
+    let text = text
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::Invalid(format!(
+                "Give the {what} of the period (YYYY-MM-DD), or one session."
+            ))
+        })?;
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| AppError::Invalid(format!("Give the {what} date as YYYY-MM-DD.")))
+}
+
+fn selection(form: &ExportForm) -> Result<Selection, AppError> {
+    if let Some(session) = form.session.as_deref().filter(|s| !s.trim().is_empty()) {
+        return Ok(Selection::Session(parse_id(session)?));
+    }
+    let (from, to) = (
+        day(form.from.as_deref(), "start")?,
+        day(form.to.as_deref(), "end")?,
+    );
+    if from > to {
+        return Err(AppError::Invalid(
+            "The start of the period is after its end.".into(),
+        ));
+    }
+    if (to - from).num_days() > 92 {
+        return Err(AppError::Invalid(
+            "Choose a period of at most 92 days.".into(),
+        ));
+    }
+    let start = from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let end = (to + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    Ok(Selection::Period(start, end, format!("{from} to {to}")))
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: i64,
+    occurred_at: DateTime<Utc>,
+    kind: String,
+    actor_kind: String,
+    actor_name: String,
+    account_id: Option<uuid::Uuid>,
+    summary: String,
+    detail: serde_json::Value,
+    chain: String,
+    seq: i64,
+    hash: Vec<u8>,
+}
+
+async fn batch(
+    pool: &sqlx::PgPool,
+    sel: &Selection,
+    after: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    let (start, end, session) = match sel {
+        Selection::Period(s, e, _) => (Some(*s), Some(*e), None),
+        Selection::Session(id) => (None, None, Some(id.to_string())),
+    };
+    sqlx::query_as(
+        "select id, occurred_at, kind, actor_kind, actor_name, account_id, summary, detail, chain, seq, hash
+         from chaperone.events
+         where id > $1
+           and ($2::timestamptz is null or (occurred_at >= $2 and occurred_at < $3))
+           and ($4::text is null or (detail ? 'session_id' and detail->>'session_id' = $4))
+         order by id limit $5",
+    )
+    .bind(after)
+    .bind(start)
+    .bind(end)
+    .bind(session)
+    .bind(BATCH)
+    .fetch_all(pool)
+    .await
+}
+
+fn render(format: Format, rows: &[EventRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        match format {
+            Format::Lines => {
+                let line = json!({
+                    "id": r.id,
+                    "occurred_at": r.occurred_at,
+                    "kind": r.kind,
+                    "actor_kind": r.actor_kind,
+                    "actor_name": r.actor_name,
+                    "account_id": r.account_id,
+                    "summary": r.summary,
+                    "detail": r.detail,
+                    "chain": r.chain,
+                    "seq": r.seq,
+                    "hash": hex::encode(&r.hash),
+                });
+                out.push_str(&line.to_string());
+                out.push('\n');
+            }
+            Format::Csv => out.push_str(&csv_row(&[
+                &r.id.to_string(),
+                &r.occurred_at.to_rfc3339(),
+                &r.kind,
+                &r.actor_name,
+                &r.account_id.map(|a| a.to_string()).unwrap_or_default(),
+                &r.summary,
+                &r.detail.to_string(),
+                &hex::encode(&r.hash),
+            ])),
+        }
+    }
+    out
+}
+
+async fn export(
+    state: AppState,
+    actor: CurrentActor,
+    form: ExportForm,
+    format: Format,
+) -> Result<Response, AppError> {
+    let actor = actor.0.ok_or(AppError::Unauthenticated)?;
+    actor.require(Capability::ExportEvents)?;
+    let Actor::Staff(staff) = &actor else {
+        return Err(AppError::Refused(
+            "End the support session before exporting the log.".into(),
+        ));
+    };
+    let sel = selection(&form)?;
+    let what = match &sel {
+        Selection::Period(_, _, words) => format!("the events from {words}"),
+        Selection::Session(id) => format!("the events of session {id}"),
+    };
+    let file = match format {
+        Format::Lines => "events.jsonl",
+        Format::Csv => "events.csv",
+    };
+    // Recorded before anything is sent: an export nobody can see happened
+    // does not happen.
+    audit::record(
+        &state.pool,
+        NewEvent::new(
+            state.clock.now(),
+            "audit.exported",
+            staff,
+            format!("{} exported {what} as {file}", staff.name),
+        )
+        .detail(json!({ "from": form.from, "to": form.to, "session": form.session, "file": file })),
+    )
+    .await?;
+    let pool = state.pool.clone();
+    let header_row = match format {
+        Format::Lines => String::new(),
+        Format::Csv => csv_row(&[
+            "id",
+            "occurred_at",
+            "kind",
+            "actor",
+            "account_id",
+            "summary",
+            "detail",
+            "hash",
+        ]),
+    };
+    let stream = futures_util::stream::unfold(
+        (Some(header_row), 0i64, false),
+        move |(header_row, after, done)| {
+            let pool = pool.clone();
+            let sel = match &sel {
+                Selection::Period(s, e, w) => Selection::Period(*s, *e, w.clone()),
+                Selection::Session(id) => Selection::Session(*id),
+            };
+            async move {
+                if let Some(h) = header_row.filter(|h| !h.is_empty()) {
+                    return Some((Ok::<_, std::io::Error>(h), (None, after, done)));
+                }
+                if done {
+                    return None;
+                }
+                match batch(&pool, &sel, after).await {
+                    Ok(rows) if rows.is_empty() => None,
+                    Ok(rows) => {
+                        let last = rows.last().map(|r| r.id).unwrap_or(after);
+                        let finished = (rows.len() as i64) < BATCH;
+                        Some((Ok(render(format, &rows)), (None, last, finished)))
+                    }
+                    Err(err) => {
+                        tracing::error!(error = %err, "an event export stopped");
+                        Some((
+                            Err(std::io::Error::other("export failed")),
+                            (None, after, true),
+                        ))
+                    }
+                }
+            }
+        },
+    );
+    let content_type = match format {
+        Format::Lines => "application/x-ndjson; charset=utf-8",
+        Format::Csv => "text/csv; charset=utf-8",
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"chaperone-{file}\""),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+fn refuse(err: AppError) -> Response {
+    crate::access::guard::refusal_page(&err, "/console/sessions", "Back to the session log")
+}
+
+pub async fn events_jsonl(
+    State(state): State<AppState>,
+    Extension(actor): Extension<CurrentActor>,
+    Form(form): Form<ExportForm>,
+) -> Response {
+    export(state, actor, form, Format::Lines)
+        .await
+        .unwrap_or_else(refuse)
+}
+
+pub async fn events_csv(
+    State(state): State<AppState>,
+    Extension(actor): Extension<CurrentActor>,
+    Form(form): Form<ExportForm>,
+) -> Response {
+    export(state, actor, form, Format::Csv)
+        .await
+        .unwrap_or_else(refuse)
+}
+
+/// The log's plain-HTTP routes (exports), for the router.
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::post;
+    axum::Router::new()
+        .route(JSONL, post(events_jsonl))
+        .route(CSV, post(events_csv))
+}
