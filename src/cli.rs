@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the console and the product (the default).
-    Serve(Config),
+    Serve(Box<Config>),
     /// Run pending database migrations as the owner role.
     Migrate(DatabaseArgs),
     /// Load data.
@@ -111,6 +111,7 @@ pub async fn run() -> anyhow::Result<()> {
     };
     match command {
         Command::Serve(config) => {
+            let config = *config;
             if config.migrate_on_start {
                 crate::db::migrate(config.database.owner_url()).await?;
             }

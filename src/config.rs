@@ -75,6 +75,42 @@ pub struct Config {
     /// Base name of the built JS/WASM/CSS files.
     #[arg(long, env = "LEPTOS_OUTPUT_NAME", default_value = "chaperone")]
     pub output_name: String,
+
+    #[command(flatten)]
+    pub siem: SiemArgs,
+}
+
+/// The optional stream of every audit event to a SIEM.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SiemArgs {
+    /// Where to POST each batch of events as JSON (unset: no stream).
+    #[arg(long = "siem-webhook-url", env = "SIEM_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+    /// The shared secret for the `X-Chaperone-Signature` HMAC-SHA256.
+    #[arg(long = "siem-secret", env = "SIEM_SECRET", hide_env_values = true)]
+    pub secret: Option<SecretString>,
+    /// Events younger than this are left for the next round, so one whose
+    /// transaction commits late is never skipped.
+    #[arg(
+        long = "siem-grace-seconds",
+        env = "SIEM_GRACE_SECONDS",
+        default_value_t = 10
+    )]
+    pub grace_seconds: i64,
+    /// How often the deliverer looks for new events, in milliseconds.
+    #[arg(long = "siem-every-ms", env = "SIEM_EVERY_MS", default_value_t = 1000)]
+    pub every_ms: u64,
+}
+
+impl Default for SiemArgs {
+    fn default() -> Self {
+        SiemArgs {
+            webhook_url: None,
+            secret: None,
+            grace_seconds: 10,
+            every_ms: 1000,
+        }
+    }
 }
 
 /// How to reach Postgres.

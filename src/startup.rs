@@ -85,6 +85,11 @@ impl Application {
             self.state.clock.clone(),
             std::time::Duration::from_secs(30),
         ));
+        let siem = tokio::spawn(crate::audit::siem::run(
+            self.state.pool.clone(),
+            self.state.clock.clone(),
+            self.state.config.siem.clone(),
+        ));
         let result = axum::serve(
             self.listener,
             self.router
@@ -94,6 +99,7 @@ impl Application {
         .await;
         deletion.abort();
         sweeper.abort();
+        siem.abort();
         result
     }
 }

@@ -8,6 +8,7 @@
 //! Events carry a plain-language `summary` and keep names as they were when
 //! written.
 
+pub mod siem;
 pub mod verify;
 
 use chrono::{DateTime, Utc};

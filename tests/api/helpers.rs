@@ -111,6 +111,8 @@ pub struct Options {
     pub secure_cookies: Option<bool>,
     /// Serve as the owner role instead of the runtime login (refused).
     pub serve_as_owner: bool,
+    /// Stream the log to this webhook with this secret.
+    pub siem: Option<(String, String)>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -161,6 +163,15 @@ pub async fn try_spawn_app_with(options: Options) -> anyhow::Result<TestApp> {
         site_root: "target/site".into(),
         site_pkg_dir: "pkg".into(),
         output_name: "chaperone".into(),
+        siem: chaperone::config::SiemArgs {
+            webhook_url: options.siem.as_ref().map(|(url, _)| url.clone()),
+            secret: options
+                .siem
+                .as_ref()
+                .map(|(_, s)| SecretString::from(s.clone())),
+            grace_seconds: 0,
+            every_ms: 100,
+        },
     };
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap());
     let app = Application::build(config, Arc::new(clock.clone())).await?;
