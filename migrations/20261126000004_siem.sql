@@ -1,14 +1,53 @@
--- The SIEM stream's persistent outbox: the events table is the outbox, and
--- this row remembers how far delivery got, so nothing is lost while the
--- receiver is down and each event is sent in order. One row; the server
--- delivering holds it locked (others skip it), so several servers never
--- send the same batch at once.
-create table chaperone.siem_cursor (
+-- The SIEM stream's transactional outbox. While the stream is on, the
+-- trigger that links each new event into its chain also queues it here, in
+-- the same transaction: an event is queued exactly when it commits, so one
+-- that commits late is never skipped, and none is lost while the receiver
+-- is down. Delivered rows are removed. A server delivering holds the rows
+-- it sends locked (others skip them), so several servers never send the
+-- same event at once.
+create table chaperone.siem_outbox (
+    event_id bigint primary key
+);
+
+create table chaperone.siem_state (
     id integer primary key check (id = 1),
-    last_event_id bigint not null default 0,
+    -- on while a server is configured to stream; queued from then on
+    enabled boolean not null default false,
     failures integer not null default 0,
     next_attempt_at timestamptz,
     last_error text
 );
-insert into chaperone.siem_cursor (id) values (1);
-grant select, update on chaperone.siem_cursor to chaperone_runtime;
+insert into chaperone.siem_state (id) values (1);
+
+-- (update only because locking rows for update needs it)
+grant select, update, delete on chaperone.siem_outbox to chaperone_runtime;
+grant select, update on chaperone.siem_state to chaperone_runtime;
+
+create or replace function chaperone.link_event() returns trigger
+language plpgsql security definer set search_path = pg_catalog, chaperone as $$
+declare
+    head chaperone.event_chains;
+begin
+    new.chain := chaperone.event_chain_of(new);
+    insert into chaperone.event_chains (chain) values (new.chain) on conflict do nothing;
+    select * into head from chaperone.event_chains where chain = new.chain for update;
+    new.seq := head.seq + 1;
+    new.prev_hash := head.head_hash;
+    new.hash := sha256(convert_to(chaperone.event_canonical(new), 'UTF8'));
+    update chaperone.event_chains set seq = new.seq, head_hash = new.hash where chain = new.chain;
+    return new;
+end
+$$;
+
+-- Queues each committed-with-it event for the SIEM, after the row exists.
+create function chaperone.queue_for_siem() returns trigger
+language plpgsql security definer set search_path = pg_catalog, chaperone as $$
+begin
+    if (select enabled from chaperone.siem_state where id = 1) then
+        insert into chaperone.siem_outbox (event_id) values (new.id);
+    end if;
+    return null;
+end
+$$;
+create trigger events_queue_for_siem after insert on chaperone.events
+    for each row execute function chaperone.queue_for_siem();

@@ -89,14 +89,6 @@ pub struct SiemArgs {
     /// The shared secret for the `X-Chaperone-Signature` HMAC-SHA256.
     #[arg(long = "siem-secret", env = "SIEM_SECRET", hide_env_values = true)]
     pub secret: Option<SecretString>,
-    /// Events younger than this are left for the next round, so one whose
-    /// transaction commits late is never skipped.
-    #[arg(
-        long = "siem-grace-seconds",
-        env = "SIEM_GRACE_SECONDS",
-        default_value_t = 10
-    )]
-    pub grace_seconds: i64,
     /// How often the deliverer looks for new events, in milliseconds.
     #[arg(long = "siem-every-ms", env = "SIEM_EVERY_MS", default_value_t = 1000)]
     pub every_ms: u64,
@@ -107,7 +99,6 @@ impl Default for SiemArgs {
         SiemArgs {
             webhook_url: None,
             secret: None,
-            grace_seconds: 10,
             every_ms: 1000,
         }
     }

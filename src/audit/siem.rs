@@ -1,6 +1,7 @@
-//! The SIEM stream: every audit event, in order, POSTed as JSON to a
-//! webhook, signed with HMAC-SHA256, retried with backoff from a persistent
-//! cursor so none is lost while the receiver is down. Each event carries its
+//! The SIEM stream: every audit event POSTed as JSON to a webhook, signed
+//! with HMAC-SHA256, from a transactional outbox (queued by the database in
+//! the event's own transaction) and retried with backoff, so none is lost
+//! while the receiver is down and none is skipped by a late commit. Each event carries its
 //! chain, place and hash, so the chain heads leave the database too and a
 //! consistent rewrite inside it is still caught outside.
 
@@ -58,43 +59,50 @@ struct EventRow {
     hash: Vec<u8>,
 }
 
-/// One round: under the cursor's lock, send the next batch and move the
-/// cursor only if the receiver accepted it.
+/// Turns queueing on: from now on every new event is queued for the SIEM
+/// in its own transaction. (Events written before the stream was first
+/// switched on are not sent.)
+pub async fn enable(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("update chaperone.siem_state set enabled = true where id = 1 and not enabled")
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// One round: lock the oldest queued events (other servers skip them),
+/// send them, and remove them only if the receiver accepted the batch.
 pub async fn deliver_once(
     pool: &PgPool,
     client: &reqwest::Client,
     url: &str,
     secret: &str,
-    grace_seconds: i64,
     now: DateTime<Utc>,
 ) -> Result<Round, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let cursor: Option<(i64, i32, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "select last_event_id, failures, next_attempt_at from chaperone.siem_cursor
-         where id = 1 for update skip locked",
+    let state: Option<(i32, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "select failures, next_attempt_at from chaperone.siem_state where id = 1 for update skip locked",
     )
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((last, failures, next_attempt_at)) = cursor else {
+    let Some((failures, next_attempt_at)) = state else {
         return Ok(Round::Skipped);
     };
     if next_attempt_at.is_some_and(|at| at > now) {
         return Ok(Round::Skipped);
     }
     let events: Vec<EventRow> = sqlx::query_as(
-        "select id, occurred_at, kind, actor_kind, actor_name, account_id, summary, detail, chain, seq, hash
-         from chaperone.events
-         where id > $1 and recorded_at <= now() - make_interval(secs => $2)
-         order by id limit $3",
+        "select e.id, e.occurred_at, e.kind, e.actor_kind, e.actor_name, e.account_id, e.summary, e.detail,
+                e.chain, e.seq, e.hash
+         from chaperone.siem_outbox o join chaperone.events e on e.id = o.event_id
+         order by o.event_id limit $1
+         for update of o skip locked",
     )
-    .bind(last)
-    .bind(grace_seconds as f64)
     .bind(BATCH)
     .fetch_all(&mut *tx)
     .await?;
-    let Some(newest) = events.last().map(|e| e.id) else {
+    if events.is_empty() {
         return Ok(Round::Idle);
-    };
+    }
     let body = json!({
         "events": events.iter().map(|e| json!({
             "id": e.id,
@@ -125,10 +133,14 @@ pub async fn deliver_once(
     };
     match outcome {
         Ok(()) => {
+            let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+            sqlx::query("delete from chaperone.siem_outbox where event_id = any($1)")
+                .bind(&ids)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
-                "update chaperone.siem_cursor set last_event_id = $1, failures = 0, next_attempt_at = null, last_error = null where id = 1",
+                "update chaperone.siem_state set failures = 0, next_attempt_at = null, last_error = null where id = 1",
             )
-            .bind(newest)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -137,7 +149,7 @@ pub async fn deliver_once(
         Err(why) => {
             let failures = failures + 1;
             sqlx::query(
-                "update chaperone.siem_cursor set failures = $1, next_attempt_at = $2, last_error = $3 where id = 1",
+                "update chaperone.siem_state set failures = $1, next_attempt_at = $2, last_error = $3 where id = 1",
             )
             .bind(failures)
             .bind(now + backoff(failures))
@@ -166,19 +178,14 @@ pub async fn run(pool: PgPool, clock: Arc<dyn Clock>, args: SiemArgs) {
             return;
         }
     };
+    if let Err(err) = enable(&pool).await {
+        tracing::error!(error = %err, "the SIEM stream cannot start");
+        return;
+    }
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(args.every_ms.max(50)));
     loop {
         tick.tick().await;
-        match deliver_once(
-            &pool,
-            &client,
-            &url,
-            secret.expose_secret(),
-            args.grace_seconds,
-            clock.now(),
-        )
-        .await
-        {
+        match deliver_once(&pool, &client, &url, secret.expose_secret(), clock.now()).await {
             Ok(Round::Failed(why)) => {
                 tracing::warn!(%why, "SIEM delivery failed; it will be retried")
             }

@@ -74,13 +74,18 @@ fn hash_of(r: &Row) -> [u8; 32] {
 }
 
 /// Walks every chain; `progress` is told how many events were checked so
-/// far. Stops at the first broken link.
+/// far. Stops at the first broken link. The whole walk reads one snapshot
+/// (a repeatable-read, read-only transaction), so events written while it
+/// runs — the server may be live — neither break it nor go unchecked later.
 pub async fn verify(pool: &PgPool, progress: impl Fn(u64)) -> Result<Report, sqlx::Error> {
+    let mut tx = pool
+        .begin_with("begin isolation level repeatable read read only")
+        .await?;
     let heads: std::collections::BTreeMap<String, (i64, Vec<u8>)> =
         sqlx::query_as::<_, (String, i64, Vec<u8>)>(
             "select chain, seq, head_hash from chaperone.event_chains",
         )
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await?
         .into_iter()
         .map(|(c, s, h)| (c, (s, h)))
@@ -118,7 +123,7 @@ pub async fn verify(pool: &PgPool, progress: impl Fn(u64)) -> Result<Report, sql
         .bind(&after_chain)
         .bind(after_seq)
         .bind(BATCH)
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await?;
         if rows.is_empty() {
             break;

@@ -58,6 +58,7 @@ async fn every_event_is_chained_and_the_chain_verifies() {
     let app = demo().await;
     let report = verify(&app).await;
     assert_eq!(report.broken, None);
+    // Everything written since the stream was switched on at start-up.
     let total: i64 = sqlx::query_scalar("select count(*) from chaperone.events")
         .fetch_one(&app.pool)
         .await
@@ -192,10 +193,21 @@ async fn every_event_reaches_the_siem_signed_in_order_even_after_it_was_down() {
     })
     .await
     .unwrap();
+    // The server switches queueing on as it starts streaming.
+    for _ in 0..100 {
+        let on: bool = sqlx::query_scalar("select enabled from chaperone.siem_state")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        if on {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     chaperone::seed::seed_demo(&app.pool).await.unwrap();
     // While the receiver is down, deliveries fail and are retried later.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let failures: i32 = sqlx::query_scalar("select failures from chaperone.siem_cursor")
+    let failures: i32 = sqlx::query_scalar("select failures from chaperone.siem_state")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -206,10 +218,11 @@ async fn every_event_reaches_the_siem_signed_in_order_even_after_it_was_down() {
     receiver
         .down
         .store(false, std::sync::atomic::Ordering::SeqCst);
-    sqlx::query("update chaperone.siem_cursor set next_attempt_at = null")
+    sqlx::query("update chaperone.siem_state set next_attempt_at = null")
         .execute(&app.pool)
         .await
         .unwrap();
+    // Everything written since the stream was switched on at start-up.
     let total: i64 = sqlx::query_scalar("select count(*) from chaperone.events")
         .fetch_one(&app.pool)
         .await
@@ -237,6 +250,11 @@ async fn every_event_reaches_the_siem_signed_in_order_even_after_it_was_down() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(ids.len() as i64, total, "none lost, none twice");
+    let queued: i64 = sqlx::query_scalar("select count(*) from chaperone.siem_outbox")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "delivered events leave the outbox");
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order");
     for (signature, body) in receiver.received.lock().unwrap().iter() {
         assert_eq!(

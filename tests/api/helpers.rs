@@ -169,7 +169,6 @@ pub async fn try_spawn_app_with(options: Options) -> anyhow::Result<TestApp> {
                 .siem
                 .as_ref()
                 .map(|(_, s)| SecretString::from(s.clone())),
-            grace_seconds: 0,
             every_ms: 100,
         },
     };
