@@ -51,3 +51,10 @@ end
 $$;
 create trigger events_queue_for_siem after insert on chaperone.events
     for each row execute function chaperone.queue_for_siem();
+
+-- Viewer and export lookups.
+create index events_request_idx on chaperone.events ((detail->>'request_id'), id)
+    where detail ? 'request_id';
+create index events_occurred_idx on chaperone.events (occurred_at, id);
+create index support_sessions_started_idx on chaperone.support_sessions (started_at desc, id desc);
+create index support_sessions_staff_started_idx on chaperone.support_sessions (staff_id, started_at desc, id desc);

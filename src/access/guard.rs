@@ -301,6 +301,8 @@ async fn record_wrong_door(
     let Some(actor) = actor else {
         return Ok(());
     };
+    // The path is the visitor's own text: keep only a bounded piece of it.
+    let path: String = path.chars().take(200).collect();
     let (who, door) = match actor {
         Actor::Customer(c) => (c.name.as_str(), "the staff console"),
         Actor::Staff(s) | Actor::Support(s, _) => {

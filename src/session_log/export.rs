@@ -94,6 +94,7 @@ struct EventRow {
     detail: serde_json::Value,
     chain: String,
     seq: i64,
+    prev_hash: Vec<u8>,
     hash: Vec<u8>,
 }
 
@@ -107,7 +108,7 @@ async fn batch(
         Selection::Session(id) => (None, None, Some(id.to_string())),
     };
     sqlx::query_as(
-        "select id, occurred_at, kind, actor_kind, actor_name, account_id, summary, detail, chain, seq, hash
+        "select id, occurred_at, kind, actor_kind, actor_name, account_id, summary, detail, chain, seq, prev_hash, hash
          from chaperone.events
          where id > $1
            and ($2::timestamptz is null or (occurred_at >= $2 and occurred_at < $3))
@@ -139,6 +140,7 @@ fn render(format: Format, rows: &[EventRow]) -> String {
                     "detail": r.detail,
                     "chain": r.chain,
                     "seq": r.seq,
+                    "prev_hash": hex::encode(&r.prev_hash),
                     "hash": hex::encode(&r.hash),
                 });
                 out.push_str(&line.to_string());
@@ -148,10 +150,14 @@ fn render(format: Format, rows: &[EventRow]) -> String {
                 &r.id.to_string(),
                 &r.occurred_at.to_rfc3339(),
                 &r.kind,
+                &r.actor_kind,
                 &r.actor_name,
                 &r.account_id.map(|a| a.to_string()).unwrap_or_default(),
                 &r.summary,
                 &r.detail.to_string(),
+                &r.chain,
+                &r.seq.to_string(),
+                &hex::encode(&r.prev_hash),
                 &hex::encode(&r.hash),
             ])),
         }
@@ -201,10 +207,14 @@ async fn export(
             "id",
             "occurred_at",
             "kind",
+            "actor_kind",
             "actor",
             "account_id",
             "summary",
             "detail",
+            "chain",
+            "seq",
+            "prev_hash",
             "hash",
         ]),
     };

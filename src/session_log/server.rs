@@ -195,14 +195,23 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
     )
     .fetch_one(&state.pool)
     .await?;
+    // The session's own events, and those of the requests that belong to
+    // it (the one that opened it, and one-action or reveal requests asked
+    // from inside), each found through its own index.
     let events = sqlx::query!(
-        r#"select kind, summary, detail::text as "detail!", occurred_at as "occurred_at: DateTime<Utc>"
-           from chaperone.events
-           where (detail ? 'session_id' and detail->>'session_id' = $1)
-              or (detail ? 'request_id' and detail->>'request_id' = $2)
+        r#"select kind as "kind!", summary as "summary!", detail as "detail!", occurred_at as "occurred_at!: DateTime<Utc>"
+           from (
+               select id, kind, summary, detail::text as detail, occurred_at from chaperone.events
+               where detail ? 'session_id' and detail->>'session_id' = $1
+               union
+               select id, kind, summary, detail::text, occurred_at from chaperone.events
+               where detail ? 'request_id' and detail->>'request_id' in (
+                   select id::text from chaperone.access_requests where id = $2 or for_session_id = $3)
+           ) e
            order by occurred_at, id"#,
         id.to_string(),
-        request_id.to_string()
+        request_id,
+        id
     )
     .fetch_all(&state.pool)
     .await?
@@ -276,12 +285,17 @@ pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedRe
         .unwrap_or_default()
         .and_utc();
     let kinds: Vec<String> = REFUSALS.iter().map(|k| k.to_string()).collect();
+    // A denied request is the requester's attempt, not the deciding
+    // manager's: its subject comes from the request itself.
     let rows = sqlx::query!(
-        r#"select actor_name, kind, summary, detail::text as "detail!", occurred_at as "occurred_at: DateTime<Utc>"
-           from chaperone.events
-           where kind = any($1) and occurred_at >= $2 and occurred_at < $3
-             and ($4 or actor_id = $5)
-           order by actor_name, occurred_at desc
+        r#"select coalesce(r.staff_name, e.actor_name) as "who!", coalesce(r.staff_id, e.actor_id) as subject,
+                  e.kind, e.summary, e.detail::text as "detail!", e.occurred_at as "occurred_at: DateTime<Utc>"
+           from chaperone.events e
+           left join chaperone.access_requests r
+             on e.kind = 'support.request_denied' and r.id = (e.detail->>'request_id')::uuid
+           where e.kind = any($1) and e.occurred_at >= $2 and e.occurred_at < $3
+             and ($4 or coalesce(r.staff_id, e.actor_id) = $5)
+           order by coalesce(r.staff_id, e.actor_id), e.occurred_at desc
            limit 5000"#,
         &kinds,
         start as _,
@@ -291,7 +305,7 @@ pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedRe
     )
     .fetch_all(&state.pool)
     .await?;
-    let mut groups: Vec<DeniedGroup> = Vec::new();
+    let mut groups: Vec<(Option<Uuid>, DeniedGroup)> = Vec::new();
     for r in rows {
         let attempt = TimelineEvent {
             at: when(r.occurred_at),
@@ -299,19 +313,24 @@ pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedRe
             sentence: r.summary,
             detail: r.detail,
         };
+        // One group per person (by id: two people may share a name).
         match groups.last_mut() {
-            Some(g) if g.who == r.actor_name => {
+            Some((subject, g)) if *subject == r.subject => {
                 g.count += 1;
                 g.attempts.push(attempt);
             }
-            _ => groups.push(DeniedGroup {
-                who: r.actor_name,
-                count: 1,
-                repeated: false,
-                attempts: vec![attempt],
-            }),
+            _ => groups.push((
+                r.subject,
+                DeniedGroup {
+                    who: r.who,
+                    count: 1,
+                    repeated: false,
+                    attempts: vec![attempt],
+                },
+            )),
         }
     }
+    let mut groups: Vec<DeniedGroup> = groups.into_iter().map(|(_, g)| g).collect();
     for g in &mut groups {
         g.repeated = g.count >= 3;
     }

@@ -51,8 +51,14 @@ async fn managers_see_every_session_and_agents_only_their_own() {
     assert_eq!(changed["rows"][0]["changes"], 1);
     let by_agent = list(&maya, vec![("agent", "sarah")]).await;
     assert_eq!(by_agent["rows"].as_array().unwrap().len(), 1);
-    let nothing = list(&maya, vec![("agent", "%' or 1=1 --")]).await;
-    assert_eq!(nothing["rows"].as_array().unwrap().len(), 0);
+    for literal in ["%", "_", "%' or 1=1 --"] {
+        let nothing = list(&maya, vec![("agent", literal)]).await;
+        assert_eq!(
+            nothing["rows"].as_array().unwrap().len(),
+            0,
+            "{literal} is matched literally"
+        );
+    }
     let res = app
         .call(&maya, "session_log", &[("before", "yesterday")])
         .await;
@@ -192,6 +198,41 @@ async fn denied_attempts_are_grouped_by_person_and_repeats_stand_out() {
     assert_eq!(own["groups"][0]["who"], "Sarah Lee");
     let alex = staff(&app, "alex.rivera@chaperone.test").await;
     assert_eq!(app.call(&alex, "denied_attempts", &[]).await.status(), 403);
+    // A denied request is the requester's attempt, not the manager's.
+    let priya = staff(&app, "priya.nair@chaperone.test").await;
+    let id: String = request(&app, &priya, "Acme Co", "jane@acme.test", "read_only")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let form = [
+        ("id", id.as_str()),
+        ("approve", "false"),
+        ("note", "Not without the owner's consent"),
+    ];
+    assert_eq!(app.call(&maya, "decide_request", &form).await.status(), 200);
+    let report: serde_json::Value = app
+        .call(&maya, "denied_attempts", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let groups = report["groups"].as_array().unwrap();
+    assert!(
+        groups
+            .iter()
+            .any(|g| g["who"] == "Priya Nair" && g["count"] == 1),
+        "{report}"
+    );
+    assert!(!groups.iter().any(|g| g["who"] == "Maya Chen"), "{report}");
+    let own: serde_json::Value = app
+        .call(&priya, "denied_attempts", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["groups"][0]["who"], "Priya Nair");
+
     for form in [
         vec![("from", "2026-11-20"), ("to", "2026-11-10")],
         vec![("from", "yesterday")],
