@@ -16,7 +16,8 @@ grant usage on schema product to chaperone_support_ro, chaperone_support_rw;
 grant usage on schema chaperone to chaperone_support_ro, chaperone_support_rw;
 -- A change in a session (an approved export in a read-only one included)
 -- writes its event in its own transaction, under the support role.
-grant select, insert on chaperone.events to chaperone_support_ro, chaperone_support_rw;
+-- (insert … returning id needs to read the id; nothing else of the log).
+grant insert, select (id) on chaperone.events to chaperone_support_ro, chaperone_support_rw;
 
 -- The banner lists what was blocked in the session; find it by session.
 create index events_blocked_session_idx on chaperone.events ((detail->>'session_id'))

@@ -85,6 +85,25 @@ pub async fn check_support_roles(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Columns support never changes, even in an edit session, besides every
+/// table's `id` and `account_id`: what ties a row to its owner, and what
+/// decides who may get in — a bug in Rust must not move rows between
+/// accounts, switch off the customer's support-access policy, promote a
+/// user or change the address they sign in with.
+pub const SUPPORT_NEVER_UPDATES: &[(&str, &str)] = &[
+    ("accounts", "support_access"),
+    ("accounts", "sensitive"),
+    ("accounts", "plan"),
+    ("users", "role"),
+    ("users", "email"),
+    ("invoice_lines", "invoice_id"),
+    ("invoices", "workspace_id"),
+    ("notification_settings", "user_id"),
+    ("notes", "author_id"),
+    ("api_tokens", "created_by"),
+    ("invitations", "invited_by"),
+];
+
 /// The support roles' privileges on the product schema, generated from the
 /// registry: both may read, column by column, only what support may see in
 /// some form (public, contact, payment); the write role may also insert and
@@ -97,13 +116,18 @@ pub fn support_grants_sql() -> String {
     use std::collections::BTreeMap;
     let (ro, rw) = (SUPPORT_READ_ROLE, SUPPORT_WRITE_ROLE);
     let mut visible: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut changeable: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (table, column, class) in PRODUCT_COLUMNS {
-        let entry = visible.entry(table).or_default();
         if matches!(
             class,
             DataClass::Public | DataClass::Contact | DataClass::Payment
         ) {
-            entry.push(column);
+            visible.entry(table).or_default().push(column);
+            if !SUPPORT_NEVER_UPDATES.contains(&(*table, *column))
+                && !matches!(*column, "id" | "account_id")
+            {
+                changeable.entry(table).or_default().push(column);
+            }
         }
     }
     let mut sql = format!("revoke all on all tables in schema product from {ro}, {rw};\n");
@@ -114,9 +138,15 @@ pub fn support_grants_sql() -> String {
         let cols = columns.join(", ");
         sql.push_str(&format!(
             "grant select ({cols}) on product.{table} to {ro}, {rw};\n\
-             grant insert ({cols}), update ({cols}) on product.{table} to {rw};\n\
+             grant insert ({cols}) on product.{table} to {rw};\n\
              grant delete on product.{table} to {rw};\n"
         ));
+        if let Some(update) = changeable.get(table) {
+            let update = update.join(", ");
+            sql.push_str(&format!(
+                "grant update ({update}) on product.{table} to {rw};\n"
+            ));
+        }
     }
     sql
 }
@@ -159,10 +189,18 @@ mod tests {
         }
         assert!(!sql.contains("body"), "private notes are never granted");
         assert!(!sql.contains("token_hash"));
-        for line in sql
+        let users_update = sql
             .lines()
-            .filter(|l| l.contains("insert") || l.contains("delete"))
-        {
+            .find(|l| l.starts_with("grant update") && l.contains("on product.users "))
+            .expect("some user columns are changeable");
+        for never in ["(id", " id,", "account_id", "role", " email"] {
+            assert!(!users_update.contains(never), "{never}: {users_update}");
+        }
+        for line in sql.lines().filter(|l| {
+            l.starts_with("grant insert")
+                || l.starts_with("grant update")
+                || l.starts_with("grant delete")
+        }) {
             assert!(
                 !line.contains(SUPPORT_READ_ROLE),
                 "the read role writes nothing: {line}"

@@ -145,3 +145,29 @@ async fn a_new_unclassified_column_is_named_and_invisible_to_support() {
         assert!(!res.text().await.unwrap().contains("canary-"), "{page}");
     }
 }
+
+/// Even an edit session's role cannot move rows between accounts, turn off
+/// the customer's policy, promote a user, or read the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_write_role_cannot_change_what_decides_who_gets_in() {
+    let app = demo().await;
+    let rw = "chaperone_support_rw";
+    for sql in [
+        "update product.accounts set support_access = 'allow'",
+        "update product.accounts set sensitive = false",
+        "update product.users set role = 'owner'",
+        "update product.users set email = 'x@y.test'",
+        "update product.invoices set account_id = account_id",
+        "select summary from chaperone.events",
+    ] {
+        assert_eq!(
+            as_role(&app.pool, rw, sql).await.as_deref(),
+            DENIED,
+            "{sql}"
+        );
+    }
+    assert_eq!(
+        as_role(&app.pool, rw, "update product.users set name = name").await,
+        None
+    );
+}
