@@ -23,16 +23,20 @@ alter table chaperone.events
     add column hash bytea;
 
 -- The canonical content an event's hash covers: every column, times in UTC
--- to the microsecond (as Postgres stores them), fields separated by a unit
--- separator. `chaperone verify-audit` builds the same text in Rust.
+-- to the microsecond (as Postgres stores them), each field written as its
+-- length in characters, a colon, and the field — so no text can shift from
+-- one field into the next. `chaperone verify-audit` builds the same text in
+-- Rust.
 create function chaperone.event_canonical(e chaperone.events) returns text
 language sql stable as $$
-    select concat_ws(chr(31),
+    select string_agg(length(f)::text || ':' || f, '' order by n)
+    from unnest(array[
         e.id::text, e.chain, e.seq::text, encode(e.prev_hash, 'hex'),
         to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
         to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
         e.kind, e.actor_kind, coalesce(e.actor_id::text, ''), e.actor_name,
-        coalesce(e.account_id::text, ''), e.summary, e.detail::text)
+        coalesce(e.account_id::text, ''), e.summary, e.detail::text
+    ]) with ordinality as t(f, n)
 $$;
 
 create function chaperone.event_chain_of(e chaperone.events) returns text

@@ -45,8 +45,9 @@ struct Row {
 const ZERO: [u8; 32] = [0; 32];
 const BATCH: i64 = 20_000;
 
-/// The SHA-256 of an event's canonical content: every column, fields
-/// joined by the unit separator, times as UTC to the microsecond.
+/// The SHA-256 of an event's canonical content: every column, each written
+/// as its length in characters, a colon and the field (so no text can
+/// shift between fields), times as UTC to the microsecond.
 fn hash_of(r: &Row) -> [u8; 32] {
     let mut h = Sha256::new();
     let fields: [&str; 13] = [
@@ -64,10 +65,9 @@ fn hash_of(r: &Row) -> [u8; 32] {
         &r.summary,
         &r.detail,
     ];
-    for (i, field) in fields.iter().enumerate() {
-        if i > 0 {
-            h.update([0x1f]);
-        }
+    for field in fields {
+        h.update(field.chars().count().to_string().as_bytes());
+        h.update(b":");
         h.update(field.as_bytes());
     }
     h.finalize().into()

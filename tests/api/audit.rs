@@ -268,3 +268,28 @@ async fn every_event_reaches_the_siem_signed_in_order_even_after_it_was_down() {
         );
     }
 }
+
+/// The database's canonical text and verify-audit's agree for awkward
+/// values: no actor or account, non-ASCII text, separators inside fields.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chain_holds_for_awkward_values() {
+    let app = spawn_app().await;
+    for (name, summary) in [
+        ("Zoë Ångström", "changed “Tax rate” — 20 % → 10 %"),
+        ("a\u{1f}b", "x:y\u{1f}z 12:34"),
+        ("", ""),
+    ] {
+        sqlx::query(
+            "insert into chaperone.events (occurred_at, kind, actor_kind, actor_name, summary, detail)
+             values (now(), 'test.awkward', 'system', $1, $2, jsonb_build_object('emoji', '🙂', 'n', 1.50))",
+        )
+        .bind(name)
+        .bind(summary)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let report = verify(&app).await;
+    assert_eq!(report.broken, None);
+    assert!(report.events >= 3);
+}
