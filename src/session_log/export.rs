@@ -98,30 +98,44 @@ struct EventRow {
     hash: Vec<u8>,
 }
 
+/// The next batch after `after` (occurred_at, id): one query per kind of
+/// selection, each served by its own index.
 async fn batch(
-    pool: &sqlx::PgPool,
+    db: &mut sqlx::PgConnection,
     sel: &Selection,
-    after: i64,
+    after: (DateTime<Utc>, i64),
 ) -> Result<Vec<EventRow>, sqlx::Error> {
-    let (start, end, session) = match sel {
-        Selection::Period(s, e, _) => (Some(*s), Some(*e), None),
-        Selection::Session(id) => (None, None, Some(id.to_string())),
-    };
-    sqlx::query_as(
-        "select id, occurred_at, kind, actor_kind, actor_name, account_id, summary, detail, chain, seq, prev_hash, hash
-         from chaperone.events
-         where id > $1
-           and ($2::timestamptz is null or (occurred_at >= $2 and occurred_at < $3))
-           and ($4::text is null or (detail ? 'session_id' and detail->>'session_id' = $4))
-         order by id limit $5",
-    )
-    .bind(after)
-    .bind(start)
-    .bind(end)
-    .bind(session)
-    .bind(BATCH)
-    .fetch_all(pool)
-    .await
+    const COLUMNS: &str = "id, occurred_at, kind, actor_kind, actor_name, account_id, summary, detail, chain, seq, prev_hash, hash";
+    match sel {
+        Selection::Period(start, end, _) => {
+            sqlx::query_as(&format!(
+                "select {COLUMNS} from chaperone.events
+                 where (occurred_at, id) > ($1, $2) and occurred_at >= $3 and occurred_at < $4
+                 order by occurred_at, id limit $5"
+            ))
+            .bind(after.0)
+            .bind(after.1)
+            .bind(start)
+            .bind(end)
+            .bind(BATCH)
+            .fetch_all(db)
+            .await
+        }
+        Selection::Session(id) => {
+            sqlx::query_as(&format!(
+                "select {COLUMNS} from chaperone.events
+                 where detail ? 'session_id' and detail->>'session_id' = $1
+                   and (occurred_at, id) > ($2, $3)
+                 order by occurred_at, id limit $4"
+            ))
+            .bind(id.to_string())
+            .bind(after.0)
+            .bind(after.1)
+            .bind(BATCH)
+            .fetch_all(db)
+            .await
+        }
+    }
 }
 
 fn render(format: Format, rows: &[EventRow]) -> String {
@@ -200,7 +214,12 @@ async fn export(
         .detail(json!({ "from": form.from, "to": form.to, "session": form.session, "file": file })),
     )
     .await?;
-    let pool = state.pool.clone();
+    // The whole export reads one snapshot: an event committing meanwhile is
+    // either in it or not, never skipped between batches.
+    let snapshot = state
+        .pool
+        .begin_with("begin isolation level repeatable read read only")
+        .await?;
     let header_row = match format {
         Format::Lines => String::new(),
         Format::Csv => csv_row(&[
@@ -218,35 +237,28 @@ async fn export(
             "hash",
         ]),
     };
+    let start = (DateTime::<Utc>::UNIX_EPOCH, 0i64);
     let stream = futures_util::stream::unfold(
-        (Some(header_row), 0i64, false),
-        move |(header_row, after, done)| {
-            let pool = pool.clone();
-            let sel = match &sel {
-                Selection::Period(s, e, w) => Selection::Period(*s, *e, w.clone()),
-                Selection::Session(id) => Selection::Session(*id),
-            };
-            async move {
-                if let Some(h) = header_row.filter(|h| !h.is_empty()) {
-                    return Some((Ok::<_, std::io::Error>(h), (None, after, done)));
+        (Some(header_row), start, Some(snapshot), sel),
+        move |(header_row, after, snapshot, sel)| async move {
+            if let Some(h) = header_row.filter(|h| !h.is_empty()) {
+                return Some((Ok::<_, std::io::Error>(h), (None, after, snapshot, sel)));
+            }
+            let mut tx = snapshot?;
+            match batch(&mut tx, &sel, after).await {
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => {
+                    let last = rows.last().map(|r| (r.occurred_at, r.id)).unwrap_or(after);
+                    // A short batch is the last: let the snapshot go.
+                    let next = ((rows.len() as i64) == BATCH).then_some(tx);
+                    Some((Ok(render(format, &rows)), (None, last, next, sel)))
                 }
-                if done {
-                    return None;
-                }
-                match batch(&pool, &sel, after).await {
-                    Ok(rows) if rows.is_empty() => None,
-                    Ok(rows) => {
-                        let last = rows.last().map(|r| r.id).unwrap_or(after);
-                        let finished = (rows.len() as i64) < BATCH;
-                        Some((Ok(render(format, &rows)), (None, last, finished)))
-                    }
-                    Err(err) => {
-                        tracing::error!(error = %err, "an event export stopped");
-                        Some((
-                            Err(std::io::Error::other("export failed")),
-                            (None, after, true),
-                        ))
-                    }
+                Err(err) => {
+                    tracing::error!(error = %err, "an event export stopped");
+                    Some((
+                        Err(std::io::Error::other("export failed")),
+                        (None, after, None, sel),
+                    ))
                 }
             }
         },
