@@ -23,22 +23,6 @@ insert into chaperone.siem_state (id) values (1);
 grant select, update, delete on chaperone.siem_outbox to chaperone_runtime;
 grant select, update on chaperone.siem_state to chaperone_runtime;
 
-create or replace function chaperone.link_event() returns trigger
-language plpgsql security definer set search_path = pg_catalog, chaperone as $$
-declare
-    head chaperone.event_chains;
-begin
-    new.chain := chaperone.event_chain_of(new);
-    insert into chaperone.event_chains (chain) values (new.chain) on conflict do nothing;
-    select * into head from chaperone.event_chains where chain = new.chain for update;
-    new.seq := head.seq + 1;
-    new.prev_hash := head.head_hash;
-    new.hash := sha256(convert_to(chaperone.event_canonical(new), 'UTF8'));
-    update chaperone.event_chains set seq = new.seq, head_hash = new.hash where chain = new.chain;
-    return new;
-end
-$$;
-
 -- Queues each committed-with-it event for the SIEM, after the row exists.
 create function chaperone.queue_for_siem() returns trigger
 language plpgsql security definer set search_path = pg_catalog, chaperone as $$
@@ -58,3 +42,19 @@ create index events_request_idx on chaperone.events ((detail->>'request_id'), id
 create index events_occurred_idx on chaperone.events (occurred_at, id);
 create index support_sessions_started_idx on chaperone.support_sessions (started_at desc, id desc);
 create index support_sessions_staff_started_idx on chaperone.support_sessions (staff_id, started_at desc, id desc);
+
+-- A session with its activity counted from its events, for the session
+-- log's list and each session's page.
+create view chaperone.session_overview as
+    select s.id, s.request_id, s.staff_id, s.staff_name, s.account_name, s.target_user_name, s.mode,
+           s.reason, s.ticket, s.started_at, s.ended_at, s.end_cause,
+           c.views, c.changes, c.blocked
+    from chaperone.support_sessions s
+    cross join lateral (
+        select count(*) filter (where e.kind = 'support.page_viewed') as views,
+               count(*) filter (where e.kind like 'product.%' and e.kind <> 'product.exported') as changes,
+               count(*) filter (where e.kind = 'support.blocked') as blocked
+        from chaperone.events e
+        where e.detail ? 'session_id' and e.detail->>'session_id' = s.id::text
+    ) c;
+grant select on chaperone.session_overview to chaperone_runtime;

@@ -133,6 +133,47 @@ impl From<&crate::access::StaffMember> for EventActor {
     }
 }
 
+/// An event as stored, with its place in its chain: what exports and the
+/// SIEM stream send. Never shown to the product; already masked.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRecord {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub kind: String,
+    pub actor_kind: String,
+    pub actor_name: String,
+    pub account_id: Option<Uuid>,
+    pub summary: String,
+    pub detail: Value,
+    pub chain: String,
+    pub seq: i64,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+impl EventRecord {
+    /// The columns to select for it, in order.
+    pub const COLUMNS: &'static str = "id, occurred_at, kind, actor_kind, actor_name, account_id, summary, detail, chain, seq, prev_hash, hash";
+
+    /// As JSON, hashes in hex.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "id": self.id,
+            "occurred_at": self.occurred_at,
+            "kind": self.kind,
+            "actor_kind": self.actor_kind,
+            "actor_name": self.actor_name,
+            "account_id": self.account_id,
+            "summary": self.summary,
+            "detail": self.detail,
+            "chain": self.chain,
+            "seq": self.seq,
+            "prev_hash": hex::encode(&self.prev_hash),
+            "hash": hex::encode(&self.hash),
+        })
+    }
+}
+
 /// Writes one event in a transaction of its own: for what is recorded on
 /// its own — a refusal, a failed check — with no change to commit with it.
 pub async fn record(pool: &sqlx::PgPool, event: NewEvent) -> Result<i64, sqlx::Error> {

@@ -44,20 +44,7 @@ pub enum Round {
     Failed(String),
 }
 
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    id: i64,
-    occurred_at: DateTime<Utc>,
-    kind: String,
-    actor_kind: String,
-    actor_name: String,
-    account_id: Option<uuid::Uuid>,
-    summary: String,
-    detail: serde_json::Value,
-    chain: String,
-    seq: i64,
-    hash: Vec<u8>,
-}
+use super::EventRecord as EventRow;
 
 /// Turns queueing on: from now on every new event is queued for the SIEM
 /// in its own transaction. (Events written before the stream was first
@@ -92,7 +79,7 @@ pub async fn deliver_once(
     }
     let events: Vec<EventRow> = sqlx::query_as(
         "select e.id, e.occurred_at, e.kind, e.actor_kind, e.actor_name, e.account_id, e.summary, e.detail,
-                e.chain, e.seq, e.hash
+                e.chain, e.seq, e.prev_hash, e.hash
          from chaperone.siem_outbox o join chaperone.events e on e.id = o.event_id
          order by o.event_id limit $1
          for update of o skip locked",
@@ -104,19 +91,7 @@ pub async fn deliver_once(
         return Ok(Round::Idle);
     }
     let body = json!({
-        "events": events.iter().map(|e| json!({
-            "id": e.id,
-            "occurred_at": e.occurred_at,
-            "kind": e.kind,
-            "actor_kind": e.actor_kind,
-            "actor_name": e.actor_name,
-            "account_id": e.account_id,
-            "summary": e.summary,
-            "detail": e.detail,
-            "chain": e.chain,
-            "seq": e.seq,
-            "hash": hex::encode(&e.hash),
-        })).collect::<Vec<_>>()
+        "events": events.iter().map(EventRow::to_json).collect::<Vec<_>>()
     })
     .to_string();
     let sent = client

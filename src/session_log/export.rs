@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use http::header;
 use serde::Deserialize;
 use serde_json::json;
@@ -43,60 +43,16 @@ enum Selection {
     Session(uuid::Uuid),
 }
 
-fn day(text: Option<&str>, what: &str) -> Result<NaiveDate, AppError> {
-    let text = text
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            AppError::Invalid(format!(
-                "Give the {what} of the period (YYYY-MM-DD), or one session."
-            ))
-        })?;
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| AppError::Invalid(format!("Give the {what} date as YYYY-MM-DD.")))
-}
-
 fn selection(form: &ExportForm) -> Result<Selection, AppError> {
     if let Some(session) = form.session.as_deref().filter(|s| !s.trim().is_empty()) {
         return Ok(Selection::Session(parse_id(session)?));
     }
-    let (from, to) = (
-        day(form.from.as_deref(), "start")?,
-        day(form.to.as_deref(), "end")?,
-    );
-    if from > to {
-        return Err(AppError::Invalid(
-            "The start of the period is after its end.".into(),
-        ));
-    }
-    if (to - from).num_days() > 92 {
-        return Err(AppError::Invalid(
-            "Choose a period of at most 92 days.".into(),
-        ));
-    }
-    let start = from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let end = (to + chrono::Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc();
+    let (from, to) = super::server::period(form.from.as_deref(), form.to.as_deref(), None)?;
+    let (start, end) = super::server::bounds(from, to);
     Ok(Selection::Period(start, end, format!("{from} to {to}")))
 }
 
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    id: i64,
-    occurred_at: DateTime<Utc>,
-    kind: String,
-    actor_kind: String,
-    actor_name: String,
-    account_id: Option<uuid::Uuid>,
-    summary: String,
-    detail: serde_json::Value,
-    chain: String,
-    seq: i64,
-    prev_hash: Vec<u8>,
-    hash: Vec<u8>,
-}
+use crate::audit::EventRecord as EventRow;
 
 /// The next batch after `after` (occurred_at, id): one query per kind of
 /// selection, each served by its own index.
@@ -105,7 +61,7 @@ async fn batch(
     sel: &Selection,
     after: (DateTime<Utc>, i64),
 ) -> Result<Vec<EventRow>, sqlx::Error> {
-    const COLUMNS: &str = "id, occurred_at, kind, actor_kind, actor_name, account_id, summary, detail, chain, seq, prev_hash, hash";
+    const COLUMNS: &str = EventRow::COLUMNS;
     match sel {
         Selection::Period(start, end, _) => {
             sqlx::query_as(&format!(
@@ -143,20 +99,7 @@ fn render(format: Format, rows: &[EventRow]) -> String {
     for r in rows {
         match format {
             Format::Lines => {
-                let line = json!({
-                    "id": r.id,
-                    "occurred_at": r.occurred_at,
-                    "kind": r.kind,
-                    "actor_kind": r.actor_kind,
-                    "actor_name": r.actor_name,
-                    "account_id": r.account_id,
-                    "summary": r.summary,
-                    "detail": r.detail,
-                    "chain": r.chain,
-                    "seq": r.seq,
-                    "prev_hash": hex::encode(&r.prev_hash),
-                    "hash": hex::encode(&r.hash),
-                });
+                let line = r.to_json();
                 out.push_str(&line.to_string());
                 out.push('\n');
             }

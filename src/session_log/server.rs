@@ -113,24 +113,18 @@ pub async fn list(
     let state = app_state()?;
     let rows = sqlx::query_as!(
         Row,
-        r#"select s.id, s.staff_name, s.account_name, s.target_user_name, s.mode, s.reason, s.ticket,
-                  s.started_at as "started_at: DateTime<Utc>", s.ended_at as "ended_at: DateTime<Utc>", s.end_cause,
-                  c.views as "views!", c.changes as "changes!", c.blocked as "blocked!"
-           from chaperone.support_sessions s
-           cross join lateral (
-               select count(*) filter (where e.kind = 'support.page_viewed') as views,
-                      count(*) filter (where e.kind like 'product.%') as changes,
-                      count(*) filter (where e.kind = 'support.blocked') as blocked
-               from chaperone.events e
-               where e.detail ? 'session_id' and e.detail->>'session_id' = s.id::text
-           ) c
-           where ($1 or s.staff_id = $2)
-             and ($3::text is null or lower(s.staff_name) like $3)
-             and ($4::text is null or lower(s.account_name) like $4)
-             and (not $5 or c.changes > 0)
-             and (not $6 or c.blocked > 0)
-             and ($7::timestamptz is null or (s.started_at, s.id) < ($7, $8))
-           order by s.started_at desc, s.id desc
+        r#"select id as "id!", staff_name as "staff_name!", account_name as "account_name!",
+                  target_user_name as "target_user_name!", mode as "mode!", reason as "reason!", ticket as "ticket!",
+                  started_at as "started_at!: DateTime<Utc>", ended_at as "ended_at: DateTime<Utc>", end_cause,
+                  views as "views!", changes as "changes!", blocked as "blocked!"
+           from chaperone.session_overview
+           where ($1 or staff_id = $2)
+             and ($3::text is null or lower(staff_name) like $3)
+             and ($4::text is null or lower(account_name) like $4)
+             and (not $5 or changes > 0)
+             and (not $6 or blocked > 0)
+             and ($7::timestamptz is null or (started_at, id) < ($7, $8))
+           order by started_at desc, id desc
            limit $9"#,
         all,
         staff.id,
@@ -169,18 +163,12 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
     let state = app_state()?;
     let session = sqlx::query_as!(
         Row,
-        r#"select s.id, s.staff_name, s.account_name, s.target_user_name, s.mode, s.reason, s.ticket,
-                  s.started_at as "started_at: DateTime<Utc>", s.ended_at as "ended_at: DateTime<Utc>", s.end_cause,
-                  c.views as "views!", c.changes as "changes!", c.blocked as "blocked!"
-           from chaperone.support_sessions s
-           cross join lateral (
-               select count(*) filter (where e.kind = 'support.page_viewed') as views,
-                      count(*) filter (where e.kind like 'product.%') as changes,
-                      count(*) filter (where e.kind = 'support.blocked') as blocked
-               from chaperone.events e
-               where e.detail ? 'session_id' and e.detail->>'session_id' = s.id::text
-           ) c
-           where s.id = $1 and ($2 or s.staff_id = $3)"#,
+        r#"select id as "id!", staff_name as "staff_name!", account_name as "account_name!",
+                  target_user_name as "target_user_name!", mode as "mode!", reason as "reason!", ticket as "ticket!",
+                  started_at as "started_at!: DateTime<Utc>", ended_at as "ended_at: DateTime<Utc>", end_cause,
+                  views as "views!", changes as "changes!", blocked as "blocked!"
+           from chaperone.session_overview
+           where id = $1 and ($2 or staff_id = $3)"#,
         id,
         all,
         staff.id
@@ -251,24 +239,35 @@ const REFUSALS: &[&str] = &[
     "access.wrong_door",
 ];
 
-fn date(text: Option<String>, what: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
-    text.filter(|t| !t.trim().is_empty())
-        .map(|t| {
-            chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
-                .map_err(|_| AppError::Invalid(format!("Give the {what} date as YYYY-MM-DD.")))
-        })
-        .transpose()
-}
-
-pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedReport, AppError> {
-    let actor = current_actor()?;
-    actor.require(Capability::ReadOwnSessionLogs)?;
-    let staff = actor.as_staff().ok_or(AppError::Forbidden)?;
-    let all = actor.can(Capability::ReadAllSessionLogs);
-    let state = app_state()?;
-    let today = state.clock.now().date_naive();
-    let to = date(to, "end")?.unwrap_or(today);
-    let from = date(from, "start")?.unwrap_or(to - chrono::Duration::days(6));
+/// A period of whole days, `YYYY-MM-DD`, both included, at most 92 days.
+/// With `default_to`, a missing end is that day and a missing start the
+/// week before it; without, both are required.
+pub(super) fn period(
+    from: Option<&str>,
+    to: Option<&str>,
+    default_to: Option<chrono::NaiveDate>,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {
+    let day = |text: Option<&str>, what: &str| -> Result<Option<chrono::NaiveDate>, AppError> {
+        text.map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                    .map_err(|_| AppError::Invalid(format!("Give the {what} date as YYYY-MM-DD.")))
+            })
+            .transpose()
+    };
+    let missing =
+        |what: &str| AppError::Invalid(format!("Give the {what} of the period (YYYY-MM-DD)."));
+    let to = match (day(to, "end")?, default_to) {
+        (Some(to), _) => to,
+        (None, Some(today)) => today,
+        (None, None) => return Err(missing("end")),
+    };
+    let from = match (day(from, "start")?, default_to) {
+        (Some(from), _) => from,
+        (None, Some(_)) => to - chrono::Duration::days(6),
+        (None, None) => return Err(missing("start")),
+    };
     if from > to {
         return Err(AppError::Invalid(
             "The start of the period is after its end.".into(),
@@ -279,11 +278,30 @@ pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedRe
             "Choose a period of at most 92 days.".into(),
         ));
     }
-    let start = from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let end = (to + chrono::Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc();
+    Ok((from, to))
+}
+
+/// The instants that bound a period of whole UTC days.
+pub(super) fn bounds(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let midnight = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    (midnight(from), midnight(to + chrono::Duration::days(1)))
+}
+
+pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedReport, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::ReadOwnSessionLogs)?;
+    let staff = actor.as_staff().ok_or(AppError::Forbidden)?;
+    let all = actor.can(Capability::ReadAllSessionLogs);
+    let state = app_state()?;
+    let (from, to) = period(
+        from.as_deref(),
+        to.as_deref(),
+        Some(state.clock.now().date_naive()),
+    )?;
+    let (start, end) = bounds(from, to);
     let kinds: Vec<String> = REFUSALS.iter().map(|k| k.to_string()).collect();
     // A denied request is the requester's attempt, not the deciding
     // manager's: its subject comes from the request itself.
