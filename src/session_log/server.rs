@@ -10,8 +10,17 @@ use uuid::Uuid;
 
 const PAGE: i64 = 50;
 
-fn when(at: DateTime<Utc>) -> String {
-    at.format("%-d %b %Y %H:%M UTC").to_string()
+/// The reader's time zone, from their profile (recorded from the browser at
+/// first sign-in); UTC when it is not a zone this server knows.
+fn zone_of(staff: &crate::access::StaffMember) -> chrono_tz::Tz {
+    staff.time_zone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// `24 Nov 2026 10:00 CET`: a moment in the reader's time zone.
+fn when(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    at.with_timezone(&zone)
+        .format("%-d %b %Y %H:%M %Z")
+        .to_string()
 }
 
 fn length(started: DateTime<Utc>, ended: Option<DateTime<Utc>>) -> String {
@@ -62,7 +71,7 @@ struct Row {
     blocked: i64,
 }
 
-fn dto(r: Row) -> Result<SessionRow, AppError> {
+fn dto(r: Row, zone: chrono_tz::Tz) -> Result<SessionRow, AppError> {
     let mode = crate::access::policy::Mode::parse(&r.mode).ok_or(AppError::Internal)?;
     Ok(SessionRow {
         id: r.id.to_string(),
@@ -72,7 +81,7 @@ fn dto(r: Row) -> Result<SessionRow, AppError> {
         mode_label: mode.label().into(),
         reason: r.reason,
         ticket: r.ticket,
-        started: when(r.started_at),
+        started: when(r.started_at, zone),
         length: length(r.started_at, r.ended_at),
         ended: r
             .end_cause
@@ -147,7 +156,10 @@ pub async fn list(
         })
         .flatten();
     Ok(SessionList {
-        rows: rows.into_iter().map(dto).collect::<Result<_, _>>()?,
+        rows: rows
+            .into_iter()
+            .map(|r| dto(r, zone_of(staff)))
+            .collect::<Result<_, _>>()?,
         next,
         all,
         can_export: actor.can(Capability::ExportEvents),
@@ -205,13 +217,17 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
     .await?
     .into_iter()
     .map(|e| TimelineEvent {
-        at: e.occurred_at.format("%H:%M:%S").to_string(),
+        at: e
+            .occurred_at
+            .with_timezone(&zone_of(staff))
+            .format("%-d %b %H:%M:%S")
+            .to_string(),
         tone: tone_of(&e.kind),
         sentence: e.summary,
         detail: e.detail,
     })
     .collect();
-    let session = dto(session)?;
+    let session = dto(session, zone_of(staff))?;
     Ok(SessionStory {
         summary: summary_line(
             session.views,
@@ -326,7 +342,7 @@ pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedRe
     let mut groups: Vec<(Option<Uuid>, DeniedGroup)> = Vec::new();
     for r in rows {
         let attempt = TimelineEvent {
-            at: when(r.occurred_at),
+            at: when(r.occurred_at, zone_of(staff)),
             tone: tone_of(&r.kind),
             sentence: r.summary,
             detail: r.detail,

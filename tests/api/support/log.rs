@@ -364,3 +364,36 @@ async fn auditors_export_the_log_masked_complete_and_on_the_record() {
         "each export is an event; refused ones export nothing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn times_read_in_the_readers_own_time_zone() {
+    let app = demo().await;
+    let sarah = sarah_in_session(&app).await;
+    assert_eq!(
+        app.call(&sarah, "end_support_session", &[]).await.status(),
+        200
+    );
+    sqlx::query("update chaperone.staff set time_zone = 'Europe/Berlin' where email = 'maya.chen@chaperone.test'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("update chaperone.staff set time_zone = 'America/New_York' where email = 'omar.haddad@chaperone.test'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // The test clock reads 24 Nov 2026 09:00 UTC.
+    for (email, expected) in [
+        ("maya.chen@chaperone.test", "24 Nov 2026 10:00 CET"),
+        ("omar.haddad@chaperone.test", "24 Nov 2026 04:00 EST"),
+        ("sarah.lee@chaperone.test", "24 Nov 2026 09:00 UTC"),
+    ] {
+        let reader = staff(&app, email).await;
+        let page: serde_json::Value = app
+            .call(&reader, "session_log", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["rows"][0]["started"], expected, "{email}");
+    }
+}
