@@ -3,7 +3,7 @@ use crate::access::policy::is_sensitive;
 use crate::access::{current_actor, Capability};
 use crate::customers::directory;
 use crate::error::parse_id;
-use crate::masking::mask_email;
+use crate::masking::{shown, Audience};
 use crate::state::app_state;
 
 const PAGE_SIZE: i64 = 20;
@@ -36,7 +36,8 @@ pub async fn search(q: String, page: u32) -> Result<SearchResults, AppError> {
             name: r.name,
             domain: r.domain,
             plan: r.plan,
-            owner_contact: r.owner_email.as_deref().map(mask_email).unwrap_or_default(),
+            owner_contact: shown(Audience::Agent, "users", "email", r.owner_email.as_deref())
+                .into(),
             sensitive: r.sensitive,
             support_access: r.support_access.words().into(),
         })
@@ -62,7 +63,7 @@ pub async fn summary(id: String) -> Result<AccountOverview, AppError> {
         .map(|u| AccountUser {
             id: u.id.to_string(),
             name: u.name,
-            email: mask_email(&u.email),
+            email: shown(Audience::Agent, "users", "email", Some(&u.email)).into(),
             role: u.role.as_str().into(),
             role_label: u.role.label().into(),
             sensitive: is_sensitive(a.sensitive, u.role),

@@ -183,6 +183,16 @@ pub async fn record(pool: &sqlx::PgPool, event: NewEvent) -> Result<i64, sqlx::E
     Ok(id)
 }
 
+/// Records a refusal's event on its own and returns the refusal to answer
+/// with — or, if the record cannot be written, that error instead (nothing
+/// is refused silently).
+pub async fn refused<E: From<sqlx::Error>>(pool: &sqlx::PgPool, event: NewEvent, refusal: E) -> E {
+    match record(pool, event).await {
+        Ok(_) => refusal,
+        Err(err) => err.into(),
+    }
+}
+
 /// Writes one event inside the caller's transaction and returns its id.
 pub async fn append(
     tx: &mut Transaction<'_, Postgres>,

@@ -7,8 +7,6 @@
 pub const INVOICES_CSV: &str = "/app/export/invoices.csv";
 pub const ORDERS_CSV: &str = "/app/export/orders.csv";
 
-pub use crate::ui::{csv_field, csv_row};
-
 #[cfg(feature = "ssr")]
 pub mod server {
     use super::*;
@@ -18,6 +16,7 @@ pub mod server {
     use crate::error::AppError;
     use crate::product::ProductPermission;
     use crate::state::AppState;
+    use crate::ui::csv_row;
     use axum::extract::State;
     use axum::response::{IntoResponse, Response};
     use axum::Extension;

@@ -189,12 +189,6 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
     .await?
     // Someone else's session is simply not found.
     .ok_or(AppError::NotFound)?;
-    let request_id = sqlx::query_scalar!(
-        "select request_id from chaperone.support_sessions where id = $1",
-        id
-    )
-    .fetch_one(&state.pool)
-    .await?;
     // The session's own events, and those of the requests that belong to
     // it (the one that opened it, and one-action or reveal requests asked
     // from inside), each found through its own index.
@@ -206,11 +200,12 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
                union
                select id, kind, summary, detail::text, occurred_at from chaperone.events
                where detail ? 'request_id' and detail->>'request_id' in (
-                   select id::text from chaperone.access_requests where id = $2 or for_session_id = $3)
+                   select id::text from chaperone.access_requests
+                   where id = (select request_id from chaperone.support_sessions where id = $2)
+                      or for_session_id = $2)
            ) e
            order by occurred_at, id"#,
         id.to_string(),
-        request_id,
         id
     )
     .fetch_all(&state.pool)

@@ -163,10 +163,7 @@ async fn record_refused_decision(
         ),
         json!({ "request_id": r.id, "approve": approve, "status": r.status.as_str() }),
     );
-    match audit::record(pool, event).await {
-        Ok(_) => refusal,
-        Err(err) => err.into(),
-    }
+    audit::refused(pool, event, refusal).await
 }
 
 pub async fn request_action(

@@ -46,10 +46,7 @@ async fn refuse(
         ),
         json!({ "session_id": session.id, "field": field }),
     );
-    match audit::record(&state.pool, event).await {
-        Ok(_) => AppError::Refused(why.to_string()),
-        Err(err) => err.into(),
-    }
+    audit::refused(&state.pool, event, AppError::Refused(why.to_string())).await
 }
 
 pub async fn offers() -> Result<Vec<RevealOffer>, AppError> {

@@ -38,10 +38,7 @@ async fn refuse_entry(
         ),
         json!({ "request_id": r.id, "status": r.status.as_str() }),
     );
-    match audit::record(&state.pool, event).await {
-        Ok(_) => AppError::Invalid(why.to_string()),
-        Err(err) => err.into(),
-    }
+    audit::refused(&state.pool, event, AppError::Invalid(why.to_string())).await
 }
 
 async fn login_session() -> Result<Session, AppError> {
