@@ -142,6 +142,26 @@ test("Maya reviews the attempts that were refused, by person", async ({ page }) 
   await expect(page.getByRole("region", { name: "Sarah Lee" })).toContainText("refused because the session is read-only");
 });
 
+test("Omar, an auditor, exports today's events as JSON Lines", async ({ page }) => {
+  await staffSignIn(page, "omar.haddad@chaperone.test");
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Sessions" }).click();
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  await page.getByText("Export events for auditors").click();
+  const today = new Date().toISOString().slice(0, 10);
+  const form = page.getByRole("form", { name: "Export events" });
+  await form.getByLabel("From").fill(today);
+  await form.getByLabel("To").fill(today);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    form.getByRole("button", { name: "JSON Lines" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe("chaperone-events.jsonl");
+  const fs = await import("fs");
+  const lines = fs.readFileSync((await download.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  expect(lines.some((l) => l.kind === "audit.exported" && l.summary.includes("Omar Haddad exported"))).toBe(true);
+  expect(lines.every((l) => typeof l.hash === "string" && l.hash.length === 64)).toBe(true);
+});
+
 test("Priya asks a manager to approve one export, and may download it once", async ({ page, browser }) => {
   await staffSignIn(page, "priya.nair@chaperone.test");
   await openAccount(page, "Acme Co");
