@@ -136,27 +136,22 @@ async fn record_read_only_refusal(
     actor: Option<&Actor>,
     entry: &ServerFnEntry,
 ) -> Result<(), AppError> {
-    let Some(actor @ Actor::Support(staff, session)) = actor else {
+    let Some(actor @ Actor::Support(_, session)) = actor else {
         return Ok(());
     };
     let function = entry.path.rsplit('/').next().unwrap_or(entry.path);
     crate::audit::record(
         &state.pool,
-        crate::audit::NewEvent::new(
-            state.clock.now(),
-            "support.blocked",
-            actor,
-            format!(
-                "{} tried to change something ({function}) in {} as {}; refused because the session is read-only",
-                staff.name, session.account_name, session.target_user_name
-            ),
-        )
-        .about(session.account_id)
-        .detail(serde_json::json!({
-            "session_id": session.id,
-            "attempted": function,
-            "why": "read_only",
-        })),
+        crate::audit::NewEvent::new(state.clock.now(), crate::audit::Kind::Blocked, actor)
+            .about(session.account_id)
+            .detail(serde_json::json!({
+                "session_id": session.id,
+                "attempted": format!("something ({function})"),
+                "function": function,
+                "why": "read_only",
+                "account": session.account_name,
+                "as": session.target_user_name,
+            })),
     )
     .await?;
     Ok(())
@@ -303,21 +298,14 @@ async fn record_wrong_door(
     };
     // The path is the visitor's own text: keep only a bounded piece of it.
     let path: String = path.chars().take(200).collect();
-    let (who, door) = match actor {
-        Actor::Customer(c) => (c.name.as_str(), "the staff console"),
-        Actor::Staff(s) | Actor::Support(s, _) => {
-            (s.name.as_str(), "the product outside a support session")
-        }
+    let door = match actor {
+        Actor::Customer(_) => "console",
+        Actor::Staff(_) | Actor::Support(..) => "product",
     };
     crate::audit::record(
         &state.pool,
-        crate::audit::NewEvent::new(
-            state.clock.now(),
-            "access.wrong_door",
-            actor,
-            format!("{who} tried to open {door} ({path}); refused"),
-        )
-        .detail(serde_json::json!({ "path": path })),
+        crate::audit::NewEvent::new(state.clock.now(), crate::audit::Kind::WrongDoor, actor)
+            .detail(serde_json::json!({ "path": path, "door": door })),
     )
     .await?;
     Ok(())

@@ -5,7 +5,7 @@
 //! these; so does `chaperone disable-staff`.)
 
 use super::sessions::{self, EndCause};
-use crate::audit::{self, EventActor, NewEvent};
+use crate::audit::{self, EventActor, Kind, NewEvent};
 use crate::staff::StaffRole;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -51,10 +51,10 @@ pub async fn disable_staff(
     else {
         return Ok(false);
     };
-    let summary = format!("{} disabled {name}'s staff account", by.name());
     audit::append(
         &mut tx,
-        NewEvent::new(now, "staff.disabled", by, summary).detail(json!({ "staff_id": staff_id })),
+        NewEvent::new(now, Kind::StaffDisabled, by)
+            .detail(json!({ "staff_id": staff_id, "name": name })),
     )
     .await?;
     end_live_session(&mut tx, staff_id, now, EndCause::StaffDisabled).await?;
@@ -86,17 +86,14 @@ pub async fn change_staff_role(
     else {
         return Ok(false);
     };
-    let summary = format!(
-        "{} changed {}'s role from {} to {}",
-        by.name(),
-        r.name,
-        r.old_role,
-        role.as_str()
-    );
     audit::append(
         &mut tx,
-        NewEvent::new(now, "staff.role_changed", by, summary)
-            .detail(json!({ "staff_id": staff_id, "old": r.old_role, "new": role.as_str() })),
+        NewEvent::new(now, Kind::StaffRoleChanged, by).detail(json!({
+            "staff_id": staff_id,
+            "name": r.name,
+            "old": r.old_role,
+            "new": role.as_str(),
+        })),
     )
     .await?;
     end_live_session(&mut tx, staff_id, now, EndCause::StaffRoleChanged).await?;

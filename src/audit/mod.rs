@@ -5,11 +5,16 @@
 //! The table is append-only for every role (a trigger refuses UPDATE,
 //! DELETE and TRUNCATE) and hash-chained by the database as events are
 //! inserted (see the migration `audit_chain`); [`verify`] walks the chains.
-//! Events carry a plain-language `summary` and keep names as they were when
-//! written.
+//! Events keep their facts (names as they were when written, values already
+//! masked) in `detail`; [`sentence`] turns them into the plain-language line
+//! a manager reads, stored once in UTC as `summary` and rendered again in
+//! each reader's time zone.
 
+pub mod sentence;
 pub mod siem;
 pub mod verify;
+
+pub use sentence::Kind;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -65,35 +70,32 @@ impl EventActor {
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub occurred_at: DateTime<Utc>,
-    /// A stable machine name, e.g. `staff.sign_in_failed`.
-    pub kind: &'static str,
+    pub kind: Kind,
     pub actor: EventActor,
     /// The customer account the event concerns, if any.
     pub account_id: Option<Uuid>,
-    /// The first line a manager reads. Must never hold a raw sensitive value.
-    pub summary: String,
-    /// Technical detail underneath, already masked.
+    /// The facts the sentence is made from, already masked: never a raw
+    /// sensitive value.
     pub detail: Value,
 }
 
 impl NewEvent {
-    /// The one way to start an event: when, what kind, by whom, and the
-    /// first line a manager reads. Add the account and detail with
-    /// [`NewEvent::about`] and [`NewEvent::detail`].
-    pub fn new(
-        occurred_at: DateTime<Utc>,
-        kind: &'static str,
-        actor: impl Into<EventActor>,
-        summary: impl Into<String>,
-    ) -> NewEvent {
+    /// The one way to start an event: when, what kind, by whom. Add the
+    /// account and the facts with [`NewEvent::about`] and
+    /// [`NewEvent::detail`]; the sentence is made from them.
+    pub fn new(occurred_at: DateTime<Utc>, kind: Kind, actor: impl Into<EventActor>) -> NewEvent {
         NewEvent {
             occurred_at,
             kind,
             actor: actor.into(),
             account_id: None,
-            summary: summary.into(),
             detail: Value::Object(Default::default()),
         }
+    }
+
+    /// The first line a manager reads, in UTC: what is stored as `summary`.
+    pub fn summary(&self) -> String {
+        sentence::sentence(self.kind, self.actor.name(), &self.detail, chrono_tz::UTC)
     }
 
     /// The customer account the event concerns.
@@ -204,12 +206,12 @@ pub async fn append(
            values ($1, $2, $3, $4, $5, $6, $7, $8)
            returning id"#,
         event.occurred_at as _,
-        event.kind,
+        event.kind.as_str(),
         event.actor.kind(),
         event.actor.id(),
         event.actor.name(),
         event.account_id,
-        event.summary,
+        event.summary(),
         event.detail,
     )
     .fetch_one(&mut **tx)

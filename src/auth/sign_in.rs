@@ -5,7 +5,7 @@ use super::lockout::{self, Attempt, LockKey};
 use super::password;
 use super::session::Principal;
 use super::Side;
-use crate::audit::{self, EventActor, NewEvent};
+use crate::audit::{self, EventActor, Kind, NewEvent};
 use crate::error::AppError;
 use crate::masking::mask_email;
 use crate::state::AppState;
@@ -54,13 +54,6 @@ pub fn valid_time_zone(tz: Option<&str>) -> Option<&str> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '-'));
     ok.then_some(tz)
-}
-
-fn door(side: Side) -> &'static str {
-    match side {
-        Side::Staff => "the console",
-        Side::Customer => "the product",
-    }
 }
 
 /// Who a sign-in attempt would sign in, if the email is known.
@@ -127,16 +120,8 @@ pub async fn check(
         Attempt::Locked(_) => {
             audit::record(
                 &state.pool,
-                NewEvent::new(
-                    now,
-                    "auth.sign_in_refused_locked",
-                    EventActor::Anonymous,
-                    format!(
-                    "A sign-in to {} was refused for {masked} from {ip}: too many failed attempts",
-                    door(side)
-                ),
-                )
-                .detail(json!({ "side": side.as_str(), "email": masked, "ip": ip })),
+                NewEvent::new(now, Kind::SignInRefusedLocked, EventActor::Anonymous)
+                    .detail(json!({ "side": side.as_str(), "email": masked, "ip": ip })),
             )
             .await?;
             return Err(AppError::TooManyAttempts);
@@ -152,17 +137,10 @@ pub async fn check(
 
     let Some(who) = candidate.filter(|_| matches) else {
         // The failure itself was written down when the attempt was reserved.
-        let locked = locks_until;
-        let mut summary = format!("A sign-in to {} failed for {masked} from {ip}", door(side));
-        if let Some(until) = locked {
-            summary.push_str(&format!(
-                "; this reached a limit, so further attempts are refused until {} UTC",
-                until.format("%H:%M")
-            ));
-        }
+        let locked = locks_until.map(audit::sentence::at);
         audit::record(
             &state.pool,
-            NewEvent::new(now, "auth.sign_in_failed", EventActor::Anonymous, summary).detail(
+            NewEvent::new(now, Kind::SignInFailed, EventActor::Anonymous).detail(
                 json!({ "side": side.as_str(), "email": masked, "ip": ip, "locked_until": locked }),
             ),
         )
@@ -183,29 +161,25 @@ pub async fn check(
     let event = match &who.account {
         Some((account_id, account_name)) => NewEvent::new(
             now,
-            "auth.signed_in",
+            Kind::SignedIn,
             EventActor::Customer {
                 id: who.id,
                 name: who.name.clone(),
             },
-            format!("{} signed in to {account_name} from {ip}", who.name),
         )
-        .about(*account_id),
+        .about(*account_id)
+        .detail(json!({ "side": side.as_str(), "ip": ip, "account": account_name })),
         None => NewEvent::new(
             now,
-            "auth.signed_in",
+            Kind::SignedIn,
             EventActor::Staff {
                 id: who.id,
                 name: who.name.clone(),
             },
-            format!("{} signed in to the console from {ip}", who.name),
-        ),
+        )
+        .detail(json!({ "side": side.as_str(), "ip": ip })),
     };
-    audit::append(
-        &mut tx,
-        event.detail(json!({ "side": side.as_str(), "ip": ip })),
-    )
-    .await?;
+    audit::append(&mut tx, event).await?;
     tx.commit().await?;
 
     Ok(Principal { side, id: who.id })

@@ -13,6 +13,7 @@ pub mod server {
     use crate::access::actions::BlockedAction;
     use crate::access::context::AccessContext;
     use crate::access::CurrentActor;
+    use crate::audit::Kind;
     use crate::error::AppError;
     use crate::product::ProductPermission;
     use crate::state::AppState;
@@ -49,15 +50,7 @@ pub mod server {
         // Build the file from the same DTOs the pages show: masking applies.
         let (body, rows) = build(change.conn(), &ctx, what).await?;
         change
-            .record(
-                "product.exported",
-                format!(
-                    "{} downloaded {what} as CSV ({rows} rows) from {}",
-                    ctx.actor_name(),
-                    ctx.account_name()
-                ),
-                json!({ "what": what, "rows": rows }),
-            )
+            .record(Kind::ProductExported, json!({ "what": what, "rows": rows }))
             .await?;
         change.commit().await?;
         let filename = format!(

@@ -82,6 +82,7 @@ pub async fn create_invoice(
 pub(crate) mod server {
     use super::*;
     use crate::access::context::AccessContext;
+    use crate::audit::Kind;
     use crate::error::parse_id;
     use crate::masking::shown;
     use crate::product::money::{format_money, format_rate, parse_amount, tax_cents};
@@ -335,16 +336,16 @@ pub(crate) mod server {
         let total = subtotal + tax_cents(subtotal, workspace.tax_rate_bp);
         change
             .record(
-                "product.invoice_issued",
-                format!(
-                    "{} issued invoice {number} for {} in {} › Billing › Invoices ({} workspace, tax {})",
-                    ctx.actor_name(),
-                    format_money(total, "EUR"),
-                    ctx.account_name(),
-                    workspace.name,
-                    format_rate(workspace.tax_rate_bp)
-                ),
-                json!({ "invoice_id": id, "number": number, "total_cents": total, "tax_rate_bp": workspace.tax_rate_bp }),
+                Kind::InvoiceIssued,
+                json!({
+                    "invoice_id": id,
+                    "number": number,
+                    "total_cents": total,
+                    "total": format_money(total, "EUR"),
+                    "workspace": workspace.name,
+                    "tax_rate_bp": workspace.tax_rate_bp,
+                    "tax": format_rate(workspace.tax_rate_bp),
+                }),
             )
             .await?;
         change.commit().await?;

@@ -25,6 +25,7 @@ pub async fn add_note(body: String) -> Result<String, AppError> {
 mod server {
     use super::*;
     use crate::access::context::AccessContext;
+    use crate::audit::Kind;
     use crate::masking::shown;
     use crate::product::ProductPermission;
     use serde_json::json;
@@ -105,15 +106,7 @@ mod server {
         .execute(change.conn())
         .await?;
         change
-            .record(
-                "product.note_added",
-                format!(
-                    "{} added a private note in {} › Private notes",
-                    ctx.actor_name(),
-                    ctx.account_name()
-                ),
-                json!({ "length": body.chars().count() }),
-            )
+            .record(Kind::NoteAdded, json!({ "length": body.chars().count() }))
             .await?;
         change.commit().await?;
         Ok("Your note was saved.".into())

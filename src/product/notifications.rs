@@ -51,6 +51,7 @@ pub async fn set_notification(setting: String, enabled: bool) -> Result<String, 
 mod server {
     use super::*;
     use crate::access::context::AccessContext;
+    use crate::audit::Kind;
     use crate::product::ProductPermission;
     use serde_json::json;
 
@@ -123,16 +124,13 @@ mod server {
         if old != enabled {
             change
                 .record(
-                    "product.notification_changed",
-                    format!(
-                        "{} changed “{label}” from {} to {} for {} in {} › Settings › Notifications",
-                        ctx.actor_name(),
-                        on_off(old),
-                        on_off(enabled),
-                        ctx.viewed().user_name,
-                        ctx.account_name()
-                    ),
-                    json!({ "user_id": user_id, "field": key, "old": old, "new": enabled }),
+                    Kind::NotificationChanged,
+                    json!({
+                        "user_id": user_id,
+                        "key": key,
+                        "place": "Settings › Notifications",
+                        "changes": [{ "field": label, "old": on_off(old), "new": on_off(enabled) }],
+                    }),
                 )
                 .await?;
         }

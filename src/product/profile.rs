@@ -56,6 +56,7 @@ pub async fn change_password(
 mod server {
     use super::*;
     use crate::access::context::{AccessContext, Change};
+    use crate::audit::Kind;
     use crate::auth::password::{self, PasswordHashString};
     use crate::masking::{recorded, shown};
     use crate::product::ProductPermission;
@@ -147,27 +148,6 @@ mod server {
             )));
         }
         Ok((!value.is_empty()).then(|| value.to_string()))
-    }
-
-    async fn record(
-        ctx: &AccessContext,
-        change: &mut Change<'_>,
-        kind: &'static str,
-        what: &str,
-        detail: serde_json::Value,
-    ) -> Result<(), AppError> {
-        change
-            .record(
-                kind,
-                format!(
-                    "{} {what} for {} in {} › Profile",
-                    ctx.actor_name(),
-                    ctx.viewed().user_name,
-                    ctx.account_name()
-                ),
-                detail,
-            )
-            .await
     }
 
     /// Backup email, phone, birth date and national or tax ID.
@@ -285,7 +265,7 @@ mod server {
             .execute(change.conn())
             .await?;
             push("Name", "name", Some(before), Some(name.clone()));
-            return finish_update(&ctx, change, changed).await;
+            return finish_update(change, changed).await;
         };
         let before = sqlx::query!(
             r#"select name, backup_email, phone, birth_date as "birth_date: chrono::NaiveDate", national_id from product.users where id = $1 and account_id = $2 for update"#,
@@ -328,30 +308,23 @@ mod server {
             before.national_id,
             national_id,
         );
-        finish_update(&ctx, change, changed).await
+        finish_update(change, changed).await
     }
 
     /// Records the profile's changed fields with the change and commits.
     async fn finish_update(
-        ctx: &AccessContext,
         mut change: Change<'_>,
         changed: Vec<serde_json::Value>,
     ) -> Result<String, AppError> {
         if changed.is_empty() {
             return Ok("Nothing changed.".into());
         }
-        let fields: Vec<String> = changed
-            .iter()
-            .filter_map(|c| c["field"].as_str().map(str::to_string))
-            .collect();
-        record(
-            ctx,
-            &mut change,
-            "product.profile_updated",
-            &format!("changed {}", fields.join(", ")),
-            json!({ "changes": changed }),
-        )
-        .await?;
+        change
+            .record(
+                Kind::ProfileUpdated,
+                json!({ "place": "Profile", "changes": changed }),
+            )
+            .await?;
         change.commit().await?;
         Ok("Your profile was saved.".into())
     }
@@ -393,14 +366,9 @@ mod server {
         )
         .execute(change.conn())
         .await?;
-        record(
-            &ctx,
-            &mut change,
-            "product.recovery_codes_regenerated",
-            "generated new recovery codes",
-            json!({}),
-        )
-        .await?;
+        change
+            .record(Kind::RecoveryCodesRegenerated, json!({}))
+            .await?;
         change.commit().await?;
         Ok(codes)
     }
@@ -453,14 +421,7 @@ mod server {
         )
         .execute(change.conn())
         .await?;
-        record(
-            &ctx,
-            &mut change,
-            "product.password_changed",
-            "changed the password",
-            json!({}),
-        )
-        .await?;
+        change.record(Kind::PasswordChanged, json!({})).await?;
         change.commit().await?;
         Ok("Your password was changed.".into())
     }

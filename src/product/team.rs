@@ -56,6 +56,7 @@ pub(crate) mod server {
     use super::*;
     use crate::access::actions::BlockedAction;
     use crate::access::context::{AccessContext, Change};
+    use crate::audit::Kind;
     use crate::customers::CustomerRole;
     use crate::error::parse_id;
     use crate::masking::{recorded, shown};
@@ -143,26 +144,6 @@ pub(crate) mod server {
         Ok(())
     }
 
-    async fn record(
-        ctx: &AccessContext,
-        change: &mut Change<'_>,
-        kind: &'static str,
-        what: String,
-        detail: serde_json::Value,
-    ) -> Result<(), AppError> {
-        change
-            .record(
-                kind,
-                format!(
-                    "{} {what} in {} › Team",
-                    ctx.actor_name(),
-                    ctx.account_name()
-                ),
-                detail,
-            )
-            .await
-    }
-
     pub async fn invite(email: String, role: String) -> Result<String, AppError> {
         let ctx = AccessContext::current().await?;
         ctx.require(ProductPermission::ManageTeam)?;
@@ -218,14 +199,12 @@ pub(crate) mod server {
         .execute(change.conn())
         .await?;
         let shown = recorded("invitations", "email", &email);
-        record(
-            &ctx,
-            &mut change,
-            "product.member_invited",
-            format!("invited {shown} as {}", role.label().to_lowercase()),
-            json!({ "email": shown, "role": role.as_str() }),
-        )
-        .await?;
+        change
+            .record(
+                Kind::MemberInvited,
+                json!({ "email": shown, "role": role.as_str() }),
+            )
+            .await?;
         change.commit().await?;
         Ok(format!("Invitation sent to {email}."))
     }
@@ -280,12 +259,15 @@ pub(crate) mod server {
         )
         .execute(change.conn())
         .await?;
-        record(
-            &ctx,
-            &mut change,
-            "product.member_role_changed",
-            format!("changed {name}'s role from {} to {}", old_role.label(), new_role.label()),
-            json!({ "user_id": id, "field": "role", "old": old_role.as_str(), "new": new_role.as_str() }),
+        change.record(
+            Kind::MemberRoleChanged,
+            json!({
+                "user_id": id,
+                "place": "Team",
+                "changes": [{ "field": format!("{name}'s role"), "old": old_role.label(), "new": new_role.label() }],
+                "old_role": old_role.as_str(),
+                "new_role": new_role.as_str(),
+            }),
         )
         .await?;
         change.commit().await?;
@@ -315,14 +297,12 @@ pub(crate) mod server {
         )
         .execute(change.conn())
         .await?;
-        record(
-            &ctx,
-            &mut change,
-            "product.member_removed",
-            format!("removed {name} ({})", old_role.label()),
-            json!({ "user_id": id, "role": old_role.as_str() }),
-        )
-        .await?;
+        change
+            .record(
+                Kind::MemberRemoved,
+                json!({ "user_id": id, "name": name, "role": old_role.as_str() }),
+            )
+            .await?;
         change.commit().await?;
         Ok(format!("{name} was removed from the team."))
     }

@@ -48,6 +48,7 @@ pub fn token_digest(token: &str) -> String {
 mod server {
     use super::*;
     use crate::access::context::AccessContext;
+    use crate::audit::Kind;
     use crate::error::parse_id;
     use crate::masking::HIDDEN;
     use crate::product::ProductPermission;
@@ -112,13 +113,8 @@ mod server {
         .await?;
         change
             .record(
-                "product.api_token_created",
-                format!(
-                    "{} created the API token “{name}” ({HIDDEN}{last_two}) in {} › Developers › API tokens",
-                    ctx.actor_name(),
-                    ctx.account_name()
-                ),
-                json!({ "token_id": id, "name": name, "last_two": last_two }),
+                Kind::ApiTokenCreated,
+                json!({ "token_id": id, "name": name, "shown": format!("{HIDDEN}{last_two}") }),
             )
             .await?;
         change.commit().await?;
@@ -150,15 +146,8 @@ mod server {
         .await?;
         change
             .record(
-                "product.api_token_revoked",
-                format!(
-                    "{} revoked the API token “{}” ({HIDDEN}{}) in {} › Developers › API tokens",
-                    ctx.actor_name(),
-                    row.name,
-                    row.last_two,
-                    ctx.account_name()
-                ),
-                json!({ "token_id": id }),
+                Kind::ApiTokenRevoked,
+                json!({ "token_id": id, "name": row.name, "shown": format!("{HIDDEN}{}", row.last_two) }),
             )
             .await?;
         change.commit().await?;

@@ -59,6 +59,7 @@ pub async fn update_tax_rule(
 pub(crate) mod server {
     use super::*;
     use crate::access::context::AccessContext;
+    use crate::audit::Kind;
     use crate::error::parse_id;
     use crate::product::money::{format_rate, parse_rate};
     use crate::product::ProductPermission;
@@ -163,30 +164,22 @@ pub(crate) mod server {
         .await?;
         let mut changes = Vec::new();
         if before.tax_rate_bp != rate_bp {
-            changes.push(format!(
-                "Tax rate from {} to {}",
-                format_rate(before.tax_rate_bp),
-                format_rate(rate_bp)
-            ));
+            changes.push(json!({
+                "field": "Tax rate",
+                "old": format_rate(before.tax_rate_bp),
+                "new": format_rate(rate_bp),
+            }));
         }
         if before.tax_region != region {
-            changes.push(format!("Tax region from {} to {region}", before.tax_region));
+            changes.push(json!({ "field": "Tax region", "old": before.tax_region, "new": region }));
         }
         change
             .record(
-                "product.tax_rule_changed",
-                format!(
-                    "{} changed {} in {} › Billing › Tax settings ({} workspace)",
-                    ctx.actor_name(),
-                    changes.join(" and "),
-                    ctx.account_name(),
-                    before.name
-                ),
+                Kind::TaxRuleChanged,
                 json!({
                     "workspace_id": workspace_id,
-                    "field": "tax_rate",
-                    "old": { "rate": format_rate(before.tax_rate_bp), "region": before.tax_region },
-                    "new": { "rate": format_rate(rate_bp), "region": region },
+                    "workspace": before.name,
+                    "changes": changes,
                 }),
             )
             .await?;

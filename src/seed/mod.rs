@@ -9,7 +9,7 @@
 
 pub mod scale;
 
-use crate::audit::{self, EventActor, NewEvent};
+use crate::audit::{self, EventActor, Kind, NewEvent};
 use crate::auth::password::{self, PasswordHashString};
 use crate::staff::repo::{create_if_missing, NewStaff};
 use crate::staff::StaffRole;
@@ -236,13 +236,8 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<u64> {
     if created > 0 {
         audit::append(
             &mut tx,
-            NewEvent::new(
-                Utc::now(),
-                "system.demo_data_loaded",
-                EventActor::System,
-                format!("Chaperone loaded the demo data ({created} new records)"),
-            )
-            .detail(json!({ "created": created })),
+            NewEvent::new(Utc::now(), Kind::DemoDataLoaded, EventActor::System)
+                .detail(json!({ "created": created })),
         )
         .await?;
     }

@@ -4,7 +4,7 @@
 //! an event, written before the first byte leaves.
 
 use crate::access::{Actor, Capability, CurrentActor};
-use crate::audit::{self, NewEvent};
+use crate::audit::{self, Kind, NewEvent};
 use crate::error::{parse_id, AppError};
 use crate::state::AppState;
 use crate::ui::csv_row;
@@ -148,13 +148,13 @@ async fn export(
     // does not happen.
     audit::record(
         &state.pool,
-        NewEvent::new(
-            state.clock.now(),
-            "audit.exported",
-            staff,
-            format!("{} exported {what} as {file}", staff.name),
-        )
-        .detail(json!({ "from": form.from, "to": form.to, "session": form.session, "file": file })),
+        NewEvent::new(state.clock.now(), Kind::Exported, staff).detail(json!({
+            "what": what,
+            "from": form.from,
+            "to": form.to,
+            "session": form.session,
+            "file": file,
+        })),
     )
     .await?;
     // The whole export reads one snapshot: an event committing meanwhile is

@@ -23,6 +23,25 @@ fn when(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
         .to_string()
 }
 
+/// An event as a reader sees it: its sentence rendered in the reader's zone
+/// from the stored facts, the facts folded away underneath.
+fn for_reader(
+    kind: &str,
+    actor_name: &str,
+    summary: &str,
+    detail: String,
+    zone: chrono_tz::Tz,
+    at: String,
+) -> TimelineEvent {
+    let facts: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
+    TimelineEvent {
+        at,
+        tone: tone_of(kind),
+        sentence: crate::audit::sentence::for_reader(kind, actor_name, &facts, summary, zone),
+        detail,
+    }
+}
+
 fn length(started: DateTime<Utc>, ended: Option<DateTime<Utc>>) -> String {
     match ended {
         Some(end) => format!("{} min", (end - started).num_minutes().max(0)),
@@ -193,12 +212,12 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
     // it (the one that opened it, and one-action or reveal requests asked
     // from inside), each found through its own index.
     let events = sqlx::query!(
-        r#"select kind as "kind!", summary as "summary!", detail as "detail!", occurred_at as "occurred_at!: DateTime<Utc>"
+        r#"select kind as "kind!", actor_name as "actor_name!", summary as "summary!", detail as "detail!", occurred_at as "occurred_at!: DateTime<Utc>"
            from (
-               select id, kind, summary, detail::text as detail, occurred_at from chaperone.events
+               select id, kind, actor_name, summary, detail::text as detail, occurred_at from chaperone.events
                where detail ? 'session_id' and detail->>'session_id' = $1
                union
-               select id, kind, summary, detail::text, occurred_at from chaperone.events
+               select id, kind, actor_name, summary, detail::text, occurred_at from chaperone.events
                where detail ? 'request_id' and detail->>'request_id' in (
                    select id::text from chaperone.access_requests
                    where id = (select request_id from chaperone.support_sessions where id = $2)
@@ -211,15 +230,14 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
     .fetch_all(&state.pool)
     .await?
     .into_iter()
-    .map(|e| TimelineEvent {
-        at: e
+    .map(|e| {
+        let zone = zone_of(staff);
+        let at = e
             .occurred_at
-            .with_timezone(&zone_of(staff))
+            .with_timezone(&zone)
             .format("%-d %b %H:%M:%S")
-            .to_string(),
-        tone: tone_of(&e.kind),
-        sentence: e.summary,
-        detail: e.detail,
+            .to_string();
+        for_reader(&e.kind, &e.actor_name, &e.summary, e.detail, zone, at)
     })
     .collect();
     let session = dto(session, zone_of(staff))?;
@@ -234,21 +252,6 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
         events,
     })
 }
-
-/// The kinds that are refusals, denials or failures.
-const REFUSALS: &[&str] = &[
-    "support.blocked",
-    "support.request_refused",
-    "support.request_denied",
-    "support.entry_refused",
-    "support.identity_check_failed",
-    "support.identity_check_paused",
-    "support.reveal_refused",
-    "support.decision_refused",
-    "auth.sign_in_failed",
-    "auth.sign_in_refused_locked",
-    "access.wrong_door",
-];
 
 /// A period of whole days, `YYYY-MM-DD`, both included, at most 92 days.
 /// With `default_to`, a missing end is that day and a missing start the
@@ -313,12 +316,18 @@ pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedRe
         Some(state.clock.now().date_naive()),
     )?;
     let (start, end) = bounds(from, to);
-    let kinds: Vec<String> = REFUSALS.iter().map(|k| k.to_string()).collect();
+    // Every kind the log shows as a refusal.
+    let kinds: Vec<String> = crate::audit::Kind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .filter(|k| tone_of(k) == Tone::Refusal)
+        .map(str::to_string)
+        .collect();
     // A denied request is the requester's attempt, not the deciding
     // manager's: its subject comes from the request itself.
     let rows = sqlx::query!(
         r#"select coalesce(r.staff_name, e.actor_name) as "who!", coalesce(r.staff_id, e.actor_id) as subject,
-                  e.kind, e.summary, e.detail::text as "detail!", e.occurred_at as "occurred_at: DateTime<Utc>"
+                  e.kind, e.actor_name, e.summary, e.detail::text as "detail!", e.occurred_at as "occurred_at: DateTime<Utc>"
            from chaperone.events e
            left join chaperone.access_requests r
              on e.kind = 'support.request_denied' and r.id = (e.detail->>'request_id')::uuid
@@ -336,12 +345,9 @@ pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedRe
     .await?;
     let mut groups: Vec<(Option<Uuid>, DeniedGroup)> = Vec::new();
     for r in rows {
-        let attempt = TimelineEvent {
-            at: when(r.occurred_at, zone_of(staff)),
-            tone: tone_of(&r.kind),
-            sentence: r.summary,
-            detail: r.detail,
-        };
+        let zone = zone_of(staff);
+        let at = when(r.occurred_at, zone);
+        let attempt = for_reader(&r.kind, &r.actor_name, &r.summary, r.detail, zone, at);
         // One group per person (by id: two people may share a name).
         match groups.last_mut() {
             Some((subject, g)) if *subject == r.subject => {

@@ -148,11 +148,10 @@ pub async fn create_staff(
         &mut tx,
         crate::audit::NewEvent::new(
             chrono::Utc::now(),
-            "staff.created",
+            crate::audit::Kind::StaffCreated,
             crate::audit::EventActor::System,
-            format!("{name} was added to the staff as {}", role.label()),
         )
-        .detail(serde_json::json!({ "staff_id": id, "role": role.as_str() })),
+        .detail(serde_json::json!({ "staff_id": id, "name": name, "role": role.as_str() })),
     )
     .await?;
     tx.commit().await?;

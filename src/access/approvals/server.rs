@@ -7,7 +7,7 @@ use crate::access::requests::repo::{self, RequestRow};
 use crate::access::requests::server::{by_staff, staff_of};
 use crate::access::requests::{RequestKind, RequestState};
 use crate::access::{current_actor, Capability, StaffMember, SupportSession};
-use crate::audit::{self, EventActor, NewEvent};
+use crate::audit::{self, sentence, EventActor, Kind, NewEvent};
 use crate::customers::directory;
 use crate::error::parse_id;
 use crate::state::app_state;
@@ -111,23 +111,18 @@ pub async fn decide(id: String, approve: bool, note: String) -> Result<String, A
             &staff,
             now,
             if approve {
-                "support.request_approved"
+                Kind::RequestApproved
             } else {
-                "support.request_denied"
+                Kind::RequestDenied
             },
             r.account_id,
-            format!(
-                "{} {verb} {}'s request to {}{}",
-                staff.name,
-                r.staff_name,
-                asked_for(&r),
-                if note.is_empty() {
-                    String::new()
-                } else {
-                    format!(": “{note}”")
-                }
-            ),
-            json!({ "request_id": id, "approve": approve, "note": note }),
+            json!({
+                "request_id": id,
+                "approve": approve,
+                "note": note,
+                "requester": r.staff_name,
+                "asked": asked_for(&r),
+            }),
         ),
     )
     .await?;
@@ -149,19 +144,19 @@ async fn record_refused_decision(
     now: DateTime<Utc>,
     refusal: AppError,
 ) -> AppError {
-    let verb = if approve { "approve" } else { "deny" };
     let event = by_staff(
         staff,
         now,
-        "support.decision_refused",
+        Kind::DecisionRefused,
         r.account_id,
-        format!(
-            "{} tried to {verb} {}'s request to {}; refused: {refusal}",
-            staff.name,
-            r.staff_name,
-            asked_for(r)
-        ),
-        json!({ "request_id": r.id, "approve": approve, "status": r.status.as_str() }),
+        json!({
+            "request_id": r.id,
+            "approve": approve,
+            "status": r.status.as_str(),
+            "requester": r.staff_name,
+            "asked": asked_for(r),
+            "refusal": refusal.to_string(),
+        }),
     );
     audit::refused(pool, event, refusal).await
 }
@@ -241,17 +236,18 @@ pub(crate) async fn ask_for_one_action(
         by_staff(
             staff,
             now,
-            "support.action_requested",
+            Kind::ActionRequested,
             session.account_id,
-            format!(
-                "{} asked for approval of one blocked action ({}: {}) in {} as {}, for “{reason}”",
-                staff.name,
-                action.label().to_lowercase(),
-                attempt.label,
-                session.account_name,
-                session.target_user_name
-            ),
-            json!({ "request_id": id, "session_id": session.id, "action": action.as_str(), "object": attempt.object }),
+            json!({
+                "request_id": id,
+                "session_id": session.id,
+                "action": action.as_str(),
+                "object": attempt.object,
+                "object_label": attempt.label,
+                "account": session.account_name,
+                "as": session.target_user_name,
+                "reason": reason,
+            }),
         ),
     )
     .await?;
@@ -345,26 +341,17 @@ pub async fn spend_action_approval(
     };
     audit::append(
         tx,
-        NewEvent::new(
-            now,
-            "support.action_approval_used",
-            staff,
-            format!(
-                "{} used the one-time approval for {} ({}) in {} as {}",
-                staff.name,
-                attempt.action.label().to_lowercase(),
-                attempt.label,
-                session.account_name,
-                session.target_user_name
-            ),
-        )
-        .about(session.account_id)
-        .detail(json!({
-            "request_id": request_id,
-            "session_id": session.id,
-            "action": attempt.action.as_str(),
-            "object": attempt.object,
-        })),
+        NewEvent::new(now, Kind::ActionApprovalUsed, staff)
+            .about(session.account_id)
+            .detail(json!({
+                "request_id": request_id,
+                "session_id": session.id,
+                "action": attempt.action.as_str(),
+                "object": attempt.object,
+                "object_label": attempt.label,
+                "account": session.account_name,
+                "as": session.target_user_name,
+            })),
     )
     .await?;
     Ok(true)
@@ -379,23 +366,13 @@ async fn end_if_due(
     r: &RequestRow,
     now: DateTime<Utc>,
 ) -> Result<Option<RequestState>, sqlx::Error> {
-    let (to, at, words, kind) = match r.status {
+    let (to, at, kind) = match r.status {
         RequestState::Pending => match r.expires_at.filter(|e| *e <= now) {
-            Some(at) => (
-                RequestState::Expired,
-                at,
-                "expired undecided",
-                "support.request_expired",
-            ),
+            Some(at) => (RequestState::Expired, at, Kind::RequestExpired),
             None => return Ok(None),
         },
         RequestState::Approved => match r.approved_until.filter(|u| *u <= now) {
-            Some(at) => (
-                RequestState::Lapsed,
-                at,
-                "lapsed unused",
-                "support.approval_lapsed",
-            ),
+            Some(at) => (RequestState::Lapsed, at, Kind::ApprovalLapsed),
             None => return Ok(None),
         },
         _ => return Ok(None),
@@ -412,12 +389,16 @@ async fn end_if_due(
     if done.rows_affected() == 0 {
         return Ok(None);
     }
-    let summary = format!("{}'s request to {} {words}", r.staff_name, asked_for(r));
     audit::append(
         &mut tx,
-        NewEvent::new(at, kind, EventActor::System, summary)
+        NewEvent::new(at, kind, EventActor::System)
             .about(r.account_id)
-            .detail(json!({ "request_id": r.id })),
+            .detail(json!({
+                "request_id": r.id,
+                "requester": r.staff_name,
+                "asked": asked_for(r),
+                "at": sentence::at(at),
+            })),
     )
     .await?;
     tx.commit().await?;

@@ -2,7 +2,7 @@
 //! [`Change`] for one change. Only the context makes them.
 
 use super::AccessContext;
-use crate::audit;
+use crate::audit::{self, Kind};
 use crate::customers::CustomerRole;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -55,13 +55,8 @@ impl Change<'_> {
     }
 
     /// Writes the change's event in the change's transaction.
-    pub async fn record(
-        &mut self,
-        kind: &'static str,
-        summary: String,
-        detail: Value,
-    ) -> Result<(), AppError> {
-        audit::append(&mut self.tx, self.ctx.event(kind, summary, detail)).await?;
+    pub async fn record(&mut self, kind: Kind, detail: Value) -> Result<(), AppError> {
+        audit::append(&mut self.tx, self.ctx.event(kind, detail)).await?;
         Ok(())
     }
 

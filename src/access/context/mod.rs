@@ -26,7 +26,7 @@ use crate::access::{current_actor, sessions, Actor, SupportSession};
 
 mod handles;
 mod reveal;
-use crate::audit::{self, NewEvent};
+use crate::audit::{self, Kind, NewEvent};
 use crate::customers::{directory, CustomerRole};
 use crate::error::AppError;
 use crate::masking::Audience;
@@ -184,18 +184,22 @@ impl AccessContext {
     }
 
     /// An event by whoever acts, about this account, at the clock's now.
-    pub fn event(&self, kind: &'static str, summary: String, detail: Value) -> NewEvent {
-        let detail = match (self.session(), detail) {
-            (Some(s), Value::Object(mut map)) => {
-                map.insert("session_id".into(), json!(s.id));
-                Value::Object(map)
-            }
-            (Some(s), detail) => json!({ "session_id": s.id, "detail": detail }),
-            (None, detail) => detail,
+    /// Its facts carry the account's and the viewed user's names as they
+    /// are now, and the support session when an agent acts.
+    pub fn event(&self, kind: Kind, detail: Value) -> NewEvent {
+        let mut facts = match detail {
+            Value::Object(map) => map,
+            Value::Null => Default::default(),
+            other => [("detail".to_string(), other)].into_iter().collect(),
         };
-        NewEvent::new(self.now(), kind, &self.actor, summary)
+        facts.insert("account".into(), json!(self.viewed.account_name));
+        facts.insert("as".into(), json!(self.viewed.user_name));
+        if let Some(s) = self.session() {
+            facts.insert("session_id".into(), json!(s.id));
+        }
+        NewEvent::new(self.now(), kind, &self.actor)
             .about(self.viewed.account_id)
-            .detail(detail)
+            .detail(Value::Object(facts))
     }
 
     /// Records that `page` was viewed and opens a read-only transaction for
@@ -253,16 +257,7 @@ impl AccessContext {
     }
 
     fn view_event(&self, page: &str) -> NewEvent {
-        self.event(
-            "support.page_viewed",
-            format!(
-                "{} viewed {} › {page} as {}",
-                self.actor_name(),
-                self.viewed.account_name,
-                self.viewed.user_name
-            ),
-            json!({ "page": page }),
-        )
+        self.event(Kind::PageViewed, json!({ "page": page }))
     }
 
     /// Opens a change: `what` names it for the record ("Tax rate"). Refused,
@@ -372,16 +367,8 @@ impl AccessContext {
         if self.session().is_none() {
             return Ok(());
         }
-        self.record_refusal(
-            format!(
-                "{} tried to {what} in {} as {}; refused: support never does this",
-                self.actor_name(),
-                self.viewed.account_name,
-                self.viewed.user_name
-            ),
-            json!({ "attempted": what, "why": "never_in_session" }),
-        )
-        .await?;
+        self.record_refusal(json!({ "attempted": what, "why": "never_in_session" }))
+            .await?;
         Err(AppError::Refused(format!(
             "Support cannot {what}: {why} Nothing was changed."
         )))
@@ -411,15 +398,7 @@ impl AccessContext {
 
     async fn refuse_read_only(&self, what: &str) -> AppError {
         let recorded = self
-            .record_refusal(
-                format!(
-                    "{} tried to change {what} in {} as {}; refused because the session is read-only",
-                    self.actor_name(),
-                    self.viewed.account_name,
-                    self.viewed.user_name
-                ),
-                json!({ "attempted": what, "why": "read_only" }),
-            )
+            .record_refusal(json!({ "attempted": what, "why": "read_only" }))
             .await;
         match recorded {
             Ok(()) => AppError::Refused(format!(
@@ -431,22 +410,12 @@ impl AccessContext {
 
     async fn refuse_blocked(&self, attempt: &BlockedAttempt) -> AppError {
         let recorded = self
-            .record_refusal(
-                format!(
-                    "{} tried an action blocked in support sessions ({}: {}) in {} as {}; refused",
-                    self.actor_name(),
-                    attempt.action.label().to_lowercase(),
-                    attempt.label,
-                    self.viewed.account_name,
-                    self.viewed.user_name
-                ),
-                json!({
-                    "attempted": attempt.action.as_str(),
-                    "object": attempt.object,
-                    "object_label": attempt.label,
-                    "why": "blocked_action",
-                }),
-            )
+            .record_refusal(json!({
+                "attempted": attempt.action.as_str(),
+                "object": attempt.object,
+                "object_label": attempt.label,
+                "why": "blocked_action",
+            }))
             .await;
         match recorded {
             Ok(()) => AppError::Refused(format!(
@@ -457,12 +426,8 @@ impl AccessContext {
         }
     }
 
-    async fn record_refusal(&self, summary: String, detail: Value) -> Result<(), AppError> {
-        audit::record(
-            &self.state.pool,
-            self.event("support.blocked", summary, detail),
-        )
-        .await?;
+    async fn record_refusal(&self, detail: Value) -> Result<(), AppError> {
+        audit::record(&self.state.pool, self.event(Kind::Blocked, detail)).await?;
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{user_gone, AccessContext};
 use crate::access::actions::{BlockedAction, BlockedAttempt};
-use crate::audit;
+use crate::audit::{self, Kind};
 use crate::customers::directory;
 use crate::error::AppError;
 use serde_json::json;
@@ -38,14 +38,12 @@ impl AccessContext {
         .await?;
         if !spent {
             tx.rollback().await?;
-            self.record_refusal(
-                format!(
-                    "{} tried to see the {} without an unused approval; refused",
-                    self.actor_name(),
-                    label.to_lowercase()
-                ),
-                json!({ "attempted": attempt.action.as_str(), "object": object, "why": "no_approval" }),
-            )
+            self.record_refusal(json!({
+                "attempted": attempt.action.as_str(),
+                "object": object,
+                "label": label,
+                "why": "no_approval",
+            }))
             .await?;
             return Err(AppError::Refused(
                 "There is no unused approval to show this field: each approval shows it once. Ask again if the case needs it.".into(),
@@ -58,15 +56,8 @@ impl AccessContext {
         audit::append(
             &mut tx,
             self.event(
-                "support.identity_shown",
-                format!(
-                    "{} was shown the {} in {} once, for ticket {}",
-                    self.actor_name(),
-                    label.to_lowercase(),
-                    self.viewed.account_name,
-                    session.ticket
-                ),
-                json!({ "field": field }),
+                Kind::IdentityShown,
+                json!({ "field": field, "label": label, "ticket": session.ticket }),
             ),
         )
         .await?;

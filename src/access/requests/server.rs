@@ -9,7 +9,7 @@ use crate::access::approvals::expire_if_due;
 use crate::access::policy::{decide as policy_decide, Mode, PolicyDecision, PolicyInput};
 use crate::access::reason::{check_reason, check_ticket};
 use crate::access::{current_actor, Actor, Capability, StaffMember};
-use crate::audit::{self, NewEvent};
+use crate::audit::{self, Kind, NewEvent};
 use crate::customers::directory;
 use crate::error::parse_id;
 use crate::state::app_state;
@@ -25,12 +25,11 @@ pub(crate) fn staff_of(actor: &Actor) -> Result<StaffMember, AppError> {
 pub(crate) fn by_staff(
     staff: &StaffMember,
     occurred_at: DateTime<Utc>,
-    kind: &'static str,
+    kind: Kind,
     account_id: Uuid,
-    summary: String,
     detail: serde_json::Value,
 ) -> NewEvent {
-    NewEvent::new(occurred_at, kind, staff, summary)
+    NewEvent::new(occurred_at, kind, staff)
         .about(account_id)
         .detail(detail)
 }
@@ -173,17 +172,25 @@ pub async fn request(
         by_staff(
             &staff,
             now,
-            if decision.code() == "refused" { "support.request_refused" } else { "support.requested" },
+            if decision.code() == "refused" {
+                Kind::RequestRefused
+            } else {
+                Kind::Requested
+            },
             account_id,
-            format!(
-                "{} asked to view {} as {} ({}), {}, for “{reason}” (ticket {ticket}): {outcome}",
-                staff.name,
-                account.name,
-                target.name,
-                target_role.label().to_lowercase(),
-                mode.label().to_lowercase()
-            ),
-            json!({ "request_id": id, "mode": mode.as_str(), "decision": decision.code(), "reasons": decision.reasons(), "incident": incident }),
+            json!({
+                "request_id": id,
+                "account": account.name,
+                "as": target.name,
+                "as_role": target_role.as_str(),
+                "mode": mode.as_str(),
+                "reason": reason,
+                "ticket": ticket,
+                "decision": decision.code(),
+                "reasons": decision.reasons(),
+                "outcome": outcome,
+                "incident": incident,
+            }),
         ),
     )
     .await?;
@@ -195,13 +202,15 @@ pub async fn request(
             by_staff(
                 &staff,
                 now,
-                "support.break_glass",
+                Kind::BreakGlass,
                 account_id,
-                format!(
-                    "Break-glass: {} is entering {} as {} for incident {incident} without approval; managers and owners notified, review required",
-                    staff.name, account.name, target.name
-                ),
-                json!({ "request_id": id, "incident": incident, "notify": ["managers", "account_owners"] }),
+                json!({
+                    "request_id": id,
+                    "account": account.name,
+                    "as": target.name,
+                    "incident": incident,
+                    "notify": ["managers", "account_owners"],
+                }),
             ),
         )
         .await?;
@@ -327,13 +336,9 @@ pub async fn cancel(id: String) -> Result<String, AppError> {
         by_staff(
             &staff,
             state.clock.now(),
-            "support.request_cancelled",
+            Kind::RequestCancelled,
             r.account_id,
-            format!(
-                "{} cancelled the request to view {} as {}",
-                staff.name, r.account_name, r.target_user_name
-            ),
-            json!({ "request_id": id }),
+            json!({ "request_id": id, "account": r.account_name, "as": r.target_user_name }),
         ),
     )
     .await?;

@@ -7,7 +7,7 @@ use crate::access::context::AccessContext;
 use crate::access::reason::check_reason;
 use crate::access::requests::server::{by_staff, staff_of};
 use crate::access::{current_actor, Capability, StaffMember, SupportSession};
-use crate::audit;
+use crate::audit::{self, Kind};
 use crate::classification::{class_of, DataClass};
 use crate::customers::directory::IDENTITY_FIELDS;
 use crate::error::parse_id;
@@ -38,13 +38,15 @@ async fn refuse(
     let event = by_staff(
         staff,
         state.clock.now(),
-        "support.reveal_refused",
+        Kind::RevealRefused,
         session.account_id,
-        format!(
-            "{} asked to reveal “{field}” in {} as {}; refused: {why}",
-            staff.name, session.account_name, session.target_user_name
-        ),
-        json!({ "session_id": session.id, "field": field }),
+        json!({
+            "session_id": session.id,
+            "field": field,
+            "account": session.account_name,
+            "as": session.target_user_name,
+            "why": why,
+        }),
     );
     audit::refused(&state.pool, event, AppError::Refused(why.to_string())).await
 }

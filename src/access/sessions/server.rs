@@ -9,7 +9,7 @@ use crate::access::requests::repo;
 use crate::access::requests::server::{by_staff, staff_of, still_allowed};
 use crate::access::requests::{RequestKind, RequestState};
 use crate::access::{current_actor, Actor, Capability};
-use crate::audit;
+use crate::audit::{self, Kind};
 use crate::auth::lockout::{self, Attempt, LockKey};
 use crate::auth::password::{self, PasswordHashString};
 use crate::error::parse_id;
@@ -30,13 +30,15 @@ async fn refuse_entry(
     let event = by_staff(
         staff,
         state.clock.now(),
-        "support.entry_refused",
+        Kind::EntryRefused,
         r.account_id,
-        format!(
-            "{} was refused entry to {} as {}: {why}",
-            staff.name, r.account_name, r.target_user_name
-        ),
-        json!({ "request_id": r.id, "status": r.status.as_str() }),
+        json!({
+            "request_id": r.id,
+            "status": r.status.as_str(),
+            "account": r.account_name,
+            "as": r.target_user_name,
+            "why": why,
+        }),
     );
     audit::refused(&state.pool, event, AppError::Invalid(why.to_string())).await
 }
@@ -75,13 +77,13 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
             by_staff(
                 &staff,
                 now,
-                "support.identity_check_paused",
+                Kind::IdentityCheckPaused,
                 request.account_id,
-                format!(
-                    "{} was refused an identity check before entering {} as {}: too many failed checks",
-                    staff.name, request.account_name, request.target_user_name
-                ),
-                json!({ "request_id": id }),
+                json!({
+                    "request_id": id,
+                    "account": request.account_name,
+                    "as": request.target_user_name,
+                }),
             ),
         )
         .await?;
@@ -105,13 +107,13 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
             by_staff(
                 &staff,
                 now,
-                "support.identity_check_failed",
+                Kind::IdentityCheckFailed,
                 request.account_id,
-                format!(
-                    "{} failed the identity check before entering {} as {}",
-                    staff.name, request.account_name, request.target_user_name
-                ),
-                json!({ "request_id": id }),
+                json!({
+                    "request_id": id,
+                    "account": request.account_name,
+                    "as": request.target_user_name,
+                }),
             ),
         )
         .await?;
@@ -192,25 +194,23 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
     )
     .execute(&mut *tx)
     .await?;
-    let (mode, role_label) = (r.mode, r.target_role.label());
     audit::append(
         &mut tx,
         by_staff(
             &staff,
             now,
-            "support.session_started",
+            Kind::SessionStarted,
             r.account_id,
-            format!(
-                "{} entered {} as {} ({}), {}, for “{}” (ticket {})",
-                staff.name,
-                r.account_name,
-                r.target_user_name,
-                role_label.to_lowercase(),
-                mode.label().to_lowercase(),
-                r.reason,
-                r.ticket
-            ),
-            json!({ "session_id": session_id, "request_id": id, "mode": r.mode.as_str() }),
+            json!({
+                "session_id": session_id,
+                "request_id": id,
+                "account": r.account_name,
+                "as": r.target_user_name,
+                "as_role": r.target_role.as_str(),
+                "mode": r.mode.as_str(),
+                "reason": r.reason,
+                "ticket": r.ticket,
+            }),
         ),
     )
     .await?;
@@ -287,8 +287,8 @@ pub async fn revoke(session_id: String, note: String) -> Result<String, AppError
     let state = app_state()?;
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
-    let account_id = sqlx::query_scalar!(
-        "select account_id from chaperone.support_sessions where id = $1",
+    let s = sqlx::query!(
+        "select account_id, account_name, staff_name from chaperone.support_sessions where id = $1",
         id
     )
     .fetch_optional(&mut *tx)
@@ -302,10 +302,14 @@ pub async fn revoke(session_id: String, note: String) -> Result<String, AppError
         by_staff(
             &staff,
             now,
-            "support.session_revoked",
-            account_id,
-            format!("{} ended a live support session: “{note}”", staff.name),
-            json!({ "session_id": id, "note": note }),
+            Kind::SessionRevoked,
+            s.account_id,
+            json!({
+                "session_id": id,
+                "note": note,
+                "staff": s.staff_name,
+                "account": s.account_name,
+            }),
         ),
     )
     .await?;

@@ -6,7 +6,7 @@
 use super::EndCause;
 use crate::access::policy::Mode;
 use crate::access::SupportSession;
-use crate::audit::{self, EventActor, NewEvent};
+use crate::audit::{self, sentence, EventActor, Kind, NewEvent};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -139,18 +139,19 @@ pub async fn end(
         },
         _ => EventActor::System,
     };
-    let summary = format!(
-        "{}'s support session in {} (viewing as {}) {} after {minutes} min",
-        r.staff_name,
-        r.account_name,
-        r.target_user_name,
-        cause.words()
-    );
     audit::append(
         tx,
-        NewEvent::new(at, "support.session_ended", actor, summary)
+        NewEvent::new(at, Kind::SessionEnded, actor)
             .about(r.account_id)
-            .detail(json!({ "session_id": id, "cause": cause.as_str(), "ended_at": at })),
+            .detail(json!({
+                "session_id": id,
+                "cause": cause.as_str(),
+                "ended_at": sentence::at(at),
+                "minutes": minutes,
+                "staff": r.staff_name,
+                "account": r.account_name,
+                "as": r.target_user_name,
+            })),
     )
     .await?;
     Ok(true)

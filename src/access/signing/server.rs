@@ -1,13 +1,14 @@
 //! Signing in and out on the server: the login session's side of it.
 
 use crate::access::{current_actor, Actor};
-use crate::audit::{self, NewEvent};
+use crate::audit::{self, Kind, NewEvent};
 use crate::auth::session::Principal;
 use crate::auth::sign_in::{check, state};
 use crate::auth::Side;
 use crate::error::AppError;
 use crate::ui::safe_next;
 use leptos::prelude::*;
+use serde_json::json;
 use tower_sessions::Session;
 
 async fn login_session() -> Result<Session, AppError> {
@@ -61,19 +62,10 @@ pub async fn sign_out() -> Result<String, AppError> {
     if let Some(actor) = &actor {
         let now = state.clock.now();
         let event = match actor {
-            Actor::Staff(s) | Actor::Support(s, _) => NewEvent::new(
-                now,
-                "auth.signed_out",
-                actor,
-                format!("{} signed out of the console", s.name),
-            ),
-            Actor::Customer(c) => NewEvent::new(
-                now,
-                "auth.signed_out",
-                actor,
-                format!("{} signed out of {}", c.name, c.account_name),
-            )
-            .about(c.account_id),
+            Actor::Staff(_) | Actor::Support(..) => NewEvent::new(now, Kind::SignedOut, actor),
+            Actor::Customer(c) => NewEvent::new(now, Kind::SignedOut, actor)
+                .about(c.account_id)
+                .detail(json!({ "account": c.account_name })),
         };
         audit::record(&state.pool, event).await?;
     }

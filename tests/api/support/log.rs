@@ -382,10 +382,23 @@ async fn times_read_in_the_readers_own_time_zone() {
         .await
         .unwrap();
     // The test clock reads 24 Nov 2026 09:00 UTC.
-    for (email, expected) in [
-        ("maya.chen@chaperone.test", "24 Nov 2026 10:00 CET"),
-        ("omar.haddad@chaperone.test", "24 Nov 2026 04:00 EST"),
-        ("sarah.lee@chaperone.test", "24 Nov 2026 09:00 UTC"),
+    // The sentences too are rendered for each reader, not as written.
+    for (email, expected, ended) in [
+        (
+            "maya.chen@chaperone.test",
+            "24 Nov 2026 10:00 CET",
+            "at 10:00 CET",
+        ),
+        (
+            "omar.haddad@chaperone.test",
+            "24 Nov 2026 04:00 EST",
+            "at 04:00 EST",
+        ),
+        (
+            "sarah.lee@chaperone.test",
+            "24 Nov 2026 09:00 UTC",
+            "at 09:00 UTC",
+        ),
     ] {
         let reader = staff(&app, email).await;
         let page: serde_json::Value = app
@@ -395,5 +408,89 @@ async fn times_read_in_the_readers_own_time_zone() {
             .await
             .unwrap();
         assert_eq!(page["rows"][0]["started"], expected, "{email}");
+        let id = page["rows"][0]["id"].as_str().unwrap().to_string();
+        let story: serde_json::Value = app
+            .call(&reader, "session_timeline", &[("id", &id)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let end = story["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| {
+                e["sentence"]
+                    .as_str()
+                    .unwrap()
+                    .contains("ended by the agent")
+            })
+            .expect("the end of the session");
+        assert!(
+            end["sentence"].as_str().unwrap().contains(ended),
+            "{email}: {end}"
+        );
     }
+}
+
+/// Every event the flows write renders from its own facts: no sentence
+/// reads "unknown" because a call site forgot a fact its renderer needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_written_event_has_the_facts_its_sentence_needs() {
+    let app = demo().await;
+    let priya = priya_as_jane(&app, "edit").await;
+    let eu = acme_workspace(&app, "EU").await;
+    let form = [
+        ("workspace_id", eu.as_str()),
+        ("rate", "10"),
+        ("region", "EU"),
+    ];
+    assert_eq!(
+        app.call(&priya, "update_tax_rule", &form).await.status(),
+        200
+    );
+    let form = [("setting", "weekly_digest"), ("enabled", "true")];
+    app.call(&priya, "set_notification", &form).await;
+    app.post(&priya, "/app/export/invoices.csv").await;
+    assert_eq!(
+        app.call(&priya, "end_support_session", &[]).await.status(),
+        200
+    );
+    let sarah = sarah_in_session(&app).await;
+    app.call(&sarah, "set_notification", &form).await;
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let live: String = sqlx::query_scalar(
+        "select id::text from chaperone.support_sessions where ended_at is null",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let res = app
+        .call(
+            &maya,
+            "revoke_support_session",
+            &[("session_id", live.as_str()), ("note", "Ticket closed")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    app.staff_sign_in(&new_client(), "james.ortiz@chaperone.test", "guess")
+        .await;
+
+    let log: Vec<(String, String)> =
+        sqlx::query_as("select kind, summary from chaperone.events order by id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert!(log.len() > 10, "the flows wrote events: {log:?}");
+    let kinds: std::collections::HashSet<&str> = log.iter().map(|(k, _)| k.as_str()).collect();
+    for kind in [
+        "support.session_revoked",
+        "support.session_ended",
+        "product.tax_rule_changed",
+        "auth.sign_in_failed",
+    ] {
+        assert!(kinds.contains(kind), "{kind} was written: {kinds:?}");
+    }
+    let vague: Vec<_> = log.iter().filter(|(_, s)| s.contains("unknown")).collect();
+    assert!(vague.is_empty(), "sentences missing facts: {vague:?}");
 }
