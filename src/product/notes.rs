@@ -71,7 +71,7 @@ mod server {
             .into_iter()
             .map(|r| NoteDto {
                 author: r.author,
-                written: r.created_at.format("%-d %b %Y %H:%M UTC").to_string(),
+                written: ctx.when(r.created_at),
                 body: shown(ctx.audience(), "notes", "body", r.body.as_deref()),
             })
             .collect())

@@ -54,7 +54,7 @@ pub(crate) mod server {
             .map(|r| OrderDto {
                 id: r.id.to_string(),
                 number: r.number,
-                placed_at: r.placed_at.format("%-d %b %Y").to_string(),
+                placed_at: ctx.day(r.placed_at),
                 description: r.description,
                 amount: format_money(r.amount_cents, &r.currency),
                 status: r.status,

@@ -73,7 +73,7 @@ mod server {
                 id: r.id.to_string(),
                 name: r.name,
                 hint: format!("{HIDDEN}{}", r.last_two),
-                created: r.created_at.format("%-d %b %Y").to_string(),
+                created: ctx.day(r.created_at),
                 revoked: r.revoked_at.is_some(),
             })
             .collect())

@@ -624,3 +624,68 @@ async fn huge_invoice_lines_are_refused_instead_of_overflowing() {
     assert_eq!(res.status(), 400);
     assert_eq!(app.call(&jane, "product_invoices", &[]).await.status(), 200);
 }
+
+/// Product pages give times in the reader's own zone: the customer's, or
+/// in a support session the agent's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn product_times_read_in_the_readers_zone() {
+    let app = crate::support::demo().await;
+    for (table, email, zone) in [
+        ("product.users", "jane@acme.test", "Asia/Tokyo"),
+        (
+            "chaperone.staff",
+            "priya.nair@chaperone.test",
+            "America/New_York",
+        ),
+    ] {
+        sqlx::query(&format!(
+            "update {table} set time_zone = $2 where email = $1"
+        ))
+        .bind(email)
+        .bind(zone)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let jane = new_client();
+    app.customer_sign_in(&jane, "jane@acme.test", DEMO_PASSWORD)
+        .await;
+    assert_eq!(
+        app.call(&jane, "add_note", &[("body", "Call back on Monday")])
+            .await
+            .status(),
+        200
+    );
+    let notes: serde_json::Value = app
+        .call(&jane, "product_notes", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    // The test clock reads 24 Nov 2026 09:00 UTC.
+    let mine = |notes: &serde_json::Value| {
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["body"] == "Call back on Monday")
+            .map(|n| n["written"].clone())
+    };
+    assert_eq!(mine(&notes).unwrap(), "24 Nov 2026 18:00 JST", "{notes}");
+    let priya = crate::support::priya_as_jane(&app, "edit").await;
+    let notes: serde_json::Value = app
+        .call(&priya, "product_notes", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Support never reads private notes' bodies; the times still read in
+    // the agent's zone.
+    let written = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["written"].as_str().unwrap())
+        .collect::<Vec<_>>();
+    assert!(written.contains(&"24 Nov 2026 04:00 EST"), "{notes}");
+}

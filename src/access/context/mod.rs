@@ -144,6 +144,30 @@ impl AccessContext {
         &self.viewed.account_name
     }
 
+    /// The reader's time zone: the customer's own, or, in a support
+    /// session, the agent's (an unknown zone reads as UTC).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        let name = match &self.actor {
+            Actor::Customer(c) => c.time_zone.as_str(),
+            Actor::Support(s, _) | Actor::Staff(s) => s.time_zone.as_str(),
+        };
+        name.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// `26 Nov 2026 14:11 CET`: a moment as the reader reads it.
+    pub fn when(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone())
+            .format("%-d %b %Y %H:%M %Z")
+            .to_string()
+    }
+
+    /// `26 Nov 2026`: the day a moment fell on, for the reader.
+    pub fn day(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone())
+            .format("%-d %b %Y")
+            .to_string()
+    }
+
     /// The viewed user's role at the start of this request.
     pub fn role(&self) -> CustomerRole {
         self.viewed.role
