@@ -68,6 +68,16 @@ pub enum Command {
 pub enum SeedWhat {
     /// The demo staff and accounts (idempotent); prints the demo logins.
     Demo(DatabaseArgs),
+    /// Generate about COUNT audit events in valid chains: finished support
+    /// sessions over the last 90 days (for benchmarks). Runs as the owner
+    /// role; run `seed demo` or `seed scale` first.
+    Events {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// About how many events to generate (whole sessions of ~50).
+        #[arg(long, default_value_t = 100_000)]
+        count: u64,
+    },
     /// Generate many accounts fast (for benchmarks). Runs as the owner role:
     /// it rebuilds indexes after the load.
     Scale {
@@ -150,6 +160,21 @@ pub async fn run() -> anyhow::Result<()> {
                 report.rows,
                 report.elapsed.as_secs_f64(),
                 report.accounts_per_second()
+            );
+        }
+        Command::Seed {
+            what: SeedWhat::Events { database, count },
+        } => {
+            let pool = crate::db::connect(database.owner_url(), 2).await?;
+            let report =
+                crate::seed::events::seed_events(&pool, count, std::io::stderr().is_terminal())
+                    .await?;
+            println!(
+                "Generated {} events in {} sessions in {:.1} s: {:.0} events/s.",
+                report.events,
+                report.sessions,
+                report.elapsed.as_secs_f64(),
+                report.events as f64 / report.elapsed.as_secs_f64().max(f64::EPSILON)
             );
         }
         Command::CreateStaff {

@@ -7,6 +7,7 @@
 //! support cases and their invoices — written out so that a reader sees the
 //! whole demo in one place.
 
+pub mod events;
 pub mod scale;
 
 use crate::audit::{self, EventActor, Kind, NewEvent};

@@ -134,7 +134,11 @@ pub async fn seed_scale(
     })
 }
 
-async fn copy(conn: &mut PgConnection, statement: &str, data: String) -> anyhow::Result<()> {
+pub(super) async fn copy(
+    conn: &mut PgConnection,
+    statement: &str,
+    data: String,
+) -> anyhow::Result<()> {
     let mut copy = conn.copy_in_raw(statement).await?;
     copy.send(data.into_bytes()).await?;
     copy.finish().await?;

@@ -293,3 +293,57 @@ async fn the_chain_holds_for_awkward_values() {
     assert_eq!(report.broken, None);
     assert!(report.events >= 3);
 }
+
+/// Events generated for benchmarks are valid chains with honest session
+/// counts, and the insert triggers are back on afterwards: a live session's
+/// events still link and count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_events_form_valid_chains_and_leave_the_triggers_on() {
+    let app = demo().await;
+    let owner = app.owner_pool().await;
+    let report = chaperone::seed::events::seed_events(&owner, 1_000, false)
+        .await
+        .unwrap();
+    assert_eq!(report.sessions, 20);
+    assert!(report.events >= 900, "{report:?}");
+    let checked = verify(&app).await;
+    assert_eq!(checked.broken, None);
+    assert!(checked.events >= report.events);
+
+    let sarah = crate::support::sarah_in_session(&app).await;
+    let live: uuid::Uuid =
+        sqlx::query_scalar("select id from chaperone.support_sessions where ended_at is null")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            app.call(&sarah, "product_dashboard", &[]).await.status(),
+            200
+        );
+    }
+    assert_eq!(
+        app.call(&sarah, "end_support_session", &[]).await.status(),
+        200
+    );
+    let checked = verify(&app).await;
+    assert_eq!(checked.broken, None);
+    let wrong_counts: i64 = sqlx::query_scalar(
+        "select count(*) from chaperone.support_sessions s
+         where s.views <> (select count(*) from chaperone.events e
+                           where e.detail->>'session_id' = s.id::text and e.kind = 'support.page_viewed')
+            or s.changes <> (select count(*) from chaperone.events e
+                             where e.detail->>'session_id' = s.id::text and e.kind = 'product.tax_rule_changed')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(wrong_counts, 0);
+    let live_views: i32 =
+        sqlx::query_scalar("select views from chaperone.support_sessions where id = $1")
+            .bind(live)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(live_views, 2, "the live session's views were counted");
+}
