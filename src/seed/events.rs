@@ -355,7 +355,7 @@ struct Batch {
 /// How many events session `n` has: its start, 40–54 page views, a change
 /// in every third, a blocked attempt in every tenth, and its end.
 fn planned_events(n: u64) -> u64 {
-    2 + 40 + n % 15 + u64::from(n % 3 == 0) + u64::from(n % 10 == 0)
+    2 + 40 + n % 15 + u64::from(n.is_multiple_of(3)) + u64::from(n.is_multiple_of(10))
 }
 
 fn generate_session(
@@ -371,13 +371,13 @@ fn generate_session(
     let request_id = Uuid::from_u64_pair(run, n * 2 + 1);
     let reason = REASONS[(n % 4) as usize];
     let ticket = format!("#{}", 10_000 + n % 90_000);
-    let mode = if n % 3 == 0 { "edit" } else { "read_only" };
+    let mode = if n.is_multiple_of(3) { "edit" } else { "read_only" };
     let views = 40 + n % 15;
-    let changes = u64::from(n % 3 == 0);
-    let blocked = u64::from(n % 10 == 0);
+    let changes = u64::from(n.is_multiple_of(3));
+    let blocked = u64::from(n.is_multiple_of(10));
     let total = planned_events(n);
     let end = start + Duration::seconds(20 * (total as i64 - 1));
-    let cause = if n % 7 == 0 {
+    let cause = if n.is_multiple_of(7) {
         "idle_timeout"
     } else {
         "ended_by_agent"
