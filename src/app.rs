@@ -50,9 +50,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=ConsoleHome />
                     <Route path=path!("accounts/:id") view=crate::accounts::pages::AccountPage />
                     <Route path=path!("requests/:id") view=crate::access::pages::RequestPage />
+                    <Route path=path!("approvals") view=crate::access::approvals::page::ApprovalsPage />
                     <Route path=path!("sessions") view=crate::session_log::SessionsPage />
                     <Route path=path!("sessions/:id") view=crate::session_log::SessionPage />
                     <Route path=path!("denied") view=crate::session_log::DeniedPage />
+                    <Route path=path!("review") view=crate::review::page::ReviewPage />
                 </ParentRoute>
                 <ParentRoute path=path!("/app") view=ProductLayout>
                     <Route path=path!("") view=DashboardPage />

@@ -24,8 +24,9 @@ pub fn ConsoleLayout() -> impl IntoView {
             <nav aria-label="Console">
                 <ul class="inline-list">
                     <li><A href="/console" exact=true>"Home"</A></li>
-                    <li><A href="/console/sessions">"Sessions"</A></li>
-                    <li><A href="/console/denied">"Denied attempts"</A></li>
+                    <Transition fallback=|| ()>
+                        {move || me.get().and_then(Result::ok).flatten().map(|me| console_links(&me.capabilities))}
+                    </Transition>
                 </ul>
             </nav>
             <Transition fallback=|| ()>
@@ -34,6 +35,33 @@ pub fn ConsoleLayout() -> impl IntoView {
         </header>
         <main class="page"><Outlet /></main>
     }
+}
+
+/// The console pages a staff member's role opens, as list items.
+fn console_links(caps: &[Capability]) -> impl IntoView {
+    [
+        (
+            Capability::DecideRequests,
+            "/console/approvals",
+            "Approvals",
+        ),
+        (Capability::ReviewSessions, "/console/review", "Review"),
+        (
+            Capability::ReadOwnSessionLogs,
+            "/console/sessions",
+            "Sessions",
+        ),
+        (
+            Capability::ReadOwnSessionLogs,
+            "/console/denied",
+            "Denied attempts",
+        ),
+        (Capability::ManageStaff, "/console/staff", "Staff"),
+    ]
+    .into_iter()
+    .filter(|(cap, ..)| caps.contains(cap))
+    .map(|(_, href, label)| view! { <li><A href=href>{label}</A></li> })
+    .collect_view()
 }
 
 /// The product's frame (the support banner joins it in the root layout).

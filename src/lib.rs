@@ -16,6 +16,7 @@ pub mod error;
 pub mod layout;
 pub mod masking;
 pub mod product;
+pub mod review;
 pub mod session_log;
 pub mod staff;
 pub mod ui;

@@ -27,6 +27,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 pub const SERVER_FNS: crate::access::registry::Registry = crate::access::registry::Registry(&[
     crate::access::registry::CONSOLE_FNS,
     crate::product::registry::PRODUCT_FNS,
+    crate::review::REVIEW_FNS,
 ]);
 
 /// A built server, bound to its port but not yet serving.

@@ -1,6 +1,6 @@
 import { test, expect, Page } from "@playwright/test";
 import { execFileSync } from "child_process";
-import { open, signIn } from "./helpers";
+import { open, staffSignIn } from "./helpers";
 
 // Values planted in Acme Co's non-public columns. None may reach an agent in
 // full: not the visible page, not the server-rendered source with its
@@ -26,13 +26,6 @@ function plantCanaries() {
   psql(`update product.users set phone = '${CANARY.phone}', national_id = '${CANARY.nationalId}' where email = 'jane@acme.test'`);
   psql(`insert into product.notes (id, account_id, body) select gen_random_uuid(), ${acme}, '${CANARY.note}'
         where not exists (select 1 from product.notes where body = '${CANARY.note}')`);
-}
-
-async function staffSignIn(page: Page, email: string) {
-  await open(page, "/console/login");
-  await signIn(page, email);
-  await expect(page).toHaveURL(/\/console$/);
-  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
 }
 
 /** The page as the server sent it, hydration data included. */

@@ -5,21 +5,10 @@ use super::requests::{request_status, CancelRequest, RequestState};
 use super::sessions::{
     end_explanation, mm_ss, support_status, EndSupportSession, EnterSupportSession,
 };
-use crate::ui::navigate_fully;
+use crate::ui::{every, navigate_fully};
 use crate::ui::{ErrorNote, Loaded, Outcome};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// Runs `f` every `every` in the browser (never during server rendering).
-fn every(every: std::time::Duration, f: impl Fn() + 'static) {
-    let f = std::rc::Rc::new(f);
-    Effect::new(move |_| {
-        let f = f.clone();
-        if let Ok(handle) = set_interval_with_handle(move || f(), every) {
-            on_cleanup(move || handle.clear());
-        }
-    });
-}
 
 /// `/console/requests/:id`: a request and its wait.
 #[component]

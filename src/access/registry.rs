@@ -71,6 +71,11 @@ pub const CONSOLE_FNS: &[ServerFnEntry] = &[
         Effect::Reads,
     ),
     entry(
+        "/api/approval_queue",
+        Access::Needs(Capability::DecideRequests),
+        Effect::Reads,
+    ),
+    entry(
         "/api/cancel_request",
         Access::Needs(Capability::UseConsole),
         Effect::Changes,

@@ -371,7 +371,11 @@ fn generate_session(
     let request_id = Uuid::from_u64_pair(run, n * 2 + 1);
     let reason = REASONS[(n % 4) as usize];
     let ticket = format!("#{}", 10_000 + n % 90_000);
-    let mode = if n.is_multiple_of(3) { "edit" } else { "read_only" };
+    let mode = if n.is_multiple_of(3) {
+        "edit"
+    } else {
+        "read_only"
+    };
     let views = 40 + n % 15;
     let changes = u64::from(n.is_multiple_of(3));
     let blocked = u64::from(n.is_multiple_of(10));

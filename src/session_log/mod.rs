@@ -5,6 +5,11 @@
 //! quiet, changes standing out, refusals in red, technical detail folded
 //! away underneath.
 
+// The session list's server function takes each filter as its own form
+// field (eight of them): the macro's generated code needs the allowance at
+// module level.
+#![allow(clippy::too_many_arguments)]
+
 use crate::error::AppError;
 use crate::ui::{percent_encode, Loaded};
 use leptos::prelude::*;
@@ -35,6 +40,7 @@ pub struct SessionRow {
     pub views: i64,
     pub changes: i64,
     pub blocked: i64,
+    pub review: crate::review::ReviewState,
 }
 
 /// A page of sessions, newest first.
@@ -81,6 +87,7 @@ pub struct SessionStory {
     /// "3 pages viewed, 1 change, 0 blocked, 5 minutes"
     pub summary: String,
     pub events: Vec<TimelineEvent>,
+    pub review: crate::review::Review,
 }
 
 /// One person's refused, denied or failed attempts in the period.
@@ -112,16 +119,43 @@ pub async fn denied_attempts(
     crate::error::respond(server::denied(from, to).await)
 }
 
+/// What the session list is filtered by; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionFilter {
+    pub agent: Option<String>,
+    pub account: Option<String>,
+    /// Started on or after this day (`YYYY-MM-DD`, the reader's zone).
+    pub from: Option<String>,
+    /// Started on or before this day.
+    pub to: Option<String>,
+    pub changes: Option<bool>,
+    pub blocked: Option<bool>,
+    /// `unreviewed`, `fine` or `flagged`.
+    pub review: Option<String>,
+}
+
 /// Sessions, newest first, filtered. `before` is the cursor of a page.
 #[server(prefix = "/api", endpoint = "session_log")]
 pub async fn session_log(
     agent: Option<String>,
     account: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     changes: Option<bool>,
     blocked: Option<bool>,
+    review: Option<String>,
     before: Option<String>,
 ) -> Result<SessionList, AppError> {
-    crate::error::respond(server::list(agent, account, changes, blocked, before).await)
+    let filter = SessionFilter {
+        agent,
+        account,
+        from,
+        to,
+        changes,
+        blocked,
+        review,
+    };
+    crate::error::respond(server::list(filter, before).await)
 }
 
 /// One session's timeline.
@@ -138,6 +172,7 @@ pub fn tone_of(kind: &str) -> Tone {
         | "support.session_started"
         | "support.session_ended"
         | "support.session_revoked"
+        | "support.session_reviewed"
         | "support.break_glass" => Tone::Lifecycle,
         "support.page_viewed" => Tone::View,
         "support.blocked"
@@ -175,17 +210,25 @@ pub fn SessionsPage() -> impl IntoView {
     let data = Resource::new(
         move || {
             (
-                get("agent"),
-                get("account"),
-                get("changes").map(|v| v == "on"),
-                get("blocked").map(|v| v == "on"),
+                SessionFilter {
+                    agent: get("agent"),
+                    account: get("account"),
+                    from: get("from"),
+                    to: get("to"),
+                    changes: get("changes").map(|v| v == "on"),
+                    blocked: get("blocked").map(|v| v == "on"),
+                    review: get("review"),
+                },
                 get("before"),
             )
         },
-        |(agent, account, changes, blocked, before)| {
-            session_log(agent, account, changes, blocked, before)
+        |(f, before)| {
+            session_log(
+                f.agent, f.account, f.from, f.to, f.changes, f.blocked, f.review, before,
+            )
         },
     );
+    let review_is = move |v: &str| get("review").as_deref() == Some(v);
     view! {
         <h1>"Support sessions"</h1>
         <form method="get" action="/console/sessions" class="filters" role="search" aria-label="Filter sessions">
@@ -193,6 +236,17 @@ pub fn SessionsPage() -> impl IntoView {
             <input id="f-agent" name="agent" type="search" maxlength="100" value=move || get("agent").unwrap_or_default() />
             <label for="f-account">"Account"</label>
             <input id="f-account" name="account" type="search" maxlength="100" value=move || get("account").unwrap_or_default() />
+            <label for="f-from">"From"</label>
+            <input id="f-from" name="from" type="date" value=move || get("from").unwrap_or_default() />
+            <label for="f-to">"To"</label>
+            <input id="f-to" name="to" type="date" value=move || get("to").unwrap_or_default() />
+            <label for="f-review">"Review"</label>
+            <select id="f-review" name="review">
+                <option value="" selected=move || get("review").is_none()>"Any"</option>
+                <option value="unreviewed" selected=move || review_is("unreviewed")>"Unreviewed"</option>
+                <option value="fine" selected=move || review_is("fine")>"Fine"</option>
+                <option value="flagged" selected=move || review_is("flagged")>"Flagged"</option>
+            </select>
             <label><input type="checkbox" name="changes" checked=move || get("changes").is_some() />" With changes"</label>
             <label><input type="checkbox" name="blocked" checked=move || get("blocked").is_some() />" With blocked actions"</label>
             <button type="submit">"Filter"</button>
@@ -219,7 +273,7 @@ pub fn SessionsPage() -> impl IntoView {
                     <table>
                         <thead><tr>
                             <th scope="col">"Started"</th><th scope="col">"Agent"</th><th scope="col">"Account"</th>
-                            <th scope="col">"Viewing as"</th><th scope="col">"Why"</th><th scope="col">"Activity"</th><th scope="col">"End"</th>
+                            <th scope="col">"Viewing as"</th><th scope="col">"Why"</th><th scope="col">"Activity"</th><th scope="col">"End"</th><th scope="col">"Review"</th>
                         </tr></thead>
                         <tbody>
                             {page.rows.into_iter().map(|r| view! {
@@ -231,6 +285,7 @@ pub fn SessionsPage() -> impl IntoView {
                                     <td>{format!("{} ({})", r.reason, r.ticket)}</td>
                                     <td>{summary_line(r.views, r.changes, r.blocked, &r.length)}</td>
                                     <td>{r.ended.clone().unwrap_or_else(|| "Live".into())}</td>
+                                    <td class=format!("review-state {}", r.review.as_str())>{r.review.label()}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -239,7 +294,7 @@ pub fn SessionsPage() -> impl IntoView {
             }}
             {page.next.map(|cursor| {
                 let q = query.read_untracked();
-                let keep = ["agent", "account", "changes", "blocked"]
+                let keep = ["agent", "account", "from", "to", "changes", "blocked", "review"]
                     .iter()
                     .filter_map(|k| q.get(k).map(|v| format!("{k}={}&", percent_encode(&v))))
                     .collect::<String>();
@@ -253,9 +308,15 @@ pub fn SessionsPage() -> impl IntoView {
 #[component]
 pub fn SessionPage() -> impl IntoView {
     let params = use_params_map();
+    let review = ServerAction::<crate::review::ReviewSession>::new();
     let data = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        session_timeline,
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                review.version().get(),
+            )
+        },
+        |(id, _)| session_timeline(id),
     );
     view! {
         <p><a href="/console/sessions">"← All sessions"</a></p>
@@ -263,6 +324,7 @@ pub fn SessionPage() -> impl IntoView {
             <h1>{format!("{} in {} as {}", t.session.staff_name, t.session.account_name, t.session.target_user_name)}</h1>
             <p class="lead">{format!("{} · {} · reason: {} · ticket {}", t.session.started, t.session.mode_label, t.session.reason, t.session.ticket)}</p>
             <p role="status"><strong>{t.summary.clone()}</strong>{t.session.ended.clone().map(|e| format!(" · {e}"))}</p>
+            <crate::review::page::ReviewPanel session_id=t.session.id.clone() review=t.review.clone() action=review />
             <ol class="timeline">
                 {t.events.into_iter().map(|e| {
                     let tone = match e.tone {
@@ -288,6 +350,7 @@ pub fn SessionPage() -> impl IntoView {
                 }).collect_view()}
             </ol>
         </Loaded>
+        <crate::ui::Outcome value=Signal::derive(move || review.value().get()) />
     }
 }
 

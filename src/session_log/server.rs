@@ -88,6 +88,19 @@ struct Row {
     views: i64,
     changes: i64,
     blocked: i64,
+    review_state: String,
+}
+
+/// The first moment of a day (`YYYY-MM-DD`) in the reader's zone.
+fn day_start(day: &str, zone: chrono_tz::Tz) -> Result<DateTime<Utc>, AppError> {
+    use chrono::TimeZone;
+    let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::Invalid("Write dates as YYYY-MM-DD, for example 2026-11-26.".into())
+    })?;
+    zone.from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| AppError::Invalid("That day does not exist in your time zone.".into()))
 }
 
 fn dto(r: Row, zone: chrono_tz::Tz) -> Result<SessionRow, AppError> {
@@ -122,21 +135,33 @@ fn dto(r: Row, zone: chrono_tz::Tz) -> Result<SessionRow, AppError> {
         views: r.views,
         changes: r.changes,
         blocked: r.blocked,
+        review: crate::review::ReviewState::parse(&r.review_state).ok_or(AppError::Internal)?,
     })
 }
 
-pub async fn list(
-    agent: Option<String>,
-    account: Option<String>,
-    changes: Option<bool>,
-    blocked: Option<bool>,
-    before: Option<String>,
-) -> Result<SessionList, AppError> {
+pub async fn list(f: SessionFilter, before: Option<String>) -> Result<SessionList, AppError> {
     let actor = current_actor()?;
     actor.require(Capability::ReadOwnSessionLogs)?;
     let staff = actor.as_staff().ok_or(AppError::Forbidden)?;
     let all = actor.can(Capability::ReadAllSessionLogs);
-    let (agent, account) = (filter(agent)?, filter(account)?);
+    let (agent, account) = (filter(f.agent)?, filter(f.account)?);
+    let zone = zone_of(staff);
+    let from = f.from.filter(|d| !d.trim().is_empty());
+    let from = from.map(|d| day_start(&d, zone)).transpose()?;
+    let to = f.to.filter(|d| !d.trim().is_empty());
+    let to = to
+        .map(|d| day_start(&d, zone).map(|t| t + chrono::Duration::days(1)))
+        .transpose()?;
+    let review = match f.review.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => Some(
+            crate::review::ReviewState::parse(r)
+                .ok_or_else(|| {
+                    AppError::Invalid("Filter reviews by unreviewed, fine or flagged.".into())
+                })?
+                .as_str(),
+        ),
+    };
     let cursor = parse_cursor(before)?;
     let state = app_state()?;
     let rows = sqlx::query_as!(
@@ -144,7 +169,7 @@ pub async fn list(
         r#"select id as "id!", staff_name as "staff_name!", account_name as "account_name!",
                   target_user_name as "target_user_name!", mode as "mode!", reason as "reason!", ticket as "ticket!",
                   started_at as "started_at!: DateTime<Utc>", ended_at as "ended_at: DateTime<Utc>", end_cause,
-                  views as "views!", changes as "changes!", blocked as "blocked!"
+                  views as "views!", changes as "changes!", blocked as "blocked!", review_state as "review_state!"
            from chaperone.session_overview
            where ($1 or staff_id = $2)
              and ($3::text is null or lower(staff_name) like $3)
@@ -152,17 +177,23 @@ pub async fn list(
              and (not $5 or changes > 0)
              and (not $6 or blocked > 0)
              and ($7::timestamptz is null or (started_at, id) < ($7, $8))
+             and ($10::timestamptz is null or started_at >= $10)
+             and ($11::timestamptz is null or started_at < $11)
+             and ($12::text is null or review_state = $12)
            order by started_at desc, id desc
            limit $9"#,
         all,
         staff.id,
         agent,
         account,
-        changes.unwrap_or(false),
-        blocked.unwrap_or(false),
+        f.changes.unwrap_or(false),
+        f.blocked.unwrap_or(false),
         cursor.map(|c| c.0) as _,
         cursor.map(|c| c.1),
-        PAGE + 1
+        PAGE + 1,
+        from as _,
+        to as _,
+        review
     )
     .fetch_all(&state.pool)
     .await?;
@@ -197,7 +228,7 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
         r#"select id as "id!", staff_name as "staff_name!", account_name as "account_name!",
                   target_user_name as "target_user_name!", mode as "mode!", reason as "reason!", ticket as "ticket!",
                   started_at as "started_at!: DateTime<Utc>", ended_at as "ended_at: DateTime<Utc>", end_cause,
-                  views as "views!", changes as "changes!", blocked as "blocked!"
+                  views as "views!", changes as "changes!", blocked as "blocked!", review_state as "review_state!"
            from chaperone.session_overview
            where id = $1 and ($2 or staff_id = $3)"#,
         id,
@@ -241,7 +272,9 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
     })
     .collect();
     let session = dto(session, zone_of(staff))?;
+    let review = crate::review::of_session(&state.pool, &actor, id).await?;
     Ok(SessionStory {
+        review,
         summary: summary_line(
             session.views,
             session.changes,

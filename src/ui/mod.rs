@@ -84,6 +84,18 @@ pub fn safe_next(next: Option<&str>, staff: bool) -> String {
     }
 }
 
+/// Runs `f` every `every` in the browser (never during server rendering):
+/// what keeps a waiting page or a queue live.
+pub fn every(every: std::time::Duration, f: impl Fn() + 'static) {
+    let f = std::rc::Rc::new(f);
+    Effect::new(move |_| {
+        let f = f.clone();
+        if let Ok(handle) = set_interval_with_handle(move || f(), every) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+}
+
 /// Loads `target` in full, so every part of the page starts afresh (after
 /// signing in or out, entering or ending a support session).
 #[allow(unused_variables)]

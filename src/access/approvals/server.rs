@@ -20,6 +20,51 @@ fn self_decision() -> AppError {
     AppError::Refused("You cannot decide your own request; another manager must.".into())
 }
 
+pub async fn queue() -> Result<Vec<super::QueueItem>, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::DecideRequests)?;
+    let staff = staff_of(&actor)?;
+    let state = app_state()?;
+    let now = state.clock.now();
+    let rows = repo::waiting_for_a_manager(&state.pool, now).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| super::QueueItem {
+            id: r.id.to_string(),
+            asked: match (r.kind, r.action) {
+                (RequestKind::Action, Some(action)) => format!(
+                    "One action: {} — {}",
+                    action.label(),
+                    r.action_object_label.as_deref().unwrap_or("unnamed")
+                ),
+                _ => format!("{} session", r.mode.label()),
+            },
+            view_as: format!("{} ({})", r.target_user_name, r.target_role.label()),
+            waited: waited(now - r.requested_at),
+            expires_in: r
+                .expires_at
+                .map(|e| crate::access::sessions::mm_ss((e - now).num_seconds().max(0))),
+            needs_owner_too: r.needs_owner,
+            is_own: r.staff_id == staff.id,
+            staff_name: r.staff_name,
+            account_id: r.account_id.to_string(),
+            account_name: r.account_name,
+            reason: r.reason,
+            ticket: r.ticket,
+            why: r.policy_reasons,
+        })
+        .collect())
+}
+
+/// "just now", "4 min", "2 h 5 min"
+fn waited(d: Duration) -> String {
+    match d.num_minutes() {
+        m if m < 1 => "just now".into(),
+        m if m < 60 => format!("{m} min"),
+        m => format!("{} h {} min", m / 60, m % 60),
+    }
+}
+
 /// What a request asks for, in words: "view Acme Co as Jane Doe", or one
 /// action on one object.
 fn asked_for(r: &RequestRow) -> String {

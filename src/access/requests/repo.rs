@@ -35,6 +35,7 @@ pub struct RequestRow {
     pub decided_by_name: Option<String>,
     pub decision_note: Option<String>,
     pub approved_until: Option<DateTime<Utc>>,
+    pub requested_at: DateTime<Utc>,
 }
 
 struct Raw {
@@ -62,6 +63,7 @@ struct Raw {
     decided_by_name: Option<String>,
     decision_note: Option<String>,
     approved_until: Option<DateTime<Utc>>,
+    requested_at: DateTime<Utc>,
 }
 
 fn decode<T>(text: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
@@ -103,6 +105,7 @@ impl TryFrom<Raw> for RequestRow {
             decided_by_name: r.decided_by_name,
             decision_note: r.decision_note,
             approved_until: r.approved_until,
+            requested_at: r.requested_at,
         })
     }
 }
@@ -126,7 +129,7 @@ pub async fn load(
                       account_id, account_name, target_user_id, target_user_name, target_role,
                       reason, ticket, mode, break_glass, status, policy_reasons, needs_manager, needs_owner,
                       expires_at as "expires_at: DateTime<Utc>", decided_by, decided_by_name, decision_note,
-                      approved_until as "approved_until: DateTime<Utc>"
+                      approved_until as "approved_until: DateTime<Utc>", requested_at as "requested_at: DateTime<Utc>"
                from chaperone.access_requests where id = $1 for update"#
         )?
     } else {
@@ -135,9 +138,36 @@ pub async fn load(
                       account_id, account_name, target_user_id, target_user_name, target_role,
                       reason, ticket, mode, break_glass, status, policy_reasons, needs_manager, needs_owner,
                       expires_at as "expires_at: DateTime<Utc>", decided_by, decided_by_name, decision_note,
-                      approved_until as "approved_until: DateTime<Utc>"
+                      approved_until as "approved_until: DateTime<Utc>", requested_at as "requested_at: DateTime<Utc>"
                from chaperone.access_requests where id = $1"#
         )?
     };
     raw.map(RequestRow::try_from).transpose()
+}
+
+/// Requests waiting for a manager's decision, oldest first (at most 200):
+/// the approval queue. Expired ones are left to the sweeper and the reader.
+pub async fn waiting_for_a_manager(
+    db: impl PgExecutor<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<RequestRow>, sqlx::Error> {
+    sqlx::query_as!(
+        Raw,
+        r#"select id, kind, action, action_object_label, staff_id, staff_name,
+                  account_id, account_name, target_user_id, target_user_name, target_role,
+                  reason, ticket, mode, break_glass, status, policy_reasons, needs_manager, needs_owner,
+                  expires_at as "expires_at: DateTime<Utc>", decided_by, decided_by_name, decision_note,
+                  approved_until as "approved_until: DateTime<Utc>", requested_at as "requested_at: DateTime<Utc>"
+           from chaperone.access_requests
+           where status = 'pending' and needs_manager and decided_by is null
+             and (expires_at is null or expires_at > $1)
+           order by requested_at, id
+           limit 200"#,
+        now as _
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(RequestRow::try_from)
+    .collect()
 }

@@ -65,6 +65,7 @@ kinds! {
     Blocked => "support.blocked",
     IdentityShown => "support.identity_shown",
     RevealRefused => "support.reveal_refused",
+    SessionReviewed => "support.session_reviewed",
     ProfileUpdated => "product.profile_updated",
     RecoveryCodesRegenerated => "product.recovery_codes_regenerated",
     PasswordChanged => "product.password_changed",
@@ -390,6 +391,24 @@ pub fn sentence(kind: Kind, actor: &str, detail: &Value, zone: Tz) -> String {
             f.inside(),
             f.s("why")
         ),
+        Kind::SessionReviewed if f.s("verdict") == "flagged" => format!(
+            "{a} flagged {}'s session in {}: “{}”",
+            f.s("staff"),
+            f.s("account"),
+            f.s("note")
+        ),
+        Kind::SessionReviewed => {
+            let note = if f.has("note") {
+                format!(": “{}”", f.s("note"))
+            } else {
+                String::new()
+            };
+            format!(
+                "{a} marked {}'s session in {} as fine{note}",
+                f.s("staff"),
+                f.s("account")
+            )
+        }
         Kind::ProfileUpdated | Kind::NotificationChanged | Kind::MemberRoleChanged => {
             format!(
                 "{a} changed {} in {} › {}",

@@ -3,8 +3,9 @@
 use super::*;
 use crate::helpers::*;
 use chaperone::access::registry::{Access, Effect};
-use chaperone::access::Capability;
+use chaperone::access::{staff_role_grants, Capability};
 use chaperone::seed::DEMO_PASSWORD;
+use chaperone::staff::StaffRole;
 use chaperone::startup::SERVER_FNS;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -314,6 +315,7 @@ async fn functions_registered_as_reads_change_nothing_in_the_product() {
     let acme = account(&app, "Acme Co").await;
     let request_id = scalar_id(&app, "select id from chaperone.access_requests limit 1").await;
     let session_id = live_session(&app, "priya.nair@chaperone.test").await;
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
     let before = product_snapshot(&app).await;
     let mut called = 0;
     for entry in SERVER_FNS.entries().filter(|e| e.effect == Effect::Reads) {
@@ -327,15 +329,21 @@ async fn functions_registered_as_reads_change_nothing_in_the_product() {
             "product_search" | "search_accounts" => vec![("q", "Acme")],
             _ => vec![],
         };
-        for (who, client) in [("Jane", &jane), ("Priya", &priya)] {
+        let product = entry.access == Access::Needs(Capability::UseProduct);
+        for (who, client) in [("Jane", &jane), ("Priya", &priya), ("Maya", &maya)] {
+            if product && who == "Maya" {
+                continue; // outside a session, staff never use the product
+            }
             let res = app.call(client, endpoint, &form).await;
             let status = res.status().as_u16();
-            // The customer may call product reads and "who am I"; the agent
-            // in a session may call every read.
-            let may = match entry.access {
-                Access::Anyone => true,
-                Access::Needs(Capability::UseProduct) => true,
-                Access::Needs(_) => who == "Priya",
+            // The customer may call product reads and "who am I"; staff
+            // every read their role allows.
+            let may = match (entry.access, who) {
+                (Access::Anyone, _) => true,
+                (Access::Needs(Capability::UseProduct), _) => true,
+                (Access::Needs(_), "Jane") => false,
+                (Access::Needs(cap), "Priya") => staff_role_grants(StaffRole::SeniorAgent, cap),
+                (Access::Needs(cap), _) => staff_role_grants(StaffRole::Manager, cap),
             };
             if may {
                 assert_eq!(status, 200, "{who} {endpoint}: {:?}", res.text().await);

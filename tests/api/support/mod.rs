@@ -5,6 +5,7 @@
 mod approvals;
 mod context;
 mod log;
+mod managers;
 mod requests;
 mod reveal;
 mod sessions;

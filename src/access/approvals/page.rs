@@ -1,0 +1,95 @@
+//! `/console/approvals`: the manager's live queue of requests to decide.
+
+use super::{approval_queue, DecideRequest, QueueItem};
+use crate::ui::{every, Loaded, Outcome};
+use leptos::prelude::*;
+
+/// The queue, refreshed every few seconds and after each decision.
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    let decide = ServerAction::<DecideRequest>::new();
+    let queue = Resource::new(
+        move || (tick.get(), decide.version().get()),
+        |_| approval_queue(),
+    );
+    every(std::time::Duration::from_secs(3), move || {
+        tick.update(|t| *t += 1)
+    });
+    view! {
+        <h1>"Approvals"</h1>
+        <p class="muted">"Requests that wait for a manager, oldest first. This list updates by itself."</p>
+        <Outcome value=Signal::derive(move || decide.value().get()) />
+        <Loaded resource=queue let:items>
+            {if items.is_empty() {
+                view! {
+                    <p class="empty" role="status">"Nothing waits for a decision. New requests appear here as they arrive."</p>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <p role="status">{match items.len() {
+                        1 => "1 request waits.".to_string(),
+                        n => format!("{n} requests wait."),
+                    }}</p>
+                    <ul class="queue">
+                        {items.into_iter().map(|item| view! { <li><QueueCard item decide /></li> }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+        </Loaded>
+    }
+}
+
+/// One request with its facts and, unless it is the reader's own, the
+/// decision: approve, or deny with a note.
+#[component]
+fn QueueCard(item: QueueItem, decide: ServerAction<DecideRequest>) -> impl IntoView {
+    let note = RwSignal::new(String::new());
+    let note_id = format!("note-{}", item.id);
+    let title = format!(
+        "{} asks to enter {} as {}",
+        item.staff_name, item.account_name, item.view_as
+    );
+    let (approve_id, deny_id) = (item.id.clone(), item.id.clone());
+    let decision = if item.is_own {
+        view! { <p class="muted">"This is your own request: another manager must decide it."</p> }
+            .into_any()
+    } else {
+        view! {
+            <div class="stack narrow">
+                <label for=note_id.clone()>"Note (required to deny)"</label>
+                <textarea id=note_id rows="2" maxlength="500" bind:value=note></textarea>
+                <div class="buttons">
+                    <button type="button" class="primary" disabled=move || decide.pending().get()
+                        on:click=move |_| { decide.dispatch(DecideRequest { id: approve_id.clone(), approve: true, note: note.get() }); }>
+                        "Approve"
+                    </button>
+                    <button type="button" class="danger" disabled=move || decide.pending().get()
+                        on:click=move |_| { decide.dispatch(DecideRequest { id: deny_id.clone(), approve: false, note: note.get() }); }>
+                        "Deny"
+                    </button>
+                </div>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <article class="queue-item" aria-label=title.clone()>
+            <h2>{title.clone()}</h2>
+            <dl class="facts">
+                <dt>"Asked for"</dt><dd>{item.asked.clone()}</dd>
+                <dt>"Account"</dt><dd><a href=format!("/console/accounts/{}", item.account_id)>{item.account_name.clone()}</a></dd>
+                <dt>"Reason"</dt><dd>{item.reason.clone()}</dd>
+                <dt>"Ticket"</dt><dd>{item.ticket.clone()}</dd>
+                <dt>"Waiting"</dt><dd>{item.waited.clone()}{item.expires_in.clone().map(|e| format!(" · expires in {e}"))}</dd>
+                {item.needs_owner_too.then(|| view! { <dt>"Also needs"</dt><dd>"The account owner's approval"</dd> })}
+            </dl>
+            <h3>"Why approval is needed"</h3>
+            <ul>{item.why.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
+            <p><a href=format!("/console/requests/{}", item.id)>"Open the request"</a></p>
+            {decision}
+        </article>
+    }
+}
