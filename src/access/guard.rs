@@ -116,10 +116,17 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     let entry = registry.lookup(&path);
     if area == Area::ServerFn || entry.is_some() {
         if let Err(err) = check_server_fn(&registry, &path, req.method(), actor.as_ref()) {
-            if let (AppError::Refused(_), Some(entry)) = (&err, entry) {
-                if let Err(err) = record_read_only_refusal(&state, actor.as_ref(), entry).await {
-                    return error_response(area, err);
+            let recorded = match (&err, entry) {
+                (AppError::Refused(_), Some(entry)) => {
+                    record_read_only_refusal(&state, actor.as_ref(), entry).await
                 }
+                (AppError::Forbidden, Some(entry)) => {
+                    record_role_refusal(&state, actor.as_ref(), entry).await
+                }
+                _ => Ok(()),
+            };
+            if let Err(err) = recorded {
+                return error_response(area, err);
             }
             return error_response(area, err);
         }
@@ -152,6 +159,31 @@ async fn record_read_only_refusal(
                 "account": session.account_name,
                 "as": session.target_user_name,
             })),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records a console function refused because the caller's role does not
+/// allow it (a customer or agent at a manager's function, say): a denied
+/// attempt like any other. Product functions refused outside a session are
+/// the wrong door, recorded when the page is visited.
+async fn record_role_refusal(
+    state: &AppState,
+    actor: Option<&Actor>,
+    entry: &ServerFnEntry,
+) -> Result<(), AppError> {
+    let (Some(actor), Access::Needs(cap)) = (actor, entry.access) else {
+        return Ok(());
+    };
+    if cap == super::Capability::UseProduct {
+        return Ok(());
+    }
+    let function = entry.path.rsplit('/').next().unwrap_or(entry.path);
+    crate::audit::record(
+        &state.pool,
+        crate::audit::NewEvent::new(state.clock.now(), crate::audit::Kind::RoleRefused, actor)
+            .detail(serde_json::json!({ "function": function, "needs": format!("{cap:?}") })),
     )
     .await?;
     Ok(())

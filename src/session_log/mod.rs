@@ -185,7 +185,8 @@ pub fn tone_of(kind: &str) -> Tone {
         | "support.decision_refused"
         | "auth.sign_in_failed"
         | "auth.sign_in_refused_locked"
-        | "access.wrong_door" => Tone::Refusal,
+        | "access.wrong_door"
+        | "access.role_refused" => Tone::Refusal,
         k if k.starts_with("product.") => Tone::Change,
         _ => Tone::Other,
     }

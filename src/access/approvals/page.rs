@@ -13,8 +13,11 @@ pub fn ApprovalsPage() -> impl IntoView {
         move || (tick.get(), decide.version().get()),
         |_| approval_queue(),
     );
+    // Live while it works; a refusal (not a manager) is shown, not repeated.
     every(std::time::Duration::from_secs(3), move || {
-        tick.update(|t| *t += 1)
+        if matches!(queue.get_untracked(), Some(Ok(_))) {
+            tick.update(|t| *t += 1)
+        }
     });
     view! {
         <h1>"Approvals"</h1>

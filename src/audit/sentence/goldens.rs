@@ -33,6 +33,8 @@ fn goldens() -> Vec<(Kind, &'static str, Value, &'static str)> {
          "Alex Kim disabled Sarah Lee's staff account"),
         (Kind::StaffRoleChanged, "Alex Kim", json!({ "name": "Sarah Lee", "old": "agent", "new": "manager" }),
          "Alex Kim changed Sarah Lee's role from Support agent to Manager"),
+        (Kind::RoleRefused, "Sarah Lee", json!({ "function": "decide_request", "needs": "DecideRequests" }),
+         "Sarah Lee tried to use decide_request without a role that allows it; refused"),
         (Kind::WrongDoor, "Jane Doe", json!({ "path": "/console", "door": "console" }),
          "Jane Doe tried to open the staff console (/console); refused"),
         (Kind::Exported, "Omar Haddad", json!({ "what": "the events from 1 Nov to 7 Nov 2026", "file": "events.csv" }),

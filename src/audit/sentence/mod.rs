@@ -42,6 +42,7 @@ kinds! {
     StaffDisabled => "staff.disabled",
     StaffRoleChanged => "staff.role_changed",
     WrongDoor => "access.wrong_door",
+    RoleRefused => "access.role_refused",
     Exported => "audit.exported",
     DemoDataLoaded => "system.demo_data_loaded",
     Requested => "support.requested",
@@ -232,6 +233,10 @@ pub fn sentence(kind: Kind, actor: &str, detail: &Value, zone: Tz) -> String {
             };
             format!("{a} tried to open {door} ({}); refused", f.s("path"))
         }
+        Kind::RoleRefused => format!(
+            "{a} tried to use {} without a role that allows it; refused",
+            f.s("function")
+        ),
         Kind::Exported => format!("{a} exported {} as {}", f.s("what"), f.s("file")),
         Kind::DemoDataLoaded => format!(
             "Chaperone loaded the demo data ({} new records)",

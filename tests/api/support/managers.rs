@@ -31,7 +31,8 @@ async fn the_queue_lists_what_waits_and_only_managers_see_it() {
     assert!(!item["why"].as_array().unwrap().is_empty(), "{item}");
     assert_eq!(item["waited"], "just now");
 
-    // Other roles are refused; nothing is listed to them.
+    // Other roles are refused, nothing is listed or decided, and each
+    // attempt is recorded as a denied attempt.
     for email in [
         "priya.nair@chaperone.test",
         "omar.haddad@chaperone.test",
@@ -44,9 +45,33 @@ async fn the_queue_lists_what_waits_and_only_managers_see_it() {
             "{email}"
         );
     }
+    let form = [("id", id.as_str()), ("approve", "true"), ("note", "")];
+    let res = app.call(&priya, "decide_request", &form).await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("permission"));
+    assert_eq!(status(&app, &priya, &id).await["status"], "pending");
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'access.role_refused'"
+        )
+        .await,
+        4
+    );
+    let denied: serde_json::Value = app
+        .call(&maya, "denied_attempts", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        denied
+            .to_string()
+            .contains("Priya Nair tried to use decide_request without a role that allows it"),
+        "{denied}"
+    );
 
     // Decided, it leaves the queue; expired, it never shows.
-    let form = [("id", id.as_str()), ("approve", "true"), ("note", "")];
     assert_eq!(app.call(&maya, "decide_request", &form).await.status(), 200);
     assert_eq!(queue(&app, &maya).await, serde_json::json!([]));
     let res = request(&app, &priya, "Globex", "mindy@globex.test", "edit").await;
