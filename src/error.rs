@@ -25,6 +25,10 @@ pub enum AppError {
     /// Signed in, but this actor may not do this; the text says why.
     #[error("{0}")]
     Refused(String),
+    /// The support session the agent was in has ended (revoked, timed
+    /// out); the text says why. The page takes them back to the console.
+    #[error("{0}")]
+    SessionEnded(String),
     /// Nothing with that id exists for this actor. Deliberately says nothing
     /// about whether it exists for someone else.
     #[error("That could not be found.")]
@@ -60,6 +64,7 @@ impl From<AppError> for ErrorBody {
             AppError::Forbidden => "Forbidden",
             AppError::Invalid(_) => "Invalid",
             AppError::Refused(_) => "Refused",
+            AppError::SessionEnded(_) => "SessionEnded",
             AppError::NotFound => "NotFound",
             AppError::BadCredentials => "BadCredentials",
             AppError::TooManyAttempts => "TooManyAttempts",
@@ -83,6 +88,7 @@ impl TryFrom<ErrorBody> for AppError {
             "Forbidden" => AppError::Forbidden,
             "Invalid" => AppError::Invalid(b.message),
             "Refused" => AppError::Refused(b.message),
+            "SessionEnded" => AppError::SessionEnded(b.message),
             "NotFound" => AppError::NotFound,
             "BadCredentials" => AppError::BadCredentials,
             "TooManyAttempts" => AppError::TooManyAttempts,
@@ -118,6 +124,7 @@ impl AppError {
             AppError::Forbidden | AppError::Refused(_) => 403,
             AppError::Invalid(_) => 400,
             AppError::NotFound => 404,
+            AppError::SessionEnded(_) => 409,
             AppError::TooManyAttempts => 429,
             AppError::Unavailable => 503,
             AppError::Internal | AppError::Transport => 500,

@@ -63,3 +63,33 @@ test("Priya asks for edit access to Globex, Maya approves it from the queue, the
   await expect(row).toContainText("Flagged");
   await mayaContext.close();
 });
+
+test("Maya ends Sarah's live session with a note, and Sarah is out on her next click", async ({ page, browser }) => {
+  await staffSignIn(page, "sarah.lee@chaperone.test");
+  await openAccount(page, "Acme Co");
+  await askForAccess(page, "Tom Becker (Member)", "Read-only");
+  await confirmAndEnter(page);
+  await expect(banner(page)).toContainText("viewing as Tom Becker (Member)");
+
+  const mayaContext = await browser.newContext();
+  const maya = await mayaContext.newPage();
+  await staffSignIn(maya, "maya.chen@chaperone.test");
+  await consoleNav(maya).getByRole("link", { name: "Sessions" }).click();
+  const live = maya.getByRole("row").filter({ hasText: "Sarah Lee" }).filter({ hasText: "Live" });
+  await live.getByRole("link").click();
+  await expect(maya.getByRole("heading", { level: 1 })).toHaveText("Sarah Lee in Acme Co as Tom Becker");
+  await expect(maya.locator("body[data-hydrated]")).toHaveCount(1);
+  // A live session is not reviewed yet; it can be ended.
+  await expect(maya.getByRole("region", { name: "Review" })).not.toContainText("Mark fine");
+  const end = maya.getByRole("form", { name: "End this session" });
+  await end.getByLabel("Why end it now").fill("The customer called to withdraw consent");
+  await end.getByRole("button", { name: "End this session now" }).click();
+  await expect(maya.getByText("The session was ended.")).toBeVisible();
+  await expect(maya.getByRole("form", { name: "End this session" })).toHaveCount(0);
+  await mayaContext.close();
+
+  await nav(page).getByRole("link", { name: "Orders" }).click();
+  await expect(page).toHaveURL(/\/console\?ended=revoked_by_manager$/);
+  await expect(page.getByText("A manager ended your support session.")).toBeVisible();
+  await expect(banner(page)).toHaveCount(0);
+});

@@ -114,6 +114,13 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         .copied()
         .unwrap_or(Registry(&[]));
     let entry = registry.lookup(&path);
+    // A product function called after the agent's session ended (revoked,
+    // timed out): say so, and the page takes them back to the console.
+    if let (Some(cause), Some(e)) = (ended, entry) {
+        if area == Area::ServerFn && e.access == Access::Needs(super::Capability::UseProduct) {
+            return error_response(area, AppError::SessionEnded(cause.explanation().into()));
+        }
+    }
     if area == Area::ServerFn || entry.is_some() {
         if let Err(err) = check_server_fn(&registry, &path, req.method(), actor.as_ref()) {
             let recorded = match (&err, entry) {

@@ -88,6 +88,8 @@ pub struct SessionStory {
     pub summary: String,
     pub events: Vec<TimelineEvent>,
     pub review: crate::review::Review,
+    /// Whether the reader may end this session now (a manager, while live).
+    pub can_revoke: bool,
 }
 
 /// One person's refused, denied or failed attempts in the period.
@@ -310,14 +312,16 @@ pub fn SessionsPage() -> impl IntoView {
 pub fn SessionPage() -> impl IntoView {
     let params = use_params_map();
     let review = ServerAction::<crate::review::ReviewSession>::new();
+    let revoke = ServerAction::<crate::access::sessions::RevokeSupportSession>::new();
     let data = Resource::new(
         move || {
             (
                 params.read().get("id").unwrap_or_default(),
                 review.version().get(),
+                revoke.version().get(),
             )
         },
-        |(id, _)| session_timeline(id),
+        |(id, _, _)| session_timeline(id),
     );
     view! {
         <p><a href="/console/sessions">"← All sessions"</a></p>
@@ -325,6 +329,14 @@ pub fn SessionPage() -> impl IntoView {
             <h1>{format!("{} in {} as {}", t.session.staff_name, t.session.account_name, t.session.target_user_name)}</h1>
             <p class="lead">{format!("{} · {} · reason: {} · ticket {}", t.session.started, t.session.mode_label, t.session.reason, t.session.ticket)}</p>
             <p role="status"><strong>{t.summary.clone()}</strong>{t.session.ended.clone().map(|e| format!(" · {e}"))}</p>
+            {let id = t.session.id.clone(); t.can_revoke.then(move || view! {
+                <ActionForm action=revoke attr:class="stack narrow" attr:aria-label="End this session">
+                    <input type="hidden" name="session_id" value=id />
+                    <label for="revoke-note">"Why end it now"</label>
+                    <textarea id="revoke-note" name="note" rows="2" maxlength="500" required></textarea>
+                    <button type="submit" class="danger">"End this session now"</button>
+                </ActionForm>
+            })}
             <crate::review::page::ReviewPanel session_id=t.session.id.clone() review=t.review.clone() action=review />
             <ol class="timeline">
                 {t.events.into_iter().map(|e| {
@@ -352,6 +364,7 @@ pub fn SessionPage() -> impl IntoView {
             </ol>
         </Loaded>
         <crate::ui::Outcome value=Signal::derive(move || review.value().get()) />
+        <crate::ui::Outcome value=Signal::derive(move || revoke.value().get()) />
     }
 }
 

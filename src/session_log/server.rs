@@ -274,6 +274,7 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
     let session = dto(session, zone_of(staff))?;
     let review = crate::review::of_session(&state.pool, &actor, id).await?;
     Ok(SessionStory {
+        can_revoke: actor.can(Capability::RevokeSession) && session.ended.is_none(),
         review,
         summary: summary_line(
             session.views,

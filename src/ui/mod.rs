@@ -155,6 +155,10 @@ where
 pub fn ErrorNote(error: AppError) -> impl IntoView {
     let sign_in = matches!(error, AppError::Unauthenticated)
         .then(|| view! { " " <a href="/login">"Sign in again"</a> });
+    // The support session ended elsewhere: back to the console, which says why.
+    if matches!(error, AppError::SessionEnded(_)) {
+        Effect::new(move |_| navigate_fully("/console"));
+    }
     view! { <p class="form-error" role="alert">{error.to_string()}{sign_in}</p> }
 }
 

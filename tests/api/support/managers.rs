@@ -296,3 +296,65 @@ async fn nobody_reviews_a_live_session_or_their_own_not_even_past_the_code() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_agent_is_told_on_their_next_call_and_the_page_sends_them_back() {
+    let app = demo().await;
+    let sarah = sarah_in_session(&app).await;
+    assert_eq!(
+        app.call(&sarah, "product_dashboard", &[]).await.status(),
+        200
+    );
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let live: String = sqlx::query_scalar(
+        "select id::text from chaperone.support_sessions where ended_at is null",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    // A note is required; without one nothing ends.
+    let res = app
+        .call(
+            &maya,
+            "revoke_support_session",
+            &[("session_id", live.as_str()), ("note", " ")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        app.call(&sarah, "product_dashboard", &[]).await.status(),
+        200
+    );
+    let form = [
+        ("session_id", live.as_str()),
+        ("note", "Customer withdrew consent"),
+    ];
+    assert_eq!(
+        app.call(&maya, "revoke_support_session", &form)
+            .await
+            .status(),
+        200
+    );
+
+    // The next product call says the session ended, and why.
+    let res = app.call(&sarah, "product_dashboard", &[]).await;
+    assert_eq!(res.status(), 409);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "SessionEnded");
+    assert_eq!(body["message"], "A manager ended your support session.");
+    // The next page is the console, saying the same.
+    let page = sarah.get(app.url("/app/orders")).send().await.unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(
+        page.headers()["location"],
+        "/console?ended=revoked_by_manager"
+    );
+    let story: serde_json::Value = app
+        .call(&maya, "session_timeline", &[("id", &live)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(story["events"].to_string().contains("Maya Chen ended Sarah Lee's live support session in Acme Co: “Customer withdrew consent”"), "{story}");
+    assert_eq!(story["can_revoke"], false);
+}
