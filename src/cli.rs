@@ -192,8 +192,18 @@ pub async fn run() -> anyhow::Result<()> {
             }
             let password = read_new_password()?;
             let pool = crate::db::connect(&database.database_url, 2).await?;
-            let id = crate::staff::repo::create_staff(&pool, &email, name.trim(), role, password)
-                .await?;
+            let id = crate::staff::repo::create_staff(
+                &pool,
+                &email,
+                name.trim(),
+                role,
+                password,
+                crate::audit::EventActor::System,
+            )
+            .await?
+            .ok_or_else(|| {
+                anyhow::anyhow!("a staff member with the email {email} already exists")
+            })?;
             println!("Created {} ({}) with id {id}.", name.trim(), role.label());
         }
         Command::VerifyAudit(database) => {

@@ -27,6 +27,7 @@ pub mod requests;
 pub mod reveal;
 pub mod sessions;
 pub mod signing;
+pub mod staff_admin;
 #[cfg(feature = "ssr")]
 pub mod staff_changes;
 

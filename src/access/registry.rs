@@ -71,6 +71,11 @@ pub const CONSOLE_FNS: &[ServerFnEntry] = &[
         Effect::Reads,
     ),
     entry(
+        "/api/add_staff_member",
+        Access::Needs(Capability::ManageStaff),
+        Effect::Changes,
+    ),
+    entry(
         "/api/approval_queue",
         Access::Needs(Capability::DecideRequests),
         Effect::Reads,
@@ -81,6 +86,11 @@ pub const CONSOLE_FNS: &[ServerFnEntry] = &[
         Effect::Changes,
     ),
     entry("/api/customer_sign_in", Access::Anyone, Effect::Changes),
+    entry(
+        "/api/deactivate_staff",
+        Access::Needs(Capability::ManageStaff),
+        Effect::Changes,
+    ),
     entry(
         "/api/decide_request",
         Access::Needs(Capability::DecideRequests),
@@ -145,9 +155,24 @@ pub const CONSOLE_FNS: &[ServerFnEntry] = &[
         Access::Needs(Capability::ReadOwnSessionLogs),
         Effect::Reads,
     ),
+    entry(
+        "/api/set_staff_role",
+        Access::Needs(Capability::ManageStaff),
+        Effect::Changes,
+    ),
     entry("/api/sign_out", Access::Anyone, Effect::Changes),
+    entry(
+        "/api/staff_directory",
+        Access::Needs(Capability::ManageStaff),
+        Effect::Reads,
+    ),
     entry("/api/staff_sign_in", Access::Anyone, Effect::Changes),
     entry("/api/support_status", Access::Anyone, Effect::Reads),
+    entry(
+        "/api/unlock_staff",
+        Access::Needs(Capability::ManageStaff),
+        Effect::Changes,
+    ),
     entry("/api/who_am_i", Access::Anyone, Effect::Reads),
     // The log for auditors: POST only, and each export is an event.
     entry(

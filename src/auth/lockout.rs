@@ -228,6 +228,52 @@ pub async fn succeeded(
     Ok(())
 }
 
+/// When the latest lock on this email ends — a lock of the email from one
+/// address or from every address — if one holds at `now`.
+pub async fn locked_until(
+    pool: &PgPool,
+    scope: Scope,
+    normalized_email: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let key = LockKey::new(scope, normalized_email, ANY);
+    sqlx::query_scalar!(
+        r#"select max(locked_until) as "until: DateTime<Utc>" from chaperone.sign_in_locks
+           where side = $1 and email_digest = $2 and locked_until > $3"#,
+        key.scope,
+        key.email_digest,
+        now as _
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// An admin lifts every lock on this email and forgets its failures.
+/// Returns how many locks there were.
+pub async fn unlock(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: Scope,
+    normalized_email: &str,
+) -> Result<u64, sqlx::Error> {
+    let key = LockKey::new(scope, normalized_email, ANY);
+    let locks = sqlx::query!(
+        "delete from chaperone.sign_in_locks where side = $1 and email_digest = $2",
+        key.scope,
+        key.email_digest
+    )
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    sqlx::query!(
+        "delete from chaperone.sign_in_failures where side = $1 and email_digest = $2",
+        key.scope,
+        key.email_digest
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(locks)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,15 +120,17 @@ pub async fn set_time_zone_if_unset(
     Ok(())
 }
 
-/// Creates a new staff member with a fresh password hash and records it.
-/// Refuses an email that is already in use.
+/// Creates a new staff member with a fresh password hash and records it,
+/// `by` whom. `None` when the email is already in use (one person, one
+/// login).
 pub async fn create_staff(
     pool: &PgPool,
     email: &str,
     name: &str,
     role: StaffRole,
     password: secrecy::SecretString,
-) -> anyhow::Result<Uuid> {
+    by: crate::audit::EventActor,
+) -> anyhow::Result<Option<Uuid>> {
     let hash = crate::auth::password::hash(password).await?;
     let mut tx = pool.begin().await?;
     let (id, created) = create_if_missing(
@@ -142,18 +144,14 @@ pub async fn create_staff(
     )
     .await?;
     if !created {
-        anyhow::bail!("a staff member with the email {email} already exists");
+        return Ok(None);
     }
     crate::audit::append(
         &mut tx,
-        crate::audit::NewEvent::new(
-            chrono::Utc::now(),
-            crate::audit::Kind::StaffCreated,
-            crate::audit::EventActor::System,
-        )
-        .detail(serde_json::json!({ "staff_id": id, "name": name, "role": role.as_str() })),
+        crate::audit::NewEvent::new(chrono::Utc::now(), crate::audit::Kind::StaffCreated, by)
+            .detail(serde_json::json!({ "staff_id": id, "name": name, "role": role.as_str() })),
     )
     .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Some(id))
 }

@@ -219,9 +219,11 @@ impl TestApp {
             name,
             role,
             SecretString::from(PASSWORD),
+            chaperone::audit::EventActor::System,
         )
         .await
         .unwrap()
+        .expect("a new email")
     }
 
     /// Creates an account with one customer user holding [`PASSWORD`].

@@ -41,6 +41,7 @@ kinds! {
     StaffCreated => "staff.created",
     StaffDisabled => "staff.disabled",
     StaffRoleChanged => "staff.role_changed",
+    StaffUnlocked => "staff.unlocked",
     WrongDoor => "access.wrong_door",
     RoleRefused => "access.role_refused",
     Exported => "audit.exported",
@@ -215,10 +216,11 @@ pub fn sentence(kind: Kind, actor: &str, detail: &Value, zone: Tz) -> String {
         Kind::SignedOut if f.has("account") => format!("{a} signed out of {}", f.s("account")),
         Kind::SignedOut => format!("{a} signed out of the console"),
         Kind::StaffCreated => format!(
-            "{} was added to the staff as {}",
+            "{a} added {} to the staff as {}",
             f.s("name"),
             f.label("role", staff_role)
         ),
+        Kind::StaffUnlocked => format!("{a} unlocked {}'s sign-in", f.s("name")),
         Kind::StaffDisabled => format!("{a} disabled {}'s staff account", f.s("name")),
         Kind::StaffRoleChanged => format!(
             "{a} changed {}'s role from {} to {}",

@@ -9,6 +9,7 @@ mod managers;
 mod requests;
 mod reveal;
 mod sessions;
+mod staff_admin;
 
 use crate::helpers::{new_client, spawn_app, TestApp};
 use chaperone::seed::DEMO_PASSWORD;

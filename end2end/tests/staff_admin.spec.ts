@@ -1,0 +1,45 @@
+import { test, expect } from "@playwright/test";
+import { staffSignIn, open, signIn } from "./helpers";
+
+test("Alex, an admin, adds a staff member who signs in, then changes their role and deactivates them", async ({ page, browser }) => {
+  await staffSignIn(page, "alex.rivera@chaperone.test");
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Staff" }).click();
+  await expect(page.getByRole("heading", { name: "Staff", level: 1 })).toBeVisible();
+  // Alex's own row offers nothing to change.
+  const own = page.getByRole("row").filter({ hasText: "alex.rivera@chaperone.test" });
+  await expect(own).toContainText("another admin changes your account");
+  await expect(own.getByRole("button")).toHaveCount(0);
+
+  const add = page.getByRole("region", { name: "Add a staff member" });
+  await add.getByLabel("Full name").fill("Rosa Park");
+  await add.getByLabel("Work email").fill("rosa.park@chaperone.test");
+  await add.getByLabel("Role").selectOption({ label: "Support agent" });
+  await add.getByRole("button", { name: "Add" }).click();
+  await expect(add.getByRole("status")).toContainText("Rosa Park can now sign in as rosa.park@chaperone.test");
+  const password = (await add.locator("code.secret-once").textContent())!.trim();
+  expect(password).toHaveLength(20);
+  const row = page.getByRole("row").filter({ hasText: "rosa.park@chaperone.test" });
+  await expect(row).toContainText("Support agent");
+
+  // Rosa signs in with it, in her own browser.
+  const rosaContext = await browser.newContext();
+  const rosa = await rosaContext.newPage();
+  await open(rosa, "/console/login");
+  await signIn(rosa, "rosa.park@chaperone.test", password);
+  await expect(rosa).toHaveURL(/\/console$/);
+  await expect(rosa.locator(".who")).toContainText("Rosa Park");
+
+  await row.getByLabel("Role for Rosa Park").selectOption({ label: "Senior agent" });
+  await row.getByRole("button", { name: "Change Rosa Park's role" }).click();
+  await expect(page.getByText("Their role is now Senior agent.")).toBeVisible();
+  await expect(row).toContainText("Senior agent");
+
+  await row.getByRole("button", { name: "Deactivate Rosa Park" }).click();
+  await expect(page.getByText(/^Deactivated\./)).toBeVisible();
+  await expect(row).toContainText("Deactivated");
+
+  // Rosa's next request finds her signed out.
+  await rosa.reload();
+  await expect(rosa).toHaveURL(/\/console\/login/);
+  await rosaContext.close();
+});

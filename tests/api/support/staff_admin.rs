@@ -1,0 +1,267 @@
+//! Staff admin: admins add people, change roles, deactivate and unlock —
+//! never their own account — and taking access away acts at once.
+
+use super::*;
+
+async fn directory(app: &TestApp, client: &reqwest::Client) -> Vec<serde_json::Value> {
+    let res = app.call(client, "staff_directory", &[]).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+fn entry<'a>(list: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    list.iter().find(|p| p["name"] == name).expect(name)
+}
+
+async fn id_of(app: &TestApp, email: &str) -> String {
+    scalar_id(
+        app,
+        &format!("select id from chaperone.staff where email = '{email}'"),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_admins_manage_staff_and_never_their_own_account() {
+    let app = demo().await;
+    let alex = staff(&app, "alex.rivera@chaperone.test").await;
+    let list = directory(&app, &alex).await;
+    assert_eq!(list.len(), 8);
+    assert_eq!(entry(&list, "Alex Rivera")["is_self"], true);
+    assert_eq!(entry(&list, "Sarah Lee")["role"], "agent");
+    for email in [
+        "maya.chen@chaperone.test",
+        "omar.haddad@chaperone.test",
+        "sarah.lee@chaperone.test",
+    ] {
+        let client = staff(&app, email).await;
+        assert_eq!(
+            app.call(&client, "staff_directory", &[]).await.status(),
+            403,
+            "{email}"
+        );
+    }
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let sarah = id_of(&app, "sarah.lee@chaperone.test").await;
+    let form = [("id", sarah.as_str()), ("role", "manager")];
+    assert_eq!(app.call(&maya, "set_staff_role", &form).await.status(), 403);
+
+    let me = id_of(&app, "alex.rivera@chaperone.test").await;
+    for (endpoint, form) in [
+        (
+            "set_staff_role",
+            vec![("id", me.as_str()), ("role", "agent")],
+        ),
+        ("deactivate_staff", vec![("id", me.as_str())]),
+        ("unlock_staff", vec![("id", me.as_str())]),
+    ] {
+        let res = app.call(&alex, endpoint, &form).await;
+        assert_eq!(res.status(), 403, "{endpoint}");
+        assert!(
+            res.text().await.unwrap().contains("another admin"),
+            "{endpoint}"
+        );
+    }
+    let unchanged: String = sqlx::query_scalar(
+        "select role || (disabled_at is null)::text from chaperone.staff where email = 'alex.rivera@chaperone.test'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(unchanged, "admintrue");
+    // Bad input changes nothing.
+    let form = [("id", sarah.as_str()), ("role", "overlord")];
+    assert_eq!(app.call(&alex, "set_staff_role", &form).await.status(), 400);
+    let form = [("id", sarah.as_str()), ("role", "agent")];
+    assert_eq!(
+        app.call(&alex, "set_staff_role", &form).await.status(),
+        400,
+        "already an agent"
+    );
+    let nobody = uuid::Uuid::new_v4().to_string();
+    assert_eq!(
+        app.call(&alex, "deactivate_staff", &[("id", nobody.as_str())])
+            .await
+            .status(),
+        400
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_added_person_signs_in_with_the_one_time_password_and_one_email_is_one_login() {
+    let app = demo().await;
+    let alex = staff(&app, "alex.rivera@chaperone.test").await;
+    let form = [
+        ("name", "Rosa Park"),
+        ("email", "Rosa.Park@chaperone.test"),
+        ("role", "agent"),
+    ];
+    let res = app.call(&alex, "add_staff_member", &form).await;
+    assert_eq!(res.status(), 200);
+    let added: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(added["email"], "rosa.park@chaperone.test");
+    let password = added["password"].as_str().unwrap().to_string();
+    assert_eq!(password.len(), 20);
+    let rosa = new_client();
+    assert_eq!(
+        app.staff_sign_in(&rosa, "rosa.park@chaperone.test", &password)
+            .await
+            .status(),
+        200
+    );
+    // The password is stored only as a hash.
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "select count(*) from chaperone.staff where password_hash like '%{password}%'"
+            )
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(&app, "select count(*) from chaperone.events where summary = 'Alex Rivera added Rosa Park to the staff as Support agent'").await,
+        1
+    );
+    for (form, why) in [
+        (
+            [
+                ("name", "Rosa P."),
+                ("email", "ROSA.PARK@chaperone.test"),
+                ("role", "agent"),
+            ],
+            "one login",
+        ),
+        (
+            [("name", "X"), ("email", "not-an-email"), ("role", "agent")],
+            "email",
+        ),
+        (
+            [
+                ("name", " "),
+                ("email", "x@chaperone.test"),
+                ("role", "agent"),
+            ],
+            "name",
+        ),
+        (
+            [
+                ("name", "X"),
+                ("email", "x@chaperone.test"),
+                ("role", "root"),
+            ],
+            "role",
+        ),
+    ] {
+        let res = app.call(&alex, "add_staff_member", &form).await;
+        assert_eq!(res.status(), 400, "{why}");
+    }
+    assert_eq!(count(&app, "select count(*) from chaperone.staff").await, 9);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demoting_or_deactivating_someone_takes_effect_on_their_next_request() {
+    let app = demo().await;
+    let alex = staff(&app, "alex.rivera@chaperone.test").await;
+    let sarah = sarah_in_session(&app).await;
+    let sarah_id = id_of(&app, "sarah.lee@chaperone.test").await;
+    assert_eq!(
+        entry(&directory(&app, &alex).await, "Sarah Lee")["in_session"],
+        true
+    );
+
+    // Demoted to auditor: the session ends at once, with that cause.
+    let form = [("id", sarah_id.as_str()), ("role", "auditor")];
+    assert_eq!(app.call(&alex, "set_staff_role", &form).await.status(), 200);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.support_sessions where ended_at is null"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(&app, "select count(*) from chaperone.support_sessions where end_cause = 'staff_role_changed'").await,
+        1
+    );
+    assert_ne!(
+        app.call(&sarah, "product_dashboard", &[]).await.status(),
+        200
+    );
+    let me: serde_json::Value = app
+        .call(&sarah, "who_am_i", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role_label"], "Auditor");
+
+    // Deactivated: signed out on the next request.
+    assert_eq!(
+        app.call(&alex, "deactivate_staff", &[("id", sarah_id.as_str())])
+            .await
+            .status(),
+        200
+    );
+    let me: serde_json::Value = app
+        .call(&sarah, "who_am_i", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me, serde_json::Value::Null);
+    assert_eq!(
+        app.staff_sign_in(&new_client(), "sarah.lee@chaperone.test", DEMO_PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    let list = directory(&app, &alex).await;
+    assert_eq!(entry(&list, "Sarah Lee")["active"], false);
+    for kind in ["staff.role_changed", "staff.disabled"] {
+        assert_eq!(
+            count(&app, &format!("select count(*) from chaperone.events where kind = '{kind}' and actor_name = 'Alex Rivera'")).await,
+            1,
+            "{kind}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_unlocks_a_locked_sign_in() {
+    let app = demo().await;
+    let alex = staff(&app, "alex.rivera@chaperone.test").await;
+    let james_id = id_of(&app, "james.ortiz@chaperone.test").await;
+    let form = [("id", james_id.as_str())];
+    assert_eq!(
+        app.call(&alex, "unlock_staff", &form).await.status(),
+        400,
+        "nothing to unlock"
+    );
+    for _ in 0..5 {
+        app.staff_sign_in(&new_client(), "james.ortiz@chaperone.test", "guess")
+            .await;
+    }
+    assert_eq!(
+        app.staff_sign_in(&new_client(), "james.ortiz@chaperone.test", DEMO_PASSWORD)
+            .await
+            .status(),
+        429
+    );
+    let list = directory(&app, &alex).await;
+    assert!(entry(&list, "James Ortiz")["locked_until"].is_string());
+    assert_eq!(app.call(&alex, "unlock_staff", &form).await.status(), 200);
+    assert!(entry(&directory(&app, &alex).await, "James Ortiz")["locked_until"].is_null());
+    assert_eq!(
+        app.staff_sign_in(&new_client(), "james.ortiz@chaperone.test", DEMO_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        count(&app, "select count(*) from chaperone.events where summary = 'Alex Rivera unlocked James Ortiz''s sign-in'").await,
+        1
+    );
+}
