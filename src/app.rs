@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("sessions/:id") view=crate::session_log::SessionPage />
                     <Route path=path!("denied") view=crate::session_log::DeniedPage />
                     <Route path=path!("review") view=crate::review::page::ReviewPage />
+                    <Route path=path!("review/week") view=crate::review::page::WeeklyPage />
                     <Route path=path!("staff") view=crate::access::staff_admin::page::StaffPage />
                 </ParentRoute>
                 <ParentRoute path=path!("/app") view=ProductLayout>

@@ -61,6 +61,15 @@ test("Priya asks for edit access to Globex, Maya approves it from the queue, the
   const row = maya.getByRole("row").filter({ hasText: "Globex" });
   await expect(row).toHaveCount(1);
   await expect(row).toContainText("Flagged");
+
+  // The weekly review counts it, drawn on the server.
+  await consoleNav(maya).getByRole("link", { name: "Review" }).click();
+  await expect(maya.getByText("Every finished session has been reviewed.")).toBeVisible();
+  await maya.getByRole("link", { name: "Weekly review dashboard →" }).click();
+  await expect(maya.getByRole("heading", { level: 1 })).toContainText("Weekly review");
+  await expect(maya.getByRole("img", { name: /Sessions per day/ })).toBeVisible();
+  await expect(maya.getByRole("img", { name: /Sessions per agent/ })).toContainText("Priya Nair");
+  await expect(maya.locator(".figures")).toContainText("1 of 1 (100%)");
   await mayaContext.close();
 });
 

@@ -7,9 +7,11 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub mod charts;
 pub mod page;
 #[cfg(feature = "ssr")]
 mod server;
+pub mod weekly;
 #[cfg(feature = "ssr")]
 pub(crate) use server::of_session;
 
@@ -28,6 +30,11 @@ pub const REVIEW_FNS: &[crate::access::registry::ServerFnEntry] = {
             "/api/review_session",
             Access::Needs(ReviewSessions),
             Effect::Changes,
+        ),
+        entry(
+            "/api/weekly_review",
+            Access::Needs(ReviewSessions),
+            Effect::Reads,
         ),
     ]
 };
@@ -106,6 +113,13 @@ pub struct Inbox {
 #[server(prefix = "/api", endpoint = "review_session")]
 pub async fn review_session(id: String, verdict: String, note: String) -> Result<String, AppError> {
     crate::error::respond(server::review(id, verdict, note).await)
+}
+
+/// The weekly review: the week (Monday to Sunday, the reader's zone) that
+/// holds `week` (`YYYY-MM-DD`; this week when absent).
+#[server(prefix = "/api", endpoint = "weekly_review")]
+pub async fn weekly_review(week: Option<String>) -> Result<weekly::Weekly, AppError> {
+    crate::error::respond(server::weekly(week).await)
 }
 
 /// The review inbox (managers).

@@ -13,6 +13,7 @@ pub fn ReviewPage() -> impl IntoView {
     view! {
         <h1>"Review"</h1>
         <p class="muted">"Finished sessions nobody has reviewed yet. Those with changes or blocked actions come first."</p>
+        <p><a href="/console/review/week">"Weekly review dashboard →"</a></p>
         <Loaded resource=inbox let:inbox>
             {if inbox.items.is_empty() {
                 view! { <p class="empty" role="status">"Every finished session has been reviewed."</p> }.into_any()
@@ -83,5 +84,66 @@ pub fn ReviewPanel(
                 </div>
             })}
         </section>
+    }
+}
+
+/// `/console/review/week`: the weekly review dashboard, drawn on the server.
+#[component]
+pub fn WeeklyPage() -> impl IntoView {
+    use super::charts::{HorizontalBars, Stack, StackedBars};
+    use leptos_router::hooks::use_query_map;
+    let query = use_query_map();
+    let data = Resource::new(
+        move || query.read().get("week").filter(|w| !w.is_empty()),
+        super::weekly_review,
+    );
+    view! {
+        <p><a href="/console/review">"← Review inbox"</a></p>
+        <Loaded resource=data let:w>
+            <h1>{format!("Weekly review: {}", w.period)}</h1>
+            <nav aria-label="Weeks" class="inline-list">
+                <a href=format!("/console/review/week?week={}", w.previous)>"← Previous week"</a>
+                " · "
+                <a href=format!("/console/review/week?week={}", w.next)>"Next week →"</a>
+            </nav>
+            <dl class="figures">
+                <div><dt>"Sessions"</dt><dd>{w.sessions}</dd></div>
+                <div><dt>"Median length"</dt><dd>{w.median_minutes.map(|m| format!("{m} min")).unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>"Reviewed"</dt><dd>{if w.ended == 0 { "—".to_string() } else { format!("{} of {} ({}%)", w.reviewed, w.ended, w.reviewed * 100 / w.ended) }}</dd></div>
+                <div><dt>"With changes"</dt><dd>{w.with_changes.len()}</dd></div>
+            </dl>
+            <StackedBars
+                title={"Sessions per day".to_string()}
+                description={w.days.iter().map(|d| format!("{}: {} view-only, {} with changes", d.label, d.view_only, d.with_changes)).collect::<Vec<_>>().join("; ")}
+                bars={w.days.iter().map(|d| Stack { label: d.label.clone(), parts: vec![d.view_only, d.with_changes] }).collect()}
+                series={vec![("View only", "view-only"), ("With changes", "with-changes")]}
+            />
+            <div class="chart-pair">
+                <HorizontalBars title={"Sessions per agent".to_string()} rows={w.per_agent.clone()} empty="No sessions this week." />
+                <HorizontalBars title={"Denied attempts per staff member".to_string()} rows={w.denied_by_staff.clone()} empty="Nothing was refused this week." />
+            </div>
+            <h2>"Sessions with changes"</h2>
+            {if w.with_changes.is_empty() {
+                view! { <p class="empty">"No session changed anything this week."</p> }.into_any()
+            } else {
+                view! {
+                    <table>
+                        <thead><tr><th scope="col">"Started"</th><th scope="col">"Agent"</th><th scope="col">"Account"</th><th scope="col">"Viewing as"</th><th scope="col">"Changes"</th><th scope="col">"Review"</th></tr></thead>
+                        <tbody>
+                            {w.with_changes.into_iter().map(|s| view! {
+                                <tr>
+                                    <td><a href=format!("/console/sessions/{}", s.id)>{s.started}</a></td>
+                                    <td>{s.staff_name}</td>
+                                    <td>{s.account_name}</td>
+                                    <td>{s.target_user_name}</td>
+                                    <td>{s.changes}</td>
+                                    <td class=format!("review-state {}", s.review.as_str())>{s.review.label()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </Loaded>
     }
 }

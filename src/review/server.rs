@@ -129,6 +129,82 @@ pub async fn of_session(db: &sqlx::PgPool, actor: &Actor, id: Uuid) -> Result<Re
     })
 }
 
+pub async fn weekly(week: Option<String>) -> Result<super::weekly::Weekly, AppError> {
+    use super::weekly::{monday_of, summarise, SessionFact};
+    use chrono::TimeZone;
+    let actor = current_actor()?;
+    actor.require(Capability::ReviewSessions)?;
+    let state = app_state()?;
+    let zone = zone(&actor);
+    let day = match week.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+        Some(w) => chrono::NaiveDate::parse_from_str(w, "%Y-%m-%d")
+            .map_err(|_| AppError::Invalid("Write the week as a date, YYYY-MM-DD.".into()))?,
+        None => state.clock.now().with_timezone(&zone).date_naive(),
+    };
+    let monday = monday_of(day);
+    let start_of = |d: chrono::NaiveDate| {
+        zone.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or(AppError::Internal)
+    };
+    let (from, to) = (
+        start_of(monday)?,
+        start_of(monday + chrono::Duration::days(7))?,
+    );
+    let sessions: Vec<SessionFact> = sqlx::query!(
+        r#"select id, staff_name, account_name, target_user_name,
+                  started_at as "started_at: DateTime<Utc>", ended_at as "ended_at: DateTime<Utc>",
+                  changes, review_state
+           from chaperone.support_sessions
+           where started_at >= $1 and started_at < $2
+           order by started_at"#,
+        from as _,
+        to as _
+    )
+    .fetch_all(&state.pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(SessionFact {
+            id: r.id.to_string(),
+            staff_name: r.staff_name,
+            account_name: r.account_name,
+            target_user_name: r.target_user_name,
+            started_at: r.started_at,
+            ended_at: r.ended_at,
+            changes: r.changes.into(),
+            review: ReviewState::parse(&r.review_state).ok_or(AppError::Internal)?,
+        })
+    })
+    .collect::<Result<_, AppError>>()?;
+    // Denied attempts per staff member: every refusal kind, by who tried
+    // (for a denied request, the requester).
+    let kinds: Vec<String> = crate::audit::Kind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .filter(|k| crate::session_log::tone_of(k) == crate::session_log::Tone::Refusal)
+        .map(str::to_string)
+        .collect();
+    let denied = sqlx::query!(
+        r#"select coalesce(r.staff_name, e.actor_name) as "who!", count(*) as "n!"
+           from chaperone.events e
+           left join chaperone.access_requests r
+             on e.kind = 'support.request_denied' and r.id = (e.detail->>'request_id')::uuid
+           where e.kind = any($1) and e.occurred_at >= $2 and e.occurred_at < $3
+           group by 1"#,
+        &kinds,
+        from as _,
+        to as _
+    )
+    .fetch_all(&state.pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.who, r.n))
+    .collect();
+    Ok(summarise(monday, zone, &sessions, denied))
+}
+
 pub async fn inbox() -> Result<Inbox, AppError> {
     let actor = current_actor()?;
     actor.require(Capability::ReviewSessions)?;

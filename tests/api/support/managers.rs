@@ -358,3 +358,127 @@ async fn a_revoked_agent_is_told_on_their_next_call_and_the_page_sends_them_back
     assert!(story["events"].to_string().contains("Maya Chen ended Sarah Lee's live support session in Acme Co: “Customer withdrew consent”"), "{story}");
     assert_eq!(story["can_revoke"], false);
 }
+
+/// The weekly review's figures on a known seed: the test clock reads
+/// Tuesday 24 Nov 2026 09:00 UTC, in the week of Monday 23 Nov.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_weekly_review_matches_a_known_week() {
+    let app = demo().await;
+    let end = |client: reqwest::Client| {
+        let app = &app;
+        async move {
+            assert_eq!(
+                app.call(&client, "end_support_session", &[]).await.status(),
+                200
+            );
+        }
+    };
+    // Tuesday: Sarah views for 10 minutes and is refused one change.
+    let sarah = sarah_in_session(&app).await;
+    let form = [("setting", "weekly_digest"), ("enabled", "true")];
+    assert_eq!(
+        app.call(&sarah, "set_notification", &form).await.status(),
+        403
+    );
+    app.clock.advance(chrono::Duration::minutes(10));
+    end(sarah).await;
+    // Tuesday: Priya changes the tax rate, 12 minutes.
+    let priya = priya_as_jane(&app, "edit").await;
+    let eu = acme_workspace(&app, "EU").await;
+    let form = [
+        ("workspace_id", eu.as_str()),
+        ("rate", "10"),
+        ("region", "EU"),
+    ];
+    assert_eq!(
+        app.call(&priya, "update_tax_rule", &form).await.status(),
+        200
+    );
+    app.clock.advance(chrono::Duration::minutes(12));
+    end(priya).await;
+    // Wednesday: Sarah again, 4 minutes.
+    app.clock.advance(chrono::Duration::days(1));
+    let sarah = sarah_in_session(&app).await;
+    app.clock.advance(chrono::Duration::minutes(4));
+    end(sarah).await;
+    // Maya marks Sarah's first session fine.
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let first: String = sqlx::query_scalar(
+        "select id::text from chaperone.support_sessions where staff_name = 'Sarah Lee' order by started_at limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let form = [("id", first.as_str()), ("verdict", "fine"), ("note", "")];
+    assert_eq!(app.call(&maya, "review_session", &form).await.status(), 200);
+
+    let res = app.call(&maya, "weekly_review", &[]).await;
+    assert_eq!(res.status(), 200);
+    let w: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(w["period"], "23 Nov – 29 Nov 2026");
+    assert_eq!(w["sessions"], 3);
+    assert_eq!(
+        w["days"][0],
+        serde_json::json!({ "label": "Mon 23", "view_only": 0, "with_changes": 0 })
+    );
+    assert_eq!(
+        w["days"][1],
+        serde_json::json!({ "label": "Tue 24", "view_only": 1, "with_changes": 1 })
+    );
+    assert_eq!(
+        w["days"][2],
+        serde_json::json!({ "label": "Wed 25", "view_only": 1, "with_changes": 0 })
+    );
+    assert_eq!(w["median_minutes"], 10);
+    assert_eq!(
+        w["per_agent"],
+        serde_json::json!([["Sarah Lee", 2], ["Priya Nair", 1]])
+    );
+    assert_eq!(w["reviewed"], 1);
+    assert_eq!(w["ended"], 3);
+    assert_eq!(w["with_changes"].as_array().unwrap().len(), 1);
+    assert_eq!(w["with_changes"][0]["staff_name"], "Priya Nair");
+    assert_eq!(w["with_changes"][0]["changes"], 1);
+    assert!(
+        w["denied_by_staff"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(["Sarah Lee", 1])),
+        "{}",
+        w["denied_by_staff"]
+    );
+
+    // Another week is empty; a bad week is refused; only managers see it.
+    let before: serde_json::Value = app
+        .call(&maya, "weekly_review", &[("week", "2026-11-16")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before["sessions"], 0);
+    assert_eq!(before["median_minutes"], serde_json::Value::Null);
+    assert_eq!(
+        app.call(&maya, "weekly_review", &[("week", "last week")])
+            .await
+            .status(),
+        400
+    );
+    let omar = staff(&app, "omar.haddad@chaperone.test").await;
+    assert_eq!(app.call(&omar, "weekly_review", &[]).await.status(), 403);
+
+    // The page draws the charts on the server: readable without JavaScript.
+    let page = maya
+        .get(app.url("/console/review/week"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<svg"), "server-rendered SVG");
+    assert!(
+        page.contains("Tue 24: 1 view-only, 1 with changes"),
+        "the chart describes itself"
+    );
+    assert!(!page.contains("cdn"), "no chart CDN");
+}
