@@ -92,11 +92,6 @@ pub async fn decide(id: String, approve: bool, note: String) -> Result<String, A
             "The note can have at most 500 characters.".into(),
         ));
     }
-    if !approve && note.is_empty() {
-        return Err(AppError::Invalid(
-            "Say why you deny the request, so the agent knows what to do instead.".into(),
-        ));
-    }
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let mut r = repo::load(&mut *tx, id, true)
@@ -111,6 +106,10 @@ pub async fn decide(id: String, approve: bool, note: String) -> Result<String, A
     } else if r.status != RequestState::Pending || !r.needs_manager || r.decided_by.is_some() {
         Some(AppError::Invalid(
             "This request is not waiting for a manager's decision.".into(),
+        ))
+    } else if !approve && note.is_empty() {
+        Some(AppError::Invalid(
+            "Say why you deny the request, so the agent knows what to do instead.".into(),
         ))
     } else {
         None

@@ -71,6 +71,21 @@ async fn the_queue_lists_what_waits_and_only_managers_see_it() {
         "{denied}"
     );
 
+    // Denying needs a note: refused, still pending, and recorded.
+    let deny = [("id", id.as_str()), ("approve", "false"), ("note", " ")];
+    let res = app.call(&maya, "decide_request", &deny).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("Say why you deny"));
+    assert_eq!(status(&app, &priya, &id).await["status"], "pending");
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.decision_refused'"
+        )
+        .await,
+        1
+    );
+
     // Decided, it leaves the queue; expired, it never shows.
     assert_eq!(app.call(&maya, "decide_request", &form).await.status(), 200);
     assert_eq!(queue(&app, &maya).await, serde_json::json!([]));
