@@ -250,9 +250,11 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
                union
                select id, kind, actor_name, summary, detail::text, occurred_at from chaperone.events
                where detail ? 'request_id' and detail->>'request_id' in (
+                   select request_id::text from chaperone.support_sessions where id = $2
+                   union all
+                   -- one-action and reveal requests asked from inside
                    select id::text from chaperone.access_requests
-                   where id = (select request_id from chaperone.support_sessions where id = $2)
-                      or for_session_id = $2)
+                   where kind = 'action' and for_session_id = $2)
            ) e
            order by occurred_at, id"#,
         id.to_string(),
