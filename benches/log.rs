@@ -14,7 +14,12 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-async fn call(client: &reqwest::Client, base: &str, endpoint: &str, form: &[(&str, String)]) -> serde_json::Value {
+async fn call(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &str,
+    form: &[(&str, String)],
+) -> serde_json::Value {
     let res = client
         .post(format!("{base}/api/{endpoint}"))
         .header("Origin", base)
@@ -85,7 +90,10 @@ async fn main() {
             break;
         }
     }
-    assert!(!ids.is_empty(), "there are sessions to open: seed them first");
+    assert!(
+        !ids.is_empty(),
+        "there are sessions to open: seed them first"
+    );
     let deep = cursor.clone();
 
     println!("| request (sequential, as a manager)            | p50 ms  | p95 ms  | max ms  |");
@@ -98,7 +106,10 @@ async fn main() {
     })
     .await;
     measure("session list, 20 pages deep", |_| {
-        let form = deep.iter().map(|c| ("before", c.clone())).collect::<Vec<_>>();
+        let form = deep
+            .iter()
+            .map(|c| ("before", c.clone()))
+            .collect::<Vec<_>>();
         let (client, base) = (&client, &base);
         async move {
             call(client, base, "session_log", &form).await;

@@ -72,6 +72,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("profile") view=ProfilePage />
                     <Route path=path!("notes") view=NotesPage />
                     <Route path=path!("search") view=SearchPage />
+                    <Route path=path!("history") view=crate::history::page::HistoryPage />
+                    <Route path=path!("settings/security") view=crate::history::page::SecurityPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -144,7 +144,9 @@ fn capability_text(c: Capability) -> Option<&'static str> {
         Capability::ReviewSessions => "Review sessions and flag misuse",
         Capability::ExportEvents => "Export audit events",
         Capability::ManageStaff => "Manage staff roles and unlock sign-ins",
-        Capability::UseConsole | Capability::UseProduct => return None,
+        Capability::UseConsole | Capability::UseProduct | Capability::OwnSupportAccess => {
+            return None
+        }
     })
 }
 

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod classification;
 pub mod customers;
 pub mod error;
+pub mod history;
 pub mod layout;
 pub mod masking;
 pub mod product;

@@ -28,6 +28,7 @@ pub const SERVER_FNS: crate::access::registry::Registry = crate::access::registr
     crate::access::registry::CONSOLE_FNS,
     crate::product::registry::PRODUCT_FNS,
     crate::review::REVIEW_FNS,
+    crate::history::HISTORY_FNS,
 ]);
 
 /// A built server, bound to its port but not yet serving.

@@ -22,6 +22,9 @@ test("Priya asks for edit access to Globex, Maya approves it from the queue, the
   await expect(card).toContainText("#4821");
   await expect(card).toContainText("Customer says EU invoices show 20% tax instead of 10%");
   await card.getByLabel("Note (required to deny)").fill("Go ahead, the customer asked for it");
+  // The queue refreshes itself every few seconds without losing the note.
+  await maya.waitForTimeout(3500);
+  await expect(card.getByLabel("Note (required to deny)")).toHaveValue("Go ahead, the customer asked for it");
   await card.getByRole("button", { name: "Approve" }).click();
   await expect(maya.getByText("The request was approved.")).toBeVisible();
   await expect(maya.getByText("Nothing waits for a decision.")).toBeVisible();

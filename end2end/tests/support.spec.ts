@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { staffSignIn, openAccount, askForAccess, confirmAndEnter, banner, nav } from "./helpers";
+import { staffSignIn, openAccount, askForAccess, confirmAndEnter, banner, nav, open, signIn } from "./helpers";
 
 test("Sarah views Acme Co as Tom, read-only, under the banner, and ends the session", async ({ page }) => {
   await staffSignIn(page, "sarah.lee@chaperone.test");
@@ -79,6 +79,35 @@ test("Priya gets edit access with a manager's approval and fixes the EU tax rate
 
   await banner(page).getByRole("button", { name: "End session" }).click();
   await expect(page).toHaveURL(/\/console\?ended=ended_by_agent$/);
+});
+
+test("Jane, Acme Co's owner, reads in her history that Priya from Support changed the tax rate, and why", async ({ page }) => {
+  await open(page, "/login");
+  await signIn(page, "jane@acme.test");
+  await expect(page).toHaveURL(/\/app$/);
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  await nav(page).getByRole("link", { name: "Support history" }).click();
+  await expect(page.getByRole("heading", { name: "Support history", level: 1 })).toBeVisible();
+  const visit = page.getByRole("article", { name: "Visit by Priya Nair from Support" }).filter({ hasText: "Tax rate" });
+  await expect(visit).toContainText("Priya Nair from Support changed Tax rate from 20% to 10%");
+  await expect(visit).toContainText("Why: “Customer says EU invoices show 20% tax instead of 10%”");
+  await expect(visit).toContainText("Ticket #4821");
+  await expect(visit).toContainText("How it ended: Ended by the agent");
+  await visit.getByText(/Viewed \d+ pages?/).click();
+  await expect(visit.getByRole("listitem").filter({ hasText: "Billing › Tax settings" }).first()).toBeVisible();
+
+  // The security page holds the account's choice; changing it is an event the history shows.
+  await nav(page).getByRole("link", { name: "Security" }).click();
+  await expect(page.getByRole("radio", { name: "Allow support access" })).toBeChecked();
+  await page.getByRole("radio", { name: "Ask the owner first" }).check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Support access is now: Ask the owner first.")).toBeVisible();
+  await page.getByRole("radio", { name: "Allow support access" }).check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Support access is now: Allow support access.")).toBeVisible();
+  await nav(page).getByRole("link", { name: "Support history" }).click();
+  await expect(page.getByRole("heading", { name: "Support-access changes" })).toBeVisible();
+  await expect(page.getByText(/Jane Doe changed support access for Acme Co from “Allow support access” to “Ask the owner first”/)).toBeVisible();
 });
 
 test("Maya reads Priya's Acme session in plain sentences, with the tax change highlighted", async ({ page }) => {

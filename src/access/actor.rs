@@ -70,7 +70,10 @@ impl Actor {
     pub fn can(&self, capability: Capability) -> bool {
         match self {
             Actor::Staff(staff) => staff_role_grants(staff.role, capability),
-            Actor::Customer(_) => capability == Capability::UseProduct,
+            Actor::Customer(_) => matches!(
+                capability,
+                Capability::UseProduct | Capability::OwnSupportAccess
+            ),
             Actor::Support(staff, _) => {
                 capability == Capability::UseProduct || staff_role_grants(staff.role, capability)
             }
@@ -184,9 +187,10 @@ mod tests {
     fn customers_use_the_product_and_nothing_in_the_console() {
         let c = customer();
         assert!(c.require(Capability::UseProduct).is_ok());
+        assert!(c.require(Capability::OwnSupportAccess).is_ok());
         for cap in Capability::ALL
             .into_iter()
-            .filter(|c| *c != Capability::UseProduct)
+            .filter(|c| !matches!(c, Capability::UseProduct | Capability::OwnSupportAccess))
         {
             assert_eq!(c.require(cap), Err(AppError::Forbidden), "{cap:?}");
         }

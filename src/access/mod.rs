@@ -64,10 +64,13 @@ pub enum Capability {
     ManageStaff,
     /// Use the product as a customer user.
     UseProduct,
+    /// See support's visits to one's own account and choose whether support
+    /// may enter: customers only, never support inside a session.
+    OwnSupportAccess,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 13] = [
+    pub const ALL: [Capability; 14] = [
         Capability::UseConsole,
         Capability::SearchAccounts,
         Capability::RequestReadOnlySession,
@@ -80,6 +83,7 @@ impl Capability {
         Capability::ReviewSessions,
         Capability::ExportEvents,
         Capability::ManageStaff,
+        Capability::OwnSupportAccess,
         Capability::UseProduct,
     ];
 }
@@ -105,6 +109,8 @@ pub fn staff_role_grants(role: StaffRole, capability: Capability) -> bool {
         // Staff never use the product as themselves; a support session is
         // the only way in, and it brings its own rules.
         UseProduct => false,
+        // Only the customer: never staff, never support in a session.
+        OwnSupportAccess => false,
     }
 }
 
@@ -136,6 +142,7 @@ mod tests {
             (ManageStaff, [false, false, false, false, false, true]),
             (UseConsole, [true; 6]),
             (UseProduct, [false; 6]),
+            (OwnSupportAccess, [false; 6]),
         ];
         assert_eq!(
             table.len(),

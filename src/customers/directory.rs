@@ -117,6 +117,32 @@ pub async fn account(
 }
 
 /// A user of the account, if they belong to it.
+/// Sets an account's support-access policy, locking the row; returns the
+/// policy it had, or `None` for an unknown account.
+pub async fn set_support_access(
+    tx: &mut Transaction<'_, Postgres>,
+    account_id: Uuid,
+    policy: SupportAccess,
+) -> Result<Option<SupportAccess>, sqlx::Error> {
+    let old = sqlx::query_scalar!(
+        "select support_access from product.accounts where id = $1 for update",
+        account_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(old) = old else {
+        return Ok(None);
+    };
+    sqlx::query!(
+        "update product.accounts set support_access = $2, updated_at = now() where id = $1",
+        account_id,
+        policy.as_str()
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(Some(decode(&old)?))
+}
+
 pub async fn user_in_account(
     db: impl PgExecutor<'_>,
     account_id: Uuid,

@@ -17,6 +17,8 @@ pub const PRODUCT_PAGES: &[(&str, &str)] = &[
     ("/app/profile", "Profile"),
     ("/app/notes", "Private notes"),
     ("/app/search", "Search"),
+    ("/app/history", "Support history"),
+    ("/app/settings/security", "Security"),
 ];
 
 /// The product's side navigation.

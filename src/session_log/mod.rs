@@ -175,6 +175,7 @@ pub fn tone_of(kind: &str) -> Tone {
         | "support.session_ended"
         | "support.session_revoked"
         | "support.session_reviewed"
+        | "customer.visit_ended"
         | "support.break_glass" => Tone::Lifecycle,
         "support.page_viewed" => Tone::View,
         "support.blocked"
@@ -313,15 +314,18 @@ pub fn SessionPage() -> impl IntoView {
     let params = use_params_map();
     let review = ServerAction::<crate::review::ReviewSession>::new();
     let revoke = ServerAction::<crate::access::sessions::RevokeSupportSession>::new();
+    // Reload after a review or an end that succeeded; a refusal keeps the
+    // page (and the note being written) as it is.
+    let changed = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        let ok = |v: Option<Result<String, AppError>>| matches!(v, Some(Ok(_)));
+        if ok(review.value().get()) || ok(revoke.value().get()) {
+            changed.update(|c| *c += 1);
+        }
+    });
     let data = Resource::new(
-        move || {
-            (
-                params.read().get("id").unwrap_or_default(),
-                review.version().get(),
-                revoke.version().get(),
-            )
-        },
-        |(id, _, _)| session_timeline(id),
+        move || (params.read().get("id").unwrap_or_default(), changed.get()),
+        |(id, _)| session_timeline(id),
     );
     view! {
         <p><a href="/console/sessions">"← All sessions"</a></p>

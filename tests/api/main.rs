@@ -8,6 +8,7 @@ mod canary;
 mod database;
 mod guards;
 mod headers;
+mod history;
 mod masking;
 mod product;
 mod sign_in;

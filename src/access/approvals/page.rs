@@ -1,47 +1,67 @@
 //! `/console/approvals`: the manager's live queue of requests to decide.
 
 use super::{approval_queue, DecideRequest, QueueItem};
-use crate::ui::{every, Loaded, Outcome};
+use crate::error::AppError;
+use crate::ui::{every, ErrorNote, Outcome};
 use leptos::prelude::*;
 
-/// The queue, refreshed every few seconds and after each decision.
+/// The queue, refreshed every few seconds and after each decision. Cards
+/// are keyed by request, so a refresh adds and removes cards but never
+/// touches one a manager is writing a note in.
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
-    let tick = RwSignal::new(0u32);
     let decide = ServerAction::<DecideRequest>::new();
-    let queue = Resource::new(
-        move || (tick.get(), decide.version().get()),
-        |_| approval_queue(),
-    );
+    let initial = Resource::new(|| (), |_| approval_queue());
+    let fresh: RwSignal<Option<Result<Vec<QueueItem>, AppError>>> = RwSignal::new(None);
+    let current = move || fresh.get().or_else(|| initial.get());
+    let refresh = move || {
+        leptos::task::spawn_local(async move {
+            let latest = approval_queue().await;
+            if fresh.get_untracked().as_ref() != Some(&latest) {
+                fresh.set(Some(latest));
+            }
+        })
+    };
     // Live while it works; a refusal (not a manager) is shown, not repeated.
     every(std::time::Duration::from_secs(3), move || {
-        if matches!(queue.get_untracked(), Some(Ok(_))) {
-            tick.update(|t| *t += 1)
+        if matches!(current(), Some(Ok(_))) {
+            refresh();
+        }
+    });
+    Effect::new(move |_| {
+        if decide.version().get() > 0 {
+            refresh();
         }
     });
     view! {
         <h1>"Approvals"</h1>
         <p class="muted">"Requests that wait for a manager, oldest first. This list updates by itself."</p>
         <Outcome value=Signal::derive(move || decide.value().get()) />
-        <Loaded resource=queue let:items>
-            {if items.is_empty() {
-                view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || current().and_then(Result::err).map(|error| view! { <ErrorNote error /> })}
+            {move || match current() {
+                Some(Ok(items)) if items.is_empty() => Some(view! {
                     <p class="empty" role="status">"Nothing waits for a decision. New requests appear here as they arrive."</p>
-                }
-                .into_any()
-            } else {
-                view! {
+                }.into_any()),
+                Some(Ok(items)) => Some(view! {
                     <p role="status">{match items.len() {
                         1 => "1 request waits.".to_string(),
                         n => format!("{n} requests wait."),
                     }}</p>
-                    <ul class="queue">
-                        {items.into_iter().map(|item| view! { <li><QueueCard item decide /></li> }).collect_view()}
-                    </ul>
-                }
-                .into_any()
+                }.into_any()),
+                _ => None,
             }}
-        </Loaded>
+            // Rendered once; `For` adds and removes cards by request.
+            <ul class="queue">
+                <For
+                    each=move || current().and_then(Result::ok).unwrap_or_default()
+                    key=|item| item.id.clone()
+                    let:item
+                >
+                    <li><QueueCard item decide /></li>
+                </For>
+            </ul>
+        </Transition>
     }
 }
 

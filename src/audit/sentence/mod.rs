@@ -81,6 +81,8 @@ kinds! {
     MemberRemoved => "product.member_removed",
     InvoiceIssued => "product.invoice_issued",
     TaxRuleChanged => "product.tax_rule_changed",
+    SupportPolicyChanged => "customer.support_policy_changed",
+    VisitEndedByCustomer => "customer.visit_ended",
 }
 
 /// What a renderer reads besides who acted: the stored detail and the
@@ -174,6 +176,12 @@ fn action(code: &str) -> Option<&'static str> {
 
 fn end_cause(code: &str) -> Option<&'static str> {
     crate::access::sessions::EndCause::parse(code).map(|c| c.words())
+}
+
+fn policy_words(code: &str) -> Option<&'static str> {
+    code.parse::<crate::customers::SupportAccess>()
+        .ok()
+        .map(|p| p.words())
 }
 
 fn door(side: &str) -> &'static str {
@@ -416,6 +424,17 @@ pub fn sentence(kind: Kind, actor: &str, detail: &Value, zone: Tz) -> String {
                 f.s("account")
             )
         }
+        Kind::SupportPolicyChanged => format!(
+            "{a} changed support access for {} from “{}” to “{}”",
+            f.s("account"),
+            f.label("old", policy_words),
+            f.label("new", policy_words)
+        ),
+        Kind::VisitEndedByCustomer => format!(
+            "{a} ended {}'s support visit to {}",
+            f.s("staff"),
+            f.s("account")
+        ),
         Kind::ProfileUpdated | Kind::NotificationChanged | Kind::MemberRoleChanged => {
             format!(
                 "{a} changed {} in {} › {}",

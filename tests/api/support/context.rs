@@ -341,6 +341,7 @@ async fn functions_registered_as_reads_change_nothing_in_the_product() {
             let may = match (entry.access, who) {
                 (Access::Anyone, _) => true,
                 (Access::Needs(Capability::UseProduct), _) => true,
+                (Access::Needs(Capability::OwnSupportAccess), who) => who == "Jane",
                 (Access::Needs(_), "Jane") => false,
                 (Access::Needs(cap), "Priya") => staff_role_grants(StaffRole::SeniorAgent, cap),
                 (Access::Needs(cap), _) => staff_role_grants(StaffRole::Manager, cap),

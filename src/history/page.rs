@@ -1,0 +1,104 @@
+//! `/app/history` and `/app/settings/security`.
+
+use super::{support_history, support_policy, EndSupportVisit, SetSupportPolicy, Visit};
+use crate::customers::SupportAccess;
+use crate::ui::{Loaded, Outcome};
+use leptos::prelude::*;
+
+/// `/app/history`: every support visit, in plain words.
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let end = ServerAction::<EndSupportVisit>::new();
+    let data = Resource::new(move || end.version().get(), |_| support_history());
+    view! {
+        <h1>"Support history"</h1>
+        <Outcome value=Signal::derive(move || end.value().get()) />
+        <Loaded resource=data let:h>
+            <p class="muted">{format!("Every time someone from support entered {}: who, when, why, and what they viewed and changed.", h.account_name)}</p>
+            {if h.visits.is_empty() {
+                view! { <p class="empty" role="status">{format!("Support has not entered {} yet.", h.account_name)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="queue">
+                        {h.visits.into_iter().map(|v| view! { <li><VisitCard v end /></li> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {(!h.refused.is_empty()).then(|| view! {
+                <h2>"Refused requests"</h2>
+                <ul>{h.refused.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+            })}
+            {(!h.policy_changes.is_empty()).then(|| view! {
+                <h2>"Support-access changes"</h2>
+                <ul>{h.policy_changes.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+            })}
+        </Loaded>
+    }
+}
+
+#[component]
+fn VisitCard(v: Visit, end: ServerAction<EndSupportVisit>) -> impl IntoView {
+    let label = format!("Visit by {}", v.who);
+    let id = v.id.clone();
+    view! {
+        <article class="queue-item" aria-label=label>
+            <h2>{v.who.clone()}{v.live.then(|| view! { " " <span class="live">"In progress"</span> })}</h2>
+            <p>{format!("{} – {} · {} · viewing as {} · {}", v.started, v.ended.clone().unwrap_or_else(|| "now".into()), v.duration, v.viewing_as, v.mode)}</p>
+            <p>{format!("Why: “{}” · Ticket {}", v.reason, v.ticket)}</p>
+            {v.how_it_ended.clone().map(|h| view! { <p>{format!("How it ended: {h}")}</p> })}
+            <details>
+                <summary>{match v.pages.len() { 1 => "Viewed 1 page".to_string(), n => format!("Viewed {n} pages") }}</summary>
+                <ol>{v.pages.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ol>
+            </details>
+            {if v.changes.is_empty() {
+                view! { <p class="muted">"Changed nothing."</p> }.into_any()
+            } else {
+                view! {
+                    <h3>"What they did"</h3>
+                    <ul>{v.changes.into_iter().map(|c| view! { <li><mark>{c}</mark></li> }).collect_view()}</ul>
+                }.into_any()
+            }}
+            {v.can_end.then(|| view! {
+                <ActionForm action=end attr:class="inline">
+                    <input type="hidden" name="session_id" value=id />
+                    <button type="submit" class="danger">"End this visit now"</button>
+                </ActionForm>
+            })}
+        </article>
+    }
+}
+
+/// `/app/settings/security`: whether support may enter (owners).
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let set = ServerAction::<SetSupportPolicy>::new();
+    let data = Resource::new(move || set.version().get(), |_| support_policy());
+    let choices = [
+        (SupportAccess::Allow, "Support may enter when a customer asks for help; sensitive access still needs a Chaperone manager."),
+        (SupportAccess::AskOwner, "Each visit waits until an owner of this account approves it."),
+        (SupportAccess::Off, "Support cannot enter at all. A visit in progress ends now."),
+    ];
+    view! {
+        <h1>"Security"</h1>
+        <Loaded resource=data let:p>
+            <ActionForm action=set attr:class="stack narrow">
+                <fieldset>
+                    <legend>{format!("Support access to {}", p.account_name)}</legend>
+                    {choices.into_iter().map(|(policy, help)| {
+                        let id = format!("policy-{}", policy.as_str());
+                        view! {
+                            <div class="choice">
+                                <input type="radio" id=id.clone() name="policy" value=policy.as_str() checked=p.current == policy />
+                                <label for=id>{policy.words()}</label>
+                                <p class="muted">{help}</p>
+                            </div>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <button type="submit" class="primary">"Save"</button>
+            </ActionForm>
+            <p><a href="/app/history">"See support's visits →"</a></p>
+        </Loaded>
+        <Outcome value=Signal::derive(move || set.value().get()) />
+    }
+}

@@ -1,0 +1,204 @@
+//! The customer's side: the history of support visits, the support-access
+//! policy, and an owner ending a visit. Each account sees only its own.
+
+use crate::helpers::{new_client, TestApp};
+use crate::support::{acme_workspace, demo, priya_as_jane, sarah_in_session, staff};
+use chaperone::seed::DEMO_PASSWORD;
+
+async fn customer(app: &TestApp, email: &str) -> reqwest::Client {
+    let client = new_client();
+    assert_eq!(
+        app.customer_sign_in(&client, email, DEMO_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    client
+}
+
+async fn history(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
+    let res = app.call(client, "support_history", &[]).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_read_what_support_did_and_no_one_else_reads_it() {
+    let app = demo().await;
+    let priya = priya_as_jane(&app, "edit").await;
+    let eu = acme_workspace(&app, "EU").await;
+    let form = [
+        ("workspace_id", eu.as_str()),
+        ("rate", "10"),
+        ("region", "EU"),
+    ];
+    assert_eq!(
+        app.call(&priya, "update_tax_rule", &form).await.status(),
+        200
+    );
+    // Support itself cannot open the customer's history or policy.
+    for endpoint in ["support_history", "support_policy"] {
+        assert_eq!(
+            app.call(&priya, endpoint, &[]).await.status(),
+            403,
+            "{endpoint}"
+        );
+    }
+    assert_eq!(
+        app.call(&priya, "end_support_session", &[]).await.status(),
+        200
+    );
+
+    let jane = customer(&app, "jane@acme.test").await;
+    let h = history(&app, &jane).await;
+    assert_eq!(h["account_name"], "Acme Co");
+    let visits = h["visits"].as_array().unwrap();
+    assert_eq!(visits.len(), 1);
+    let v = &visits[0];
+    assert_eq!(v["who"], "Priya Nair from Support");
+    assert_eq!(v["viewing_as"], "Jane Doe");
+    assert_eq!(v["mode"], "Edit");
+    assert_eq!(v["ticket"], "#4821");
+    assert_eq!(v["live"], false);
+    assert_eq!(v["how_it_ended"], "Ended by the agent");
+    assert!(v["changes"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("Priya Nair from Support changed Tax rate from 20% to 10%"));
+    // Nothing staff-only: no technical detail, no ids of the log.
+    let text = h.to_string();
+    assert!(!text.contains("session_id") && !text.contains("prev_hash"));
+
+    // Members and billing admins see none of it; another account's owner
+    // sees only their own account (nothing here).
+    for email in ["tom@acme.test", "ana@acme.test"] {
+        let client = customer(&app, email).await;
+        let res = app.call(&client, "support_history", &[]).await;
+        assert_eq!(res.status(), 403, "{email}");
+        assert!(res.text().await.unwrap().contains("Only owners and admins"));
+    }
+    let nancy = customer(&app, "nancy@northwind.test").await;
+    let other = history(&app, &nancy).await;
+    assert_eq!(other["account_name"], "Northwind Traders");
+    assert_eq!(other["visits"], serde_json::json!([]));
+    assert!(!other.to_string().contains("Priya"));
+    // An admin of an account reads its history too.
+    let andrew = customer(&app, "andrew@northwind.test").await;
+    assert_eq!(
+        app.call(&andrew, "support_history", &[]).await.status(),
+        200
+    );
+    // Staff outside a session: refused.
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    assert_eq!(app.call(&maya, "support_history", &[]).await.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_turns_support_off_and_the_refusal_shows_in_the_history() {
+    let app = demo().await;
+    let jane = customer(&app, "jane@acme.test").await;
+    let policy: serde_json::Value = app
+        .call(&jane, "support_policy", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(policy["current"], "allow");
+    // Bad input and the wrong role change nothing.
+    assert_eq!(
+        app.call(&jane, "set_support_policy", &[("policy", "sometimes")])
+            .await
+            .status(),
+        400
+    );
+    let ana = customer(&app, "ana@acme.test").await;
+    assert_eq!(
+        app.call(&ana, "set_support_policy", &[("policy", "off")])
+            .await
+            .status(),
+        403
+    );
+    // A visit in progress ends when support access goes off.
+    let sarah = sarah_in_session(&app).await;
+    let res = app
+        .call(&jane, "set_support_policy", &[("policy", "off")])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("was ended"));
+    assert_eq!(
+        app.call(&sarah, "product_dashboard", &[]).await.status(),
+        409
+    );
+    // A new request is refused, and the history says so.
+    let sarah = staff(&app, "sarah.lee@chaperone.test").await;
+    let res = crate::support::request(&app, &sarah, "Acme Co", "tom@acme.test", "read_only").await;
+    assert_eq!(res.status(), 200);
+    let h = history(&app, &jane).await;
+    let refused = h["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 1, "{h}");
+    assert!(refused[0]
+        .as_str()
+        .unwrap()
+        .starts_with("Sarah Lee from Support asked to enter on"));
+    assert!(refused[0]
+        .as_str()
+        .unwrap()
+        .contains("as Tom Becker and was refused"));
+    assert_eq!(h["policy_changes"].as_array().unwrap().len(), 1);
+    assert!(h["policy_changes"][0]
+        .as_str()
+        .unwrap()
+        .contains("Jane Doe changed support access for Acme Co from “Allow support access” to “Support access off”"));
+    assert_eq!(h["visits"][0]["how_it_ended"], "Ended by the customer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_ends_a_live_visit_and_the_agent_is_out() {
+    let app = demo().await;
+    let sarah = sarah_in_session(&app).await;
+    let jane = customer(&app, "jane@acme.test").await;
+    let h = history(&app, &jane).await;
+    let visit = &h["visits"][0];
+    assert_eq!(visit["live"], true);
+    assert_eq!(visit["can_end"], true);
+    let id = visit["id"].as_str().unwrap().to_string();
+    // Another account's owner cannot end it: not found, nothing changes.
+    let nancy = customer(&app, "nancy@northwind.test").await;
+    assert_eq!(
+        app.call(&nancy, "end_support_visit", &[("session_id", id.as_str())])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.call(&sarah, "product_dashboard", &[]).await.status(),
+        200
+    );
+
+    let res = app
+        .call(&jane, "end_support_visit", &[("session_id", id.as_str())])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Sarah Lee is out of your account"));
+    let res = app.call(&sarah, "product_dashboard", &[]).await;
+    assert_eq!(res.status(), 409);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("The customer ended your support session."));
+    assert_eq!(
+        app.call(&jane, "end_support_visit", &[("session_id", id.as_str())])
+            .await
+            .status(),
+        400,
+        "already ended"
+    );
+    let h = history(&app, &jane).await;
+    assert_eq!(h["visits"][0]["live"], false);
+    assert_eq!(h["visits"][0]["how_it_ended"], "Ended by the customer");
+}
