@@ -38,6 +38,24 @@ pub struct Visit {
     pub can_end: bool,
 }
 
+/// A request from support waiting for an owner's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerRequest {
+    pub id: String,
+    /// "Sarah Lee from Support"
+    pub who: String,
+    pub viewing_as: String,
+    pub mode: String,
+    pub reason: String,
+    pub ticket: String,
+    /// When it was asked, in the reader's zone.
+    pub asked: String,
+    /// "26:00" until it expires undecided.
+    pub expires_in: Option<String>,
+    /// A Chaperone manager must approve it as well (and has not yet).
+    pub manager_too: bool,
+}
+
 /// The account's support history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
@@ -54,6 +72,22 @@ pub struct History {
 pub struct Policy {
     pub account_name: String,
     pub current: SupportAccess,
+}
+
+/// Requests from support waiting for an owner of this account (owners).
+#[server(prefix = "/api", endpoint = "owner_requests")]
+pub async fn owner_requests() -> Result<Vec<OwnerRequest>, AppError> {
+    crate::error::respond(server::owner_requests().await)
+}
+
+/// An owner approves or refuses a request from support.
+#[server(prefix = "/api", endpoint = "decide_support_request")]
+pub async fn decide_support_request(
+    id: String,
+    approve: bool,
+    note: String,
+) -> Result<String, AppError> {
+    crate::error::respond(server::decide(id, approve, note).await)
 }
 
 /// The account's support visits (owners and admins of the account).
@@ -88,7 +122,9 @@ pub const HISTORY_FNS: &[crate::access::registry::ServerFnEntry] = {
     use crate::access::registry::{entry, Access, Effect};
     const OWN: Access = Access::Needs(crate::access::Capability::OwnSupportAccess);
     &[
+        entry("/api/decide_support_request", OWN, Effect::Changes),
         entry("/api/end_support_visit", OWN, Effect::Changes),
+        entry("/api/owner_requests", OWN, Effect::Reads),
         entry("/api/set_support_policy", OWN, Effect::Changes),
         entry("/api/support_history", OWN, Effect::Reads),
         entry("/api/support_policy", OWN, Effect::Reads),

@@ -1,6 +1,9 @@
 //! `/app/history` and `/app/settings/security`.
 
-use super::{support_history, support_policy, EndSupportVisit, SetSupportPolicy, Visit};
+use super::{
+    owner_requests, support_history, support_policy, DecideSupportRequest, EndSupportVisit,
+    OwnerRequest, SetSupportPolicy, Visit,
+};
 use crate::customers::SupportAccess;
 use crate::ui::{Loaded, Outcome};
 use leptos::prelude::*;
@@ -9,10 +12,27 @@ use leptos::prelude::*;
 #[component]
 pub fn HistoryPage() -> impl IntoView {
     let end = ServerAction::<EndSupportVisit>::new();
-    let data = Resource::new(move || end.version().get(), |_| support_history());
+    let decide = ServerAction::<DecideSupportRequest>::new();
+    let data = Resource::new(
+        move || (end.version().get(), decide.version().get()),
+        |_| support_history(),
+    );
+    // Only owners decide; for anyone else this list stays empty.
+    let waiting = Resource::new(move || decide.version().get(), |_| owner_requests());
     view! {
         <h1>"Support history"</h1>
         <Outcome value=Signal::derive(move || end.value().get()) />
+        <Outcome value=Signal::derive(move || decide.value().get()) />
+        <Transition fallback=|| ()>
+            {move || waiting.get().and_then(Result::ok).filter(|w| !w.is_empty()).map(|w| view! {
+                <section aria-label="Waiting for your approval">
+                    <h2>"Waiting for your approval"</h2>
+                    <ul class="queue">
+                        {w.into_iter().map(|r| view! { <li><RequestCard r decide /></li> }).collect_view()}
+                    </ul>
+                </section>
+            })}
+        </Transition>
         <Loaded resource=data let:h>
             <p class="muted">{format!("Every time someone from support entered {}: who, when, why, and what they viewed and changed.", h.account_name)}</p>
             {if h.visits.is_empty() {
@@ -33,6 +53,38 @@ pub fn HistoryPage() -> impl IntoView {
                 <ul>{h.policy_changes.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
             })}
         </Loaded>
+    }
+}
+
+#[component]
+fn RequestCard(r: OwnerRequest, decide: ServerAction<DecideSupportRequest>) -> impl IntoView {
+    let note = RwSignal::new(String::new());
+    let note_id = format!("owner-note-{}", r.id);
+    let (yes, no) = (r.id.clone(), r.id.clone());
+    view! {
+        <article class="queue-item" aria-label=format!("Request from {}", r.who)>
+            <h3>{format!("{} asks to enter as {} ({})", r.who, r.viewing_as, r.mode)}</h3>
+            <p>{format!("Why: “{}” · Ticket {}", r.reason, r.ticket)}</p>
+            <p class="muted">
+                {format!("Asked {}", r.asked)}
+                {r.expires_in.clone().map(|e| format!(" · expires in {e} without a decision"))}
+                {r.manager_too.then_some(" · a Chaperone manager must approve it too")}
+            </p>
+            <div class="stack narrow">
+                <label for=note_id.clone()>"Note (optional)"</label>
+                <textarea id=note_id rows="2" maxlength="500" bind:value=note></textarea>
+                <div class="buttons">
+                    <button type="button" class="primary" disabled=move || decide.pending().get()
+                        on:click=move |_| { decide.dispatch(DecideSupportRequest { id: yes.clone(), approve: true, note: note.get() }); }>
+                        "Approve this visit"
+                    </button>
+                    <button type="button" class="danger" disabled=move || decide.pending().get()
+                        on:click=move |_| { decide.dispatch(DecideSupportRequest { id: no.clone(), approve: false, note: note.get() }); }>
+                        "Refuse"
+                    </button>
+                </div>
+            </div>
+        </article>
     }
 }
 

@@ -1,6 +1,6 @@
 //! The customer's history and policy on the server.
 
-use super::{History, Policy, Visit};
+use super::{History, OwnerRequest, Policy, Visit};
 use crate::access::sessions::{self, EndCause};
 use crate::access::{current_actor, Actor, CustomerUser};
 use crate::audit::{self, sentence, Kind, NewEvent};
@@ -121,7 +121,7 @@ pub async fn history() -> Result<History, AppError> {
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     let refused = sqlx::query!(
-        r#"select staff_name, target_user_name, status, policy_reasons,
+        r#"select staff_name, target_user_name, status, policy_reasons, owner_decided_by_name,
                   requested_at as "requested_at: DateTime<Utc>"
            from chaperone.access_requests
            where account_id = $1 and kind = 'session' and status in ('refused', 'denied')
@@ -132,7 +132,9 @@ pub async fn history() -> Result<History, AppError> {
     .await?
     .into_iter()
     .map(|r| {
-        let why = if r.status == "denied" {
+        let why = if let (true, Some(owner)) = (r.status == "denied", &r.owner_decided_by_name) {
+            format!("{owner}, an owner of the account, refused it.")
+        } else if r.status == "denied" {
             "a Support manager turned it down.".to_string()
         } else {
             serde_json::from_value::<Vec<String>>(r.policy_reasons)
@@ -171,6 +173,52 @@ pub async fn history() -> Result<History, AppError> {
         refused,
         policy_changes,
     })
+}
+
+pub async fn owner_requests() -> Result<Vec<OwnerRequest>, AppError> {
+    let c = owner()?;
+    let state = app_state()?;
+    let zone = zone(&c);
+    let now = state.clock.now();
+    let rows = sqlx::query!(
+        r#"select id, staff_name, target_user_name, mode, reason, ticket, needs_manager,
+                  decided_by is not null as "manager_decided!",
+                  requested_at as "requested_at: DateTime<Utc>", expires_at as "expires_at: DateTime<Utc>"
+           from chaperone.access_requests
+           where account_id = $1 and status = 'pending' and needs_owner and owner_decided_by is null
+             and (expires_at is null or expires_at > $2)
+           order by requested_at"#,
+        c.account_id,
+        now as _
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(OwnerRequest {
+                id: r.id.to_string(),
+                who: format!("{} from Support", r.staff_name),
+                viewing_as: r.target_user_name,
+                mode: crate::access::policy::Mode::parse(&r.mode)
+                    .ok_or(AppError::Internal)?
+                    .label()
+                    .into(),
+                reason: r.reason,
+                ticket: r.ticket,
+                asked: when(r.requested_at, zone),
+                expires_in: r
+                    .expires_at
+                    .map(|e| sessions::mm_ss((e - now).num_seconds().max(0))),
+                manager_too: r.needs_manager && !r.manager_decided,
+            })
+        })
+        .collect()
+}
+
+pub async fn decide(id: String, approve: bool, note: String) -> Result<String, AppError> {
+    let c = owner()?;
+    let id = parse_id(&id)?;
+    crate::access::approvals::decide_as_owner(&c, id, approve, note).await
 }
 
 pub async fn end_visit(session_id: String) -> Result<String, AppError> {

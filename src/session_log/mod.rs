@@ -176,6 +176,8 @@ pub fn tone_of(kind: &str) -> Tone {
         | "support.session_revoked"
         | "support.session_reviewed"
         | "customer.visit_ended"
+        | "customer.request_approved"
+        | "customer.request_refused"
         | "support.break_glass" => Tone::Lifecycle,
         "support.page_viewed" => Tone::View,
         "support.blocked"

@@ -202,3 +202,186 @@ async fn an_owner_ends_a_live_visit_and_the_agent_is_out() {
     assert_eq!(h["visits"][0]["live"], false);
     assert_eq!(h["visits"][0]["how_it_ended"], "Ended by the customer");
 }
+
+async fn request_id(res: reqwest::Response) -> String {
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+async fn status(app: &TestApp, client: &reqwest::Client, id: &str) -> String {
+    let v: serde_json::Value = app
+        .call(client, "request_status", &[("id", id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    v["status"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_admits_one_visit_when_the_account_asks_first() {
+    let app = demo().await;
+    let sarah = staff(&app, "sarah.lee@chaperone.test").await;
+    let id = request_id(
+        crate::support::request(&app, &sarah, "Initech", "peter@initech.test", "read_only").await,
+    )
+    .await;
+    assert_eq!(status(&app, &sarah, &id).await, "pending");
+    // Only an owner of Initech sees and decides it.
+    let peter = customer(&app, "peter@initech.test").await;
+    assert_eq!(app.call(&peter, "owner_requests", &[]).await.status(), 403);
+    let jane = customer(&app, "jane@acme.test").await;
+    let form = [("id", id.as_str()), ("approve", "true"), ("note", "")];
+    assert_eq!(
+        app.call(&jane, "decide_support_request", &form)
+            .await
+            .status(),
+        404
+    );
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    assert_eq!(
+        app.call(&maya, "decide_support_request", &form)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(status(&app, &sarah, &id).await, "pending");
+
+    let bill = customer(&app, "bill@initech.test").await;
+    let waiting: serde_json::Value = app
+        .call(&bill, "owner_requests", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(waiting.as_array().unwrap().len(), 1);
+    assert_eq!(waiting[0]["who"], "Sarah Lee from Support");
+    assert_eq!(waiting[0]["ticket"], "#4821");
+    assert_eq!(waiting[0]["manager_too"], false);
+    let res = app.call(&bill, "decide_support_request", &form).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("may enter once"));
+    assert_eq!(status(&app, &sarah, &id).await, "approved");
+    // Deciding twice changes nothing.
+    assert_eq!(
+        app.call(&bill, "decide_support_request", &form)
+            .await
+            .status(),
+        400
+    );
+    // Sarah enters with it, once.
+    let enter = [("request_id", id.as_str()), ("password", DEMO_PASSWORD)];
+    assert_eq!(
+        app.call(&sarah, "enter_support_session", &enter)
+            .await
+            .status(),
+        200
+    );
+
+    // A refusal ends a request, and the history says who refused.
+    assert_eq!(
+        app.call(&sarah, "end_support_session", &[]).await.status(),
+        200
+    );
+    let again = request_id(
+        crate::support::request(&app, &sarah, "Initech", "milton@initech.test", "read_only").await,
+    )
+    .await;
+    let form = [
+        ("id", again.as_str()),
+        ("approve", "false"),
+        ("note", "Not this week"),
+    ];
+    assert_eq!(
+        app.call(&bill, "decide_support_request", &form)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(status(&app, &sarah, &again).await, "denied");
+    let h = history(&app, &bill).await;
+    assert!(h["refused"][0]
+        .as_str()
+        .unwrap()
+        .contains("Bill Lumbergh, an owner of the account, refused it."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_and_an_owner_must_both_approve_in_either_order() {
+    let app = demo().await;
+    let sarah = staff(&app, "sarah.lee@chaperone.test").await;
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let bill = customer(&app, "bill@initech.test").await;
+    let manager = |id: String| {
+        let (app, maya) = (&app, &maya);
+        async move {
+            let form = [("id", id.as_str()), ("approve", "true"), ("note", "")];
+            assert_eq!(app.call(maya, "decide_request", &form).await.status(), 200);
+        }
+    };
+    let owner = |id: String| {
+        let (app, bill) = (&app, &bill);
+        async move {
+            let form = [("id", id.as_str()), ("approve", "true"), ("note", "")];
+            assert_eq!(
+                app.call(bill, "decide_support_request", &form)
+                    .await
+                    .status(),
+                200
+            );
+        }
+    };
+    // Viewing as an owner needs a manager; the account asks its owner too.
+    let first = request_id(
+        crate::support::request(&app, &sarah, "Initech", "bill@initech.test", "read_only").await,
+    )
+    .await;
+    let waiting: serde_json::Value = app
+        .call(&bill, "owner_requests", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(waiting[0]["manager_too"], true);
+    manager(first.clone()).await;
+    assert_eq!(status(&app, &sarah, &first).await, "pending");
+    owner(first.clone()).await;
+    assert_eq!(status(&app, &sarah, &first).await, "approved");
+    let form = [("id", first.as_str())];
+    assert_eq!(
+        app.call(&sarah, "cancel_request", &form).await.status(),
+        400,
+        "approved, not pending"
+    );
+
+    let second = request_id(
+        crate::support::request(&app, &sarah, "Initech", "bill@initech.test", "read_only").await,
+    )
+    .await;
+    owner(second.clone()).await;
+    assert_eq!(status(&app, &sarah, &second).await, "pending");
+    let queue: serde_json::Value = app
+        .call(&maya, "approval_queue", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        queue[0]["needs_owner_too"], false,
+        "the owner already approved"
+    );
+    manager(second.clone()).await;
+    assert_eq!(status(&app, &sarah, &second).await, "approved");
+
+    // Expired: nobody can approve it any more.
+    let third = request_id(
+        crate::support::request(&app, &sarah, "Initech", "peter@initech.test", "read_only").await,
+    )
+    .await;
+    app.clock.advance(chrono::Duration::hours(2));
+    let form = [("id", third.as_str()), ("approve", "true"), ("note", "")];
+    let res = app.call(&bill, "decide_support_request", &form).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("expired"));
+    assert_eq!(status(&app, &sarah, &third).await, "expired");
+}

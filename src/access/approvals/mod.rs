@@ -8,9 +8,13 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+mod owner;
 pub mod page;
 #[cfg(feature = "ssr")]
 mod server;
+#[cfg(feature = "ssr")]
+pub(crate) use owner::decide_as_owner;
 #[cfg(feature = "ssr")]
 pub(crate) use server::{
     ask_for_one_action, blocked_attempts, describe_object, expire_due, expire_if_due,

@@ -44,7 +44,7 @@ pub async fn queue() -> Result<Vec<super::QueueItem>, AppError> {
             expires_in: r
                 .expires_at
                 .map(|e| crate::access::sessions::mm_ss((e - now).num_seconds().max(0))),
-            needs_owner_too: r.needs_owner,
+            needs_owner_too: r.needs_owner && r.owner_decided_by_name.is_none(),
             is_own: r.staff_id == staff.id,
             staff_name: r.staff_name,
             account_id: r.account_id.to_string(),
@@ -67,7 +67,7 @@ fn waited(d: Duration) -> String {
 
 /// What a request asks for, in words: "view Acme Co as Jane Doe", or one
 /// action on one object.
-fn asked_for(r: &RequestRow) -> String {
+pub(super) fn asked_for(r: &RequestRow) -> String {
     match (r.kind, r.action) {
         (RequestKind::Action, Some(action)) => format!(
             "take one blocked action ({}: {}) in {} as {}",
@@ -119,7 +119,10 @@ pub async fn decide(id: String, approve: bool, note: String) -> Result<String, A
         expire_if_due(&state.pool, &mut r, now).await?;
         return Err(record_refused_decision(&state.pool, &staff, &r, approve, now, refusal).await);
     }
-    let new_status = match (approve, r.needs_owner) {
+    // With an owner to ask as well, the request is approved only once the
+    // owner has approved too (in either order).
+    let owner_waits = r.needs_owner && r.owner_decided_by_name.is_none();
+    let new_status = match (approve, owner_waits) {
         (false, _) => RequestState::Denied,
         (true, true) => RequestState::Pending,
         (true, false) => RequestState::Approved,
@@ -171,7 +174,7 @@ pub async fn decide(id: String, approve: bool, note: String) -> Result<String, A
     )
     .await?;
     tx.commit().await?;
-    Ok(if approve && r.needs_owner {
+    Ok(if approve && owner_waits {
         "Approved. The request now waits for an owner of the account.".into()
     } else {
         format!("The request was {verb}.")

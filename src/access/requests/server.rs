@@ -224,10 +224,17 @@ fn status_text(r: &RequestRow, now: DateTime<Utc>) -> String {
     let action = r.kind == RequestKind::Action;
     match r.status {
         Refused => "Refused by policy.".into(),
-        Pending if r.needs_manager && r.decided_by.is_none() => {
-            "Waiting for a manager's approval.".into()
+        Pending => {
+            let manager = r.needs_manager && r.decided_by.is_none();
+            let owner = r.needs_owner && r.owner_decided_by_name.is_none();
+            match (manager, owner) {
+                (true, true) => {
+                    "Waiting for a manager and an owner of the account to approve.".into()
+                }
+                (true, false) => "Waiting for a manager's approval.".into(),
+                _ => "Waiting for an owner of the account to approve.".into(),
+            }
         }
-        Pending => "Waiting for an owner of the account to approve.".into(),
         Approved if r.approved_until.is_some_and(|u| u <= now) => {
             "The approval has lapsed (approvals are valid for 30 minutes).".into()
         }

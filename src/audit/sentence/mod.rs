@@ -82,6 +82,8 @@ kinds! {
     InvoiceIssued => "product.invoice_issued",
     TaxRuleChanged => "product.tax_rule_changed",
     SupportPolicyChanged => "customer.support_policy_changed",
+    OwnerApproved => "customer.request_approved",
+    OwnerRefused => "customer.request_refused",
     VisitEndedByCustomer => "customer.visit_ended",
 }
 
@@ -430,6 +432,23 @@ pub fn sentence(kind: Kind, actor: &str, detail: &Value, zone: Tz) -> String {
             f.label("old", policy_words),
             f.label("new", policy_words)
         ),
+        Kind::OwnerApproved | Kind::OwnerRefused => {
+            let note = if f.has("note") {
+                format!(": “{}”", f.s("note"))
+            } else {
+                String::new()
+            };
+            format!(
+                "{a}, an owner of the account, {} {}'s request to {}{note}",
+                if kind == Kind::OwnerApproved {
+                    "approved"
+                } else {
+                    "refused"
+                },
+                f.s("requester"),
+                f.s("asked")
+            )
+        }
         Kind::VisitEndedByCustomer => format!(
             "{a} ended {}'s support visit to {}",
             f.s("staff"),
