@@ -88,6 +88,12 @@ test("Jane, Acme Co's owner, reads in her history that Priya from Support change
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
   await nav(page).getByRole("link", { name: "Support history" }).click();
   await expect(page.getByRole("heading", { name: "Support history", level: 1 })).toBeVisible();
+  // Jane was told, in the app, when Priya entered and when she changed something.
+  const notices = page.getByRole("region", { name: "Notifications" });
+  await expect(notices).toContainText("Priya Nair changed Tax rate from 20% to 10%");
+  await expect(notices).toContainText("Priya Nair entered Acme Co as Jane Doe");
+  await notices.getByRole("button", { name: "Mark all as read" }).click();
+  await expect(notices.getByRole("button", { name: "Mark all as read" })).toHaveCount(0);
   const visit = page.getByRole("article", { name: "Visit by Priya Nair from Support" }).filter({ hasText: "Tax rate" });
   await expect(visit).toContainText("Priya Nair from Support changed Tax rate from 20% to 10%");
   await expect(visit).toContainText("Why: “Customer says EU invoices show 20% tax instead of 10%”");
@@ -100,11 +106,20 @@ test("Jane, Acme Co's owner, reads in her history that Priya from Support change
   await nav(page).getByRole("link", { name: "Security" }).click();
   await expect(page.getByRole("radio", { name: "Allow support access" })).toBeChecked();
   await page.getByRole("radio", { name: "Ask the owner first" }).check();
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText("Support access is now: Ask the owner first.")).toBeVisible();
   await page.getByRole("radio", { name: "Allow support access" }).check();
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText("Support access is now: Allow support access.")).toBeVisible();
+  // She keeps changes in the app, not by email.
+  const changes = page.getByRole("group", { name: "…changes something" });
+  await changes.getByLabel("By email").uncheck();
+  await page.getByRole("button", { name: "Save notification choices" }).click();
+  await expect(page.getByText("Your notification choices are saved.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("group", { name: "…changes something" }).getByLabel("By email")).not.toBeChecked();
+  await expect(page.getByRole("group", { name: "…changes something" }).getByLabel("In the app")).toBeChecked();
+
   await nav(page).getByRole("link", { name: "Support history" }).click();
   await expect(page.getByRole("heading", { name: "Support-access changes" })).toBeVisible();
   await expect(page.getByText(/Jane Doe changed support access for Acme Co from “Allow support access” to “Ask the owner first”/)).toBeVisible();

@@ -56,6 +56,30 @@ pub struct OwnerRequest {
     pub manager_too: bool,
 }
 
+/// A notification to an owner: support entered or changed something.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub at: String,
+    pub body: String,
+    pub unread: bool,
+}
+
+/// The reader's notifications, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notices {
+    pub unread: i64,
+    pub items: Vec<Notice>,
+}
+
+/// Which notifications an owner gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeChoices {
+    pub entry_in_app: bool,
+    pub entry_email: bool,
+    pub change_in_app: bool,
+    pub change_email: bool,
+}
+
 /// The account's support history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
@@ -88,6 +112,45 @@ pub async fn decide_support_request(
     note: String,
 ) -> Result<String, AppError> {
     crate::error::respond(server::decide(id, approve, note).await)
+}
+
+/// The reader's notifications about support (the latest 20).
+#[server(prefix = "/api", endpoint = "my_notifications")]
+pub async fn my_notifications() -> Result<Notices, AppError> {
+    crate::error::respond(server::notices().await)
+}
+
+/// Marks all of the reader's notifications read.
+#[server(prefix = "/api", endpoint = "mark_notifications_read")]
+pub async fn mark_notifications_read() -> Result<String, AppError> {
+    crate::error::respond(server::mark_read().await)
+}
+
+/// Which notifications the reader gets (owners).
+#[server(prefix = "/api", endpoint = "notification_choices")]
+pub async fn notification_choices() -> Result<NoticeChoices, AppError> {
+    crate::error::respond(server::choices().await)
+}
+
+/// Sets which notifications the reader gets (owners); a box left
+/// unticked is sent as nothing.
+#[server(prefix = "/api", endpoint = "set_notification_choices")]
+pub async fn set_notification_choices(
+    entry_in_app: Option<String>,
+    entry_email: Option<String>,
+    change_in_app: Option<String>,
+    change_email: Option<String>,
+) -> Result<String, AppError> {
+    let on = |v: Option<String>| v.is_some_and(|v| !v.is_empty() && v != "false");
+    crate::error::respond(
+        server::set_choices(NoticeChoices {
+            entry_in_app: on(entry_in_app),
+            entry_email: on(entry_email),
+            change_in_app: on(change_in_app),
+            change_email: on(change_email),
+        })
+        .await,
+    )
 }
 
 /// The account's support visits (owners and admins of the account).
@@ -124,7 +187,11 @@ pub const HISTORY_FNS: &[crate::access::registry::ServerFnEntry] = {
     &[
         entry("/api/decide_support_request", OWN, Effect::Changes),
         entry("/api/end_support_visit", OWN, Effect::Changes),
+        entry("/api/mark_notifications_read", OWN, Effect::Changes),
+        entry("/api/my_notifications", OWN, Effect::Reads),
+        entry("/api/notification_choices", OWN, Effect::Reads),
         entry("/api/owner_requests", OWN, Effect::Reads),
+        entry("/api/set_notification_choices", OWN, Effect::Changes),
         entry("/api/set_support_policy", OWN, Effect::Changes),
         entry("/api/support_history", OWN, Effect::Reads),
         entry("/api/support_policy", OWN, Effect::Reads),

@@ -1,8 +1,9 @@
 //! `/app/history` and `/app/settings/security`.
 
 use super::{
-    owner_requests, support_history, support_policy, DecideSupportRequest, EndSupportVisit,
-    OwnerRequest, SetSupportPolicy, Visit,
+    my_notifications, notification_choices, owner_requests, support_history, support_policy,
+    DecideSupportRequest, EndSupportVisit, MarkNotificationsRead, OwnerRequest,
+    SetNotificationChoices, SetSupportPolicy, Visit,
 };
 use crate::customers::SupportAccess;
 use crate::ui::{Loaded, Outcome};
@@ -19,8 +20,27 @@ pub fn HistoryPage() -> impl IntoView {
     );
     // Only owners decide; for anyone else this list stays empty.
     let waiting = Resource::new(move || decide.version().get(), |_| owner_requests());
+    let mark = ServerAction::<MarkNotificationsRead>::new();
+    let notices = Resource::new(move || mark.version().get(), |_| my_notifications());
     view! {
         <h1>"Support history"</h1>
+        <Transition fallback=|| ()>
+            {move || notices.get().and_then(Result::ok).filter(|n| !n.items.is_empty()).map(|n| view! {
+                <section aria-label="Notifications" class="notices">
+                    <h2>{match n.unread { 0 => "Notifications".to_string(), 1 => "Notifications (1 new)".to_string(), k => format!("Notifications ({k} new)") }}</h2>
+                    <ul>
+                        {n.items.into_iter().map(|i| view! {
+                            <li class:unread=i.unread><time>{i.at}</time>" "{i.body}</li>
+                        }).collect_view()}
+                    </ul>
+                    {(n.unread > 0).then(|| view! {
+                        <ActionForm action=mark attr:class="inline">
+                            <button type="submit">"Mark all as read"</button>
+                        </ActionForm>
+                    })}
+                </section>
+            })}
+        </Transition>
         <Outcome value=Signal::derive(move || end.value().get()) />
         <Outcome value=Signal::derive(move || decide.value().get()) />
         <Transition fallback=|| ()>
@@ -125,6 +145,11 @@ fn VisitCard(v: Visit, end: ServerAction<EndSupportVisit>) -> impl IntoView {
 pub fn SecurityPage() -> impl IntoView {
     let set = ServerAction::<SetSupportPolicy>::new();
     let data = Resource::new(move || set.version().get(), |_| support_policy());
+    let save_choices = ServerAction::<SetNotificationChoices>::new();
+    let notify = Resource::new(
+        move || save_choices.version().get(),
+        |_| notification_choices(),
+    );
     let choices = [
         (SupportAccess::Allow, "Support may enter when a customer asks for help; sensitive access still needs a Chaperone manager."),
         (SupportAccess::AskOwner, "Each visit waits until an owner of this account approves it."),
@@ -152,5 +177,22 @@ pub fn SecurityPage() -> impl IntoView {
             <p><a href="/app/history">"See support's visits →"</a></p>
         </Loaded>
         <Outcome value=Signal::derive(move || set.value().get()) />
+        <h2>"Tell me when support…"</h2>
+        <Loaded resource=notify let:c>
+            <ActionForm action=save_choices attr:class="stack narrow" attr:aria-label="Notification choices">
+                <fieldset>
+                    <legend>"…enters the account"</legend>
+                    <label><input type="checkbox" name="entry_in_app" value="on" checked=c.entry_in_app />" In the app"</label>
+                    <label><input type="checkbox" name="entry_email" value="on" checked=c.entry_email />" By email"</label>
+                </fieldset>
+                <fieldset>
+                    <legend>"…changes something"</legend>
+                    <label><input type="checkbox" name="change_in_app" value="on" checked=c.change_in_app />" In the app"</label>
+                    <label><input type="checkbox" name="change_email" value="on" checked=c.change_email />" By email"</label>
+                </fieldset>
+                <button type="submit">"Save notification choices"</button>
+            </ActionForm>
+        </Loaded>
+        <Outcome value=Signal::derive(move || save_choices.value().get()) />
     }
 }

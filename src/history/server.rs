@@ -1,6 +1,6 @@
 //! The customer's history and policy on the server.
 
-use super::{History, OwnerRequest, Policy, Visit};
+use super::{History, NoticeChoices, Notices, OwnerRequest, Policy, Visit};
 use crate::access::sessions::{self, EndCause};
 use crate::access::{current_actor, Actor, CustomerUser};
 use crate::audit::{self, sentence, Kind, NewEvent};
@@ -219,6 +219,93 @@ pub async fn decide(id: String, approve: bool, note: String) -> Result<String, A
     let c = owner()?;
     let id = parse_id(&id)?;
     crate::access::approvals::decide_as_owner(&c, id, approve, note).await
+}
+
+pub async fn notices() -> Result<Notices, AppError> {
+    let c = customer()?;
+    let state = app_state()?;
+    let zone = zone(&c);
+    let items = sqlx::query!(
+        r#"select body, created_at as "created_at: DateTime<Utc>", read_at is null as "unread!"
+           from chaperone.customer_notifications where user_id = $1
+           order by id desc limit 20"#,
+        c.id
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let unread = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from chaperone.customer_notifications where user_id = $1 and read_at is null"#,
+        c.id
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    Ok(Notices {
+        unread,
+        items: items
+            .into_iter()
+            .map(|n| super::Notice {
+                at: when(n.created_at, zone),
+                body: n.body,
+                unread: n.unread,
+            })
+            .collect(),
+    })
+}
+
+pub async fn mark_read() -> Result<String, AppError> {
+    let c = customer()?;
+    let state = app_state()?;
+    sqlx::query!(
+        "update chaperone.customer_notifications set read_at = $2 where user_id = $1 and read_at is null",
+        c.id,
+        state.clock.now() as _
+    )
+    .execute(&state.pool)
+    .await?;
+    Ok("All notifications are marked read.".into())
+}
+
+pub async fn choices() -> Result<NoticeChoices, AppError> {
+    let c = owner()?;
+    let state = app_state()?;
+    let row = sqlx::query!(
+        "select entry_in_app, entry_email, change_in_app, change_email from chaperone.notification_preferences where user_id = $1",
+        c.id
+    )
+    .fetch_optional(&state.pool)
+    .await?;
+    Ok(match row {
+        Some(r) => NoticeChoices {
+            entry_in_app: r.entry_in_app,
+            entry_email: r.entry_email,
+            change_in_app: r.change_in_app,
+            change_email: r.change_email,
+        },
+        None => NoticeChoices {
+            entry_in_app: true,
+            entry_email: true,
+            change_in_app: true,
+            change_email: true,
+        },
+    })
+}
+
+pub async fn set_choices(choices: NoticeChoices) -> Result<String, AppError> {
+    let c = owner()?;
+    let state = app_state()?;
+    sqlx::query!(
+        r#"insert into chaperone.notification_preferences (user_id, entry_in_app, entry_email, change_in_app, change_email)
+           values ($1, $2, $3, $4, $5)
+           on conflict (user_id) do update set entry_in_app = $2, entry_email = $3, change_in_app = $4, change_email = $5"#,
+        c.id,
+        choices.entry_in_app,
+        choices.entry_email,
+        choices.change_in_app,
+        choices.change_email
+    )
+    .execute(&state.pool)
+    .await?;
+    Ok("Your notification choices are saved.".into())
 }
 
 pub async fn end_visit(session_id: String) -> Result<String, AppError> {

@@ -9,7 +9,8 @@
 //! millions, so each batch runs in one transaction that holds the events
 //! table exclusively, turns the insert triggers off, loads, writes the new
 //! chains' heads and turns the triggers back on: no other append can happen
-//! while they are off. Every generated session has a chain of its own, so
+//! while they are off (generated history notifies no owner). Every
+//! generated session has a chain of its own, so
 //! no chain a live server appends to is touched. Runs as the owner role
 //! (only the table's owner may turn its triggers off).
 
@@ -282,7 +283,8 @@ pub async fn seed_events(
         sqlx::raw_sql(
             "lock table chaperone.events in access exclusive mode;
              alter table chaperone.events disable trigger events_link,
-                 disable trigger events_count_for_session, disable trigger events_queue_for_siem",
+                 disable trigger events_count_for_session, disable trigger events_queue_for_siem,
+                 disable trigger events_notify_owners",
         )
         .execute(&mut *tx_conn)
         .await?;
@@ -326,7 +328,8 @@ pub async fn seed_events(
         .await?;
         sqlx::raw_sql(
             "alter table chaperone.events enable trigger events_link,
-                 enable trigger events_count_for_session, enable trigger events_queue_for_siem",
+                 enable trigger events_count_for_session, enable trigger events_queue_for_siem,
+                 enable trigger events_notify_owners",
         )
         .execute(&mut *tx_conn)
         .await?;

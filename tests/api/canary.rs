@@ -316,6 +316,19 @@ async fn no_planted_value_reaches_an_agent_and_no_secret_reaches_the_customer() 
         agent_saw.push_str(summary);
         agent_saw.push_str(detail);
     }
+    // What owners are told (in the app, and by email through the outbox)
+    // is written from the log, and holds no more than it does.
+    let told: Vec<String> = sqlx::query_scalar(
+        "select body from chaperone.customer_notifications
+         union all select subject || ' ' || body from chaperone.email_outbox",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(!told.is_empty(), "the sessions notified the owners");
+    for text in &told {
+        agent_saw.push_str(text);
+    }
     let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
     assert!(
         logged.contains("request"),

@@ -385,3 +385,129 @@ async fn a_manager_and_an_owner_must_both_approve_in_either_order() {
     assert!(res.text().await.unwrap().contains("expired"));
     assert_eq!(status(&app, &sarah, &third).await, "expired");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_are_told_when_support_enters_and_changes_something_as_they_choose() {
+    let app = demo().await;
+    let priya = priya_as_jane(&app, "edit").await;
+    let eu = acme_workspace(&app, "EU").await;
+    let form = [
+        ("workspace_id", eu.as_str()),
+        ("rate", "10"),
+        ("region", "EU"),
+    ];
+    assert_eq!(
+        app.call(&priya, "update_tax_rule", &form).await.status(),
+        200
+    );
+
+    let jane = customer(&app, "jane@acme.test").await;
+    let notices: serde_json::Value = app
+        .call(&jane, "my_notifications", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(notices["unread"], 2, "{notices}");
+    assert!(notices["items"][0]["body"]
+        .as_str()
+        .unwrap()
+        .starts_with("Priya Nair changed Tax rate from 20% to 10%"));
+    assert!(notices["items"][1]["body"]
+        .as_str()
+        .unwrap()
+        .starts_with("Priya Nair entered Acme Co as Jane Doe"));
+    let mail: Vec<(String, String, String)> =
+        sqlx::query_as("select to_address, subject, body from chaperone.email_outbox order by id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(mail.len(), 2);
+    assert_eq!(mail[0].0, "jane@acme.test");
+    assert_eq!(mail[0].1, "Support entered your account");
+    assert_eq!(mail[1].1, "Support changed something in your account");
+    assert!(mail[1]
+        .2
+        .starts_with("Hello Jane Doe,\n\nPriya Nair changed Tax rate from 20% to 10%"));
+    assert!(mail[1].2.contains("(ticket #4821)"), "{}", mail[1].2);
+    // Nobody else in the account is told; members read no notifications.
+    let tom = customer(&app, "tom@acme.test").await;
+    let none: serde_json::Value = app
+        .call(&tom, "my_notifications", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none["items"], serde_json::json!([]));
+
+    // Jane keeps changes in the app only.
+    let form = [
+        ("entry_in_app", "on"),
+        ("entry_email", "on"),
+        ("change_in_app", "on"),
+    ];
+    assert_eq!(
+        app.call(&jane, "set_notification_choices", &form)
+            .await
+            .status(),
+        200
+    );
+    let choices: serde_json::Value = app
+        .call(&jane, "notification_choices", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(choices["change_email"], false);
+    assert_eq!(choices["change_in_app"], true);
+    assert_eq!(
+        app.call(&tom, "set_notification_choices", &form)
+            .await
+            .status(),
+        403
+    );
+    let form = [
+        ("workspace_id", eu.as_str()),
+        ("rate", "12"),
+        ("region", "EU"),
+    ];
+    assert_eq!(
+        app.call(&priya, "update_tax_rule", &form).await.status(),
+        200
+    );
+    let notices: serde_json::Value = app
+        .call(&jane, "my_notifications", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(notices["unread"], 3);
+    let mails: i64 = sqlx::query_scalar("select count(*) from chaperone.email_outbox")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(mails, 2, "no email for the change");
+    // Page views notify no one.
+    assert_eq!(
+        app.call(&priya, "product_dashboard", &[]).await.status(),
+        200
+    );
+    assert_eq!(
+        app.call(&priya, "end_support_session", &[]).await.status(),
+        200
+    );
+    assert_eq!(
+        app.call(&jane, "mark_notifications_read", &[])
+            .await
+            .status(),
+        200
+    );
+    let notices: serde_json::Value = app
+        .call(&jane, "my_notifications", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(notices["unread"], 0);
+    assert_eq!(notices["items"].as_array().unwrap().len(), 3);
+}
