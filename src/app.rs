@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("review") view=crate::review::page::ReviewPage />
                     <Route path=path!("review/week") view=crate::review::page::WeeklyPage />
                     <Route path=path!("staff") view=crate::access::staff_admin::page::StaffPage />
+                    <Route path=path!("password") view=crate::access::signing::pages::StaffPasswordPage />
                 </ParentRoute>
                 <ParentRoute path=path!("/app") view=ProductLayout>
                     <Route path=path!("") view=DashboardPage />

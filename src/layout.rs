@@ -33,7 +33,17 @@ pub fn ConsoleLayout() -> impl IntoView {
                 {move || me.get().map(|r| view! { <WhoBox me=r.ok().flatten() /> })}
             </Transition>
         </header>
-        <main class="page"><Outlet /></main>
+        <main class="page">
+            <Transition fallback=|| ()>
+                {move || me.get().and_then(Result::ok).flatten().filter(|m| m.temporary_login).map(|_| view! {
+                    <p class="notice-bar" role="status">
+                        "You are signed in with a one-time password. "
+                        <A href="/console/password">"Choose your own password"</A>
+                    </p>
+                })}
+            </Transition>
+            <Outlet />
+        </main>
     }
 }
 
@@ -57,6 +67,7 @@ fn console_links(caps: &[Capability]) -> impl IntoView {
             "Denied attempts",
         ),
         (Capability::ManageStaff, "/console/staff", "Staff"),
+        (Capability::UseConsole, "/console/password", "Password"),
     ]
     .into_iter()
     .filter(|(cap, ..)| caps.contains(cap))

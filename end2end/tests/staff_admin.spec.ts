@@ -28,6 +28,18 @@ test("Alex, an admin, adds a staff member who signs in, then changes their role 
   await signIn(rosa, "rosa.park@chaperone.test", password);
   await expect(rosa).toHaveURL(/\/console$/);
   await expect(rosa.locator(".who")).toContainText("Rosa Park");
+  // She is asked to choose her own password, and does.
+  await expect(rosa.locator("body[data-hydrated]")).toHaveCount(1);
+  await rosa.getByRole("link", { name: "Choose your own password" }).click();
+  await expect(rosa.getByRole("heading", { name: "Your password" })).toBeVisible();
+  const form = rosa.getByRole("form", { name: "Change your password" });
+  await form.getByLabel("Current password").fill(password);
+  await form.getByLabel("New password", { exact: true }).fill("rosa-own-password-1");
+  await form.getByLabel("New password again").fill("rosa-own-password-1");
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(rosa.getByText("Your password was changed.")).toBeVisible();
+  await rosa.reload();
+  await expect(rosa.getByRole("link", { name: "Choose your own password" })).toHaveCount(0);
 
   await row.getByLabel("Role for Rosa Park").selectOption({ label: "Senior agent" });
   await row.getByRole("button", { name: "Change Rosa Park's role" }).click();

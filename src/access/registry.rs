@@ -85,6 +85,11 @@ pub const CONSOLE_FNS: &[ServerFnEntry] = &[
         Access::Needs(Capability::UseConsole),
         Effect::Changes,
     ),
+    entry(
+        "/api/change_own_password",
+        Access::Needs(Capability::UseConsole),
+        Effect::Changes,
+    ),
     entry("/api/customer_sign_in", Access::Anyone, Effect::Changes),
     entry(
         "/api/deactivate_staff",

@@ -25,6 +25,19 @@ pub struct Me {
     pub time_zone: String,
     /// What this person may do; the UI uses it only to decide what to show.
     pub capabilities: Vec<Capability>,
+    /// Staff still signing in with the one-time secret an admin gave them.
+    pub temporary_login: bool,
+}
+
+/// A staff member replaces their own password (the one-time password an
+/// admin gave them, or any other).
+#[server(prefix = "/api", endpoint = "change_own_password")]
+pub async fn change_own_password(
+    current: String,
+    new_password: String,
+    confirm: String,
+) -> Result<String, AppError> {
+    crate::error::respond(server::change_own_password(current, new_password, confirm).await)
 }
 
 /// Signs a staff member in to the console. Returns where to go next.
@@ -69,6 +82,7 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
         .collect();
     Ok(Some(match actor {
         Actor::Staff(s) | Actor::Support(s, _) => Me {
+            temporary_login: server::must_change_password(s.id).await?,
             side: Side::Staff,
             name: s.name,
             role_label: s.role.label().into(),
@@ -83,6 +97,7 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
             account_name: Some(c.account_name),
             time_zone: c.time_zone,
             capabilities,
+            temporary_login: false,
         },
     }))
 }

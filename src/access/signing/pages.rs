@@ -138,3 +138,23 @@ pub fn SignOutButton() -> impl IntoView {
         </ActionForm>
     }
 }
+
+/// `/console/password`: a staff member chooses their own password.
+#[component]
+pub fn StaffPasswordPage() -> impl IntoView {
+    let action = ServerAction::<super::ChangeOwnPassword>::new();
+    view! {
+        <h1>"Your password"</h1>
+        <p class="muted">"At least 12 characters. Changing it signs no one else out; it replaces the one-time password an admin gave you."</p>
+        <ActionForm action=action attr:class="stack narrow" attr:aria-label="Change your password">
+            <label for="pw-current">"Current password"</label>
+            <input id="pw-current" name="current" type="password" autocomplete="current-password" required />
+            <label for="pw-new">"New password"</label>
+            <input id="pw-new" name="new_password" type="password" autocomplete="new-password" minlength="12" required />
+            <label for="pw-confirm">"New password again"</label>
+            <input id="pw-confirm" name="confirm" type="password" autocomplete="new-password" minlength="12" required />
+            <button type="submit" class="primary">"Change password"</button>
+        </ActionForm>
+        <crate::ui::Outcome value=Signal::derive(move || action.value().get()) />
+    }
+}

@@ -47,6 +47,92 @@ pub async fn sign_in(
     Ok(target)
 }
 
+/// Whether a staff member is still on an admin's one-time password.
+pub async fn must_change_password(staff_id: uuid::Uuid) -> Result<bool, AppError> {
+    let state = state()?;
+    Ok(sqlx::query_scalar!(
+        "select must_change_password from chaperone.staff where id = $1",
+        staff_id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .unwrap_or(false))
+}
+
+pub async fn change_own_password(
+    current: String,
+    new_password: String,
+    confirm: String,
+) -> Result<String, AppError> {
+    use crate::auth::lockout::{self, Attempt, LockKey};
+    use crate::auth::password;
+    use secrecy::SecretString;
+    let actor = current_actor()?;
+    let staff = actor.as_staff().ok_or(AppError::Forbidden)?.clone();
+    if new_password.chars().count() < 12 || new_password.len() > 1024 {
+        return Err(AppError::Invalid(
+            "Choose a new password of at least 12 characters.".into(),
+        ));
+    }
+    if new_password != confirm {
+        return Err(AppError::Invalid(
+            "The new password and its confirmation differ.".into(),
+        ));
+    }
+    if new_password == current {
+        return Err(AppError::Invalid(
+            "Choose a password different from the current one.".into(),
+        ));
+    }
+    let state = state()?;
+    let now = state.clock.now();
+    // Checked like the identity check before a session: a person's own
+    // failures pause their own checks.
+    let key = LockKey::new(lockout::IDENTITY_CHECK, &staff.id.to_string(), "any");
+    if let Attempt::Locked(_) = lockout::reserve(&state.pool, &key, now).await? {
+        return Err(AppError::TooManyAttempts);
+    }
+    let stored = sqlx::query_scalar!(
+        "select password_hash from chaperone.staff where id = $1",
+        staff.id
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    if !password::verify(
+        SecretString::from(current),
+        Some(password::PasswordHashString(stored)),
+    )
+    .await?
+    {
+        return Err(AppError::Invalid(
+            "Your current password is not correct.".into(),
+        ));
+    }
+    let hash = password::hash(SecretString::from(new_password)).await?;
+    let mut tx = state.pool.begin().await?;
+    lockout::succeeded(&mut tx, &key).await?;
+    sqlx::query!(
+        "update chaperone.staff set password_hash = $2, must_change_password = false, updated_at = $3 where id = $1",
+        staff.id,
+        hash.0,
+        now as _
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(now, Kind::StaffPasswordChanged, &staff)
+            .detail(json!({ "staff_id": staff.id })),
+    )
+    .await?;
+    tx.commit().await?;
+    // A new password, a new login-session id.
+    if let Ok(session) = leptos_axum::extract::<Session>().await {
+        session.cycle_id().await?;
+    }
+    Ok("Your password was changed.".into())
+}
+
 pub async fn sign_out() -> Result<String, AppError> {
     let state = state()?;
     let session = login_session().await?;

@@ -97,11 +97,18 @@ pub async fn add(name: String, email: String, role_text: String) -> Result<Added
         (&admin).into(),
     )
     .await?;
-    if created.is_none() {
+    let Some(id) = created else {
         return Err(AppError::Invalid(
             "Someone on the staff already signs in with that email: one person, one login.".into(),
         ));
-    }
+    };
+    // The console asks them to choose their own at once.
+    sqlx::query!(
+        "update chaperone.staff set must_change_password = true where id = $1",
+        id
+    )
+    .execute(&state.pool)
+    .await?;
     Ok(AddedStaff {
         name,
         email,

@@ -31,6 +31,7 @@ fn goldens() -> Vec<(Kind, &'static str, Value, &'static str)> {
          "Chaperone added Priya Nair to the staff as Senior agent"),
         (Kind::StaffUnlocked, "Alex Rivera", json!({ "name": "Sarah Lee" }),
          "Alex Rivera unlocked Sarah Lee's sign-in"),
+        (Kind::StaffPasswordChanged, "Rosa Park", json!({}), "Rosa Park changed their own password"),
         (Kind::StaffDisabled, "Alex Kim", json!({ "name": "Sarah Lee" }),
          "Alex Kim disabled Sarah Lee's staff account"),
         (Kind::StaffRoleChanged, "Alex Kim", json!({ "name": "Sarah Lee", "old": "agent", "new": "manager" }),

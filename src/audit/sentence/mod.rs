@@ -42,6 +42,7 @@ kinds! {
     StaffDisabled => "staff.disabled",
     StaffRoleChanged => "staff.role_changed",
     StaffUnlocked => "staff.unlocked",
+    StaffPasswordChanged => "staff.password_changed",
     WrongDoor => "access.wrong_door",
     RoleRefused => "access.role_refused",
     Exported => "audit.exported",
@@ -231,6 +232,7 @@ pub fn sentence(kind: Kind, actor: &str, detail: &Value, zone: Tz) -> String {
             f.label("role", staff_role)
         ),
         Kind::StaffUnlocked => format!("{a} unlocked {}'s sign-in", f.s("name")),
+        Kind::StaffPasswordChanged => format!("{a} changed their own password"),
         Kind::StaffDisabled => format!("{a} disabled {}'s staff account", f.s("name")),
         Kind::StaffRoleChanged => format!(
             "{a} changed {}'s role from {} to {}",

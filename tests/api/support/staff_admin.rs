@@ -109,6 +109,90 @@ async fn an_added_person_signs_in_with_the_one_time_password_and_one_email_is_on
             .status(),
         200
     );
+    // The console asks her to choose her own password, and she does.
+    let me: serde_json::Value = app.call(&rosa, "who_am_i", &[]).await.json().await.unwrap();
+    assert_eq!(me["temporary_login"], true);
+    for (form, status) in [
+        (
+            [
+                ("current", "wrong-password-x"),
+                ("new_password", "rosa-own-password"),
+                ("confirm", "rosa-own-password"),
+            ],
+            400,
+        ),
+        (
+            [
+                ("current", password.as_str()),
+                ("new_password", "short"),
+                ("confirm", "short"),
+            ],
+            400,
+        ),
+        (
+            [
+                ("current", password.as_str()),
+                ("new_password", "rosa-own-password"),
+                ("confirm", "rosa-other-password"),
+            ],
+            400,
+        ),
+    ] {
+        assert_eq!(
+            app.call(&rosa, "change_own_password", &form).await.status(),
+            status
+        );
+    }
+    let form = [
+        ("current", password.as_str()),
+        ("new_password", "rosa-own-password"),
+        ("confirm", "rosa-own-password"),
+    ];
+    assert_eq!(
+        app.call(&rosa, "change_own_password", &form).await.status(),
+        200
+    );
+    let me: serde_json::Value = app.call(&rosa, "who_am_i", &[]).await.json().await.unwrap();
+    assert_eq!(me["temporary_login"], false);
+    assert_eq!(
+        app.staff_sign_in(&new_client(), "rosa.park@chaperone.test", &password)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.staff_sign_in(
+            &new_client(),
+            "rosa.park@chaperone.test",
+            "rosa-own-password"
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        count(&app, "select count(*) from chaperone.events where summary = 'Rosa Park changed their own password'").await,
+        1
+    );
+    // Guessing the current password is throttled like the identity check.
+    for _ in 0..5 {
+        let form = [
+            ("current", "guess-guess-1"),
+            ("new_password", "rosa-third-password"),
+            ("confirm", "rosa-third-password"),
+        ];
+        app.call(&rosa, "change_own_password", &form).await;
+    }
+    let form = [
+        ("current", "rosa-own-password"),
+        ("new_password", "rosa-third-password"),
+        ("confirm", "rosa-third-password"),
+    ];
+    assert_eq!(
+        app.call(&rosa, "change_own_password", &form).await.status(),
+        429
+    );
+
     // The password is stored only as a hash.
     assert_eq!(
         count(
