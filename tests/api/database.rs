@@ -172,3 +172,50 @@ async fn seed_scale_loads_accounts_and_leaves_the_indexes_in_place() {
         .unwrap();
     assert_eq!(n, 1210);
 }
+
+/// Servers keep no state of their own: a sign-in and a support session made
+/// through one server go on through another over the same Postgres (a
+/// restart, or a second server behind a load balancer), and the session's
+/// timeouts still hold there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_carries_on_the_same_sessions_and_their_timeouts() {
+    let app = crate::support::demo().await;
+    let sarah = crate::support::sarah_in_session(&app).await;
+    assert_eq!(
+        app.call(&sarah, "product_dashboard", &[]).await.status(),
+        200
+    );
+
+    let other = crate::helpers::spawn_app_with(crate::helpers::Options {
+        database: Some(app.db_name.clone()),
+        ..Default::default()
+    })
+    .await;
+    assert_ne!(other.base, app.base);
+    let me: serde_json::Value = other
+        .call(&sarah, "who_am_i", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["name"], "Sarah Lee");
+    assert_eq!(
+        other.call(&sarah, "product_dashboard", &[]).await.status(),
+        200
+    );
+    let views: i32 =
+        sqlx::query_scalar("select views from chaperone.support_sessions where ended_at is null")
+            .fetch_one(&other.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        views, 2,
+        "both servers recorded their view in the one session"
+    );
+
+    // Idle for 16 minutes by the second server's clock: the session ends there.
+    other.clock.advance(chrono::Duration::minutes(16));
+    let res = other.call(&sarah, "product_dashboard", &[]).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("idle"));
+}

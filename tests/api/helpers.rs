@@ -113,6 +113,9 @@ pub struct Options {
     pub serve_as_owner: bool,
     /// Stream the log to this webhook with this secret.
     pub siem: Option<(String, String)>,
+    /// Serve an existing test database (a second server, or a restart)
+    /// instead of a fresh one.
+    pub database: Option<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -127,15 +130,21 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 pub async fn try_spawn_app_with(options: Options) -> anyhow::Result<TestApp> {
     let admin = admin_url();
     let tpl = ensure_template(&admin).await;
-    let db_name = format!("t_{}", Uuid::new_v4().simple());
-    let mut conn = PgConnection::connect(admin.as_str()).await.unwrap();
-    sqlx::raw_sql(&format!(
-        r#"create database "{db_name}" template "{tpl}" owner chaperone_owner"#
-    ))
-    .execute(&mut conn)
-    .await
-    .expect("create the test database");
-    conn.close().await.ok();
+    let db_name = match &options.database {
+        Some(existing) => existing.clone(),
+        None => {
+            let db_name = format!("t_{}", Uuid::new_v4().simple());
+            let mut conn = PgConnection::connect(admin.as_str()).await.unwrap();
+            sqlx::raw_sql(&format!(
+                r#"create database "{db_name}" template "{tpl}" owner chaperone_owner"#
+            ))
+            .execute(&mut conn)
+            .await
+            .expect("create the test database");
+            conn.close().await.ok();
+            db_name
+        }
+    };
 
     let serving_role = if options.serve_as_owner {
         "chaperone_owner"
