@@ -43,6 +43,27 @@ impl Clock for ManualClock {
     }
 }
 
+/// A time zone by its IANA name (a person's, from their browser); an
+/// unknown or missing one reads as UTC.
+pub fn zone(name: &str) -> chrono_tz::Tz {
+    name.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// `24 Nov 2026 10:00 CET`: a moment as a reader in `zone` reads it.
+pub fn when(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    at.with_timezone(&zone)
+        .format("%-d %b %Y %H:%M %Z")
+        .to_string()
+}
+
+/// The first moment of `day` in `zone`, if that moment exists there.
+pub fn day_start(day: chrono::NaiveDate, zone: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    zone.from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

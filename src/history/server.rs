@@ -32,14 +32,10 @@ fn owner() -> Result<CustomerUser, AppError> {
     Ok(c)
 }
 
-fn zone(c: &CustomerUser) -> chrono_tz::Tz {
-    c.time_zone.parse().unwrap_or(chrono_tz::UTC)
-}
+use crate::clock::when;
 
-fn when(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
-    at.with_timezone(&zone)
-        .format("%-d %b %Y %H:%M %Z")
-        .to_string()
+fn zone(c: &CustomerUser) -> chrono_tz::Tz {
+    crate::clock::zone(&c.time_zone)
 }
 
 pub async fn history() -> Result<History, AppError> {

@@ -9,17 +9,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-fn zone(actor: &Actor) -> chrono_tz::Tz {
-    actor
-        .as_staff()
-        .and_then(|s| s.time_zone.parse().ok())
-        .unwrap_or(chrono_tz::UTC)
-}
+use crate::clock::when;
 
-fn when(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
-    at.with_timezone(&zone)
-        .format("%-d %b %Y %H:%M %Z")
-        .to_string()
+fn zone(actor: &Actor) -> chrono_tz::Tz {
+    crate::clock::zone(actor.as_staff().map_or("UTC", |s| s.time_zone.as_str()))
 }
 
 pub async fn review(id: String, verdict: String, note: String) -> Result<String, AppError> {
@@ -131,7 +124,6 @@ pub async fn of_session(db: &sqlx::PgPool, actor: &Actor, id: Uuid) -> Result<Re
 
 pub async fn weekly(week: Option<String>) -> Result<super::weekly::Weekly, AppError> {
     use super::weekly::{monday_of, summarise, SessionFact};
-    use chrono::TimeZone;
     let actor = current_actor()?;
     actor.require(Capability::ReviewSessions)?;
     let state = app_state()?;
@@ -142,12 +134,7 @@ pub async fn weekly(week: Option<String>) -> Result<super::weekly::Weekly, AppEr
         None => state.clock.now().with_timezone(&zone).date_naive(),
     };
     let monday = monday_of(day);
-    let start_of = |d: chrono::NaiveDate| {
-        zone.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or(AppError::Internal)
-    };
+    let start_of = |d| crate::clock::day_start(d, zone).ok_or(AppError::Internal);
     let (from, to) = (
         start_of(monday)?,
         start_of(monday + chrono::Duration::days(7))?,
@@ -180,12 +167,7 @@ pub async fn weekly(week: Option<String>) -> Result<super::weekly::Weekly, AppEr
     .collect::<Result<_, AppError>>()?;
     // Denied attempts per staff member: every refusal kind, by who tried
     // (for a denied request, the requester).
-    let kinds: Vec<String> = crate::audit::Kind::ALL
-        .iter()
-        .map(|k| k.as_str())
-        .filter(|k| crate::session_log::tone_of(k) == crate::session_log::Tone::Refusal)
-        .map(str::to_string)
-        .collect();
+    let kinds = crate::session_log::refusal_kinds();
     let denied = sqlx::query!(
         r#"select coalesce(r.staff_name, e.actor_name) as "who!", count(*) as "n!"
            from chaperone.events e

@@ -20,6 +20,8 @@ use serde::{Deserialize, Serialize};
 pub mod export;
 #[cfg(feature = "ssr")]
 mod server;
+#[cfg(feature = "ssr")]
+pub(crate) use server::refusal_kinds;
 
 /// One session in the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

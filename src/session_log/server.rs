@@ -13,14 +13,19 @@ const PAGE: i64 = 50;
 /// The reader's time zone, from their profile (recorded from the browser at
 /// first sign-in); UTC when it is not a zone this server knows.
 fn zone_of(staff: &crate::access::StaffMember) -> chrono_tz::Tz {
-    staff.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    crate::clock::zone(&staff.time_zone)
 }
 
-/// `24 Nov 2026 10:00 CET`: a moment in the reader's time zone.
-fn when(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
-    at.with_timezone(&zone)
-        .format("%-d %b %Y %H:%M %Z")
-        .to_string()
+use crate::clock::when;
+
+/// Every kind the log shows as a refused, denied or failed attempt.
+pub(crate) fn refusal_kinds() -> Vec<String> {
+    crate::audit::Kind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .filter(|k| tone_of(k) == Tone::Refusal)
+        .map(str::to_string)
+        .collect()
 }
 
 /// An event as a reader sees it: its sentence rendered in the reader's zone
@@ -93,13 +98,10 @@ struct Row {
 
 /// The first moment of a day (`YYYY-MM-DD`) in the reader's zone.
 fn day_start(day: &str, zone: chrono_tz::Tz) -> Result<DateTime<Utc>, AppError> {
-    use chrono::TimeZone;
     let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").map_err(|_| {
         AppError::Invalid("Write dates as YYYY-MM-DD, for example 2026-11-26.".into())
     })?;
-    zone.from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
+    crate::clock::day_start(date, zone)
         .ok_or_else(|| AppError::Invalid("That day does not exist in your time zone.".into()))
 }
 
@@ -352,13 +354,7 @@ pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedRe
         Some(state.clock.now().date_naive()),
     )?;
     let (start, end) = bounds(from, to);
-    // Every kind the log shows as a refusal.
-    let kinds: Vec<String> = crate::audit::Kind::ALL
-        .iter()
-        .map(|k| k.as_str())
-        .filter(|k| tone_of(k) == Tone::Refusal)
-        .map(str::to_string)
-        .collect();
+    let kinds = refusal_kinds();
     // A denied request is the requester's attempt, not the deciding
     // manager's: its subject comes from the request itself.
     let rows = sqlx::query!(

@@ -151,14 +151,12 @@ impl AccessContext {
             Actor::Customer(c) => c.time_zone.as_str(),
             Actor::Support(s, _) | Actor::Staff(s) => s.time_zone.as_str(),
         };
-        name.parse().unwrap_or(chrono_tz::UTC)
+        crate::clock::zone(name)
     }
 
     /// `26 Nov 2026 14:11 CET`: a moment as the reader reads it.
     pub fn when(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.zone())
-            .format("%-d %b %Y %H:%M %Z")
-            .to_string()
+        crate::clock::when(at, self.zone())
     }
 
     /// `26 Nov 2026`: the day a moment fell on, for the reader.
