@@ -198,3 +198,29 @@ fn no_god_files() {
         "files over 550 lines without a reason at the top: {too_long:?}"
     );
 }
+
+/// Every browser test checks accessibility on each page it opens: a spec
+/// that took `test` straight from Playwright would skip the check.
+#[test]
+fn every_browser_test_runs_the_accessibility_check() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("end2end/tests");
+    let mut specs = 0;
+    for entry in fs::read_dir(&dir).unwrap().flatten() {
+        let path = entry.path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.ends_with(".spec.ts") {
+            continue;
+        }
+        specs += 1;
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("from \"./fixtures\""),
+            "{name} must import `test` from ./fixtures"
+        );
+        assert!(
+            !text.contains("from \"@playwright/test\""),
+            "{name} imports from @playwright/test directly; use ./fixtures"
+        );
+    }
+    assert!(specs > 0, "no browser tests found in {}", dir.display());
+}

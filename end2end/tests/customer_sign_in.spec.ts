@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { open, signIn } from "./helpers";
 
 test("a customer signs in, lands on their account and signs out", async ({ page }) => {

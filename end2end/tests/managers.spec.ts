@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { staffSignIn, openAccount, askForAccess, confirmAndEnter, banner, nav } from "./helpers";
 
 const consoleNav = (page: import("@playwright/test").Page) => page.getByRole("navigation", { name: "Console" });

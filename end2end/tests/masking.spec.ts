@@ -1,4 +1,4 @@
-import { test, expect, Page } from "@playwright/test";
+import { test, expect, Page } from "./fixtures";
 import { execFileSync } from "child_process";
 import { open, staffSignIn } from "./helpers";
 

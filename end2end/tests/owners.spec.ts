@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { staffSignIn, openAccount, askForAccess, open, signIn } from "./helpers";
 
 test("Initech asks its owner first: Bill approves Sarah's visit from the app, and her waiting page moves on", async ({ page, browser }) => {

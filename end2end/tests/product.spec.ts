@@ -1,4 +1,4 @@
-import { test, expect, Page } from "@playwright/test";
+import { test, expect, Page } from "./fixtures";
 import { open, signIn } from "./helpers";
 
 async function signInAsCustomer(page: Page, email: string) {

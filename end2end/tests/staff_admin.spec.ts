@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { staffSignIn, open, signIn } from "./helpers";
 
 test("Alex, an admin, adds a staff member who signs in, then changes their role and deactivates them", async ({ page, browser }) => {

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { open, signIn } from "./helpers";
 
 test("a staff member signs in, lands on the console and signs out", async ({ page }) => {

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { staffSignIn, openAccount, askForAccess, confirmAndEnter, banner, nav, open, signIn } from "./helpers";
 
 test("Sarah views Acme Co as Tom, read-only, under the banner, and ends the session", async ({ page }) => {

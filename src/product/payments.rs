@@ -113,7 +113,7 @@ pub fn PaymentMethodsPage() -> impl IntoView {
             } else {
                 view! {
                     <table>
-                        <thead><tr><th scope="col">"Card"</th><th scope="col">"Expires"</th><th scope="col">"Billing contact"</th><th scope="col">"Billing ID document"</th><th scope="col"></th></tr></thead>
+                        <thead><tr><th scope="col">"Card"</th><th scope="col">"Expires"</th><th scope="col">"Billing contact"</th><th scope="col">"Billing ID document"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
                         <tbody>
                             {methods.into_iter().map(|m| view! {
                                 <tr>
