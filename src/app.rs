@@ -11,7 +11,7 @@ use crate::product::{
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app. On the server it also sets this page's
 /// Content-Security-Policy with the nonce of its hydration script.
@@ -34,6 +34,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every route renders in `SsrMode::Async`: the server waits for the page's
+/// data before it answers, so an unknown id, a missing role or an ended
+/// session sets the page's HTTP status (404, 403, 409) reliably, and the
+/// first byte a browser or a screen reader gets is the whole page.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -43,38 +47,38 @@ pub fn App() -> impl IntoView {
         <Router>
             <crate::access::pages::SupportBanner />
             <Routes fallback=NotFound>
-                <Route path=path!("/") view=Home />
-                <Route path=path!("/login") view=CustomerSignInPage />
-                <Route path=path!("/console/login") view=StaffSignInPage />
-                <ParentRoute path=path!("/console") view=ConsoleLayout>
-                    <Route path=path!("") view=ConsoleHome />
-                    <Route path=path!("accounts/:id") view=crate::accounts::pages::AccountPage />
-                    <Route path=path!("requests/:id") view=crate::access::pages::RequestPage />
-                    <Route path=path!("approvals") view=crate::access::approvals::page::ApprovalsPage />
-                    <Route path=path!("sessions") view=crate::session_log::SessionsPage />
-                    <Route path=path!("sessions/:id") view=crate::session_log::SessionPage />
-                    <Route path=path!("denied") view=crate::session_log::DeniedPage />
-                    <Route path=path!("review") view=crate::review::page::ReviewPage />
-                    <Route path=path!("review/week") view=crate::review::page::WeeklyPage />
-                    <Route path=path!("staff") view=crate::access::staff_admin::page::StaffPage />
-                    <Route path=path!("password") view=crate::access::signing::pages::StaffPasswordPage />
+                <Route ssr=SsrMode::Async path=path!("/") view=Home />
+                <Route ssr=SsrMode::Async path=path!("/login") view=CustomerSignInPage />
+                <Route ssr=SsrMode::Async path=path!("/console/login") view=StaffSignInPage />
+                <ParentRoute ssr=SsrMode::Async path=path!("/console") view=ConsoleLayout>
+                    <Route ssr=SsrMode::Async path=path!("") view=ConsoleHome />
+                    <Route ssr=SsrMode::Async path=path!("accounts/:id") view=crate::accounts::pages::AccountPage />
+                    <Route ssr=SsrMode::Async path=path!("requests/:id") view=crate::access::pages::RequestPage />
+                    <Route ssr=SsrMode::Async path=path!("approvals") view=crate::access::approvals::page::ApprovalsPage />
+                    <Route ssr=SsrMode::Async path=path!("sessions") view=crate::session_log::SessionsPage />
+                    <Route ssr=SsrMode::Async path=path!("sessions/:id") view=crate::session_log::SessionPage />
+                    <Route ssr=SsrMode::Async path=path!("denied") view=crate::session_log::DeniedPage />
+                    <Route ssr=SsrMode::Async path=path!("review") view=crate::review::page::ReviewPage />
+                    <Route ssr=SsrMode::Async path=path!("review/week") view=crate::review::page::WeeklyPage />
+                    <Route ssr=SsrMode::Async path=path!("staff") view=crate::access::staff_admin::page::StaffPage />
+                    <Route ssr=SsrMode::Async path=path!("password") view=crate::access::signing::pages::StaffPasswordPage />
                 </ParentRoute>
-                <ParentRoute path=path!("/app") view=ProductLayout>
-                    <Route path=path!("") view=DashboardPage />
-                    <Route path=path!("workspaces") view=WorkspacesPage />
-                    <Route path=path!("billing/invoices") view=InvoicesPageView />
-                    <Route path=path!("billing/invoices/:id") view=InvoiceDetailPage />
-                    <Route path=path!("billing/tax") view=TaxSettingsPageView />
-                    <Route path=path!("billing/payment-methods") view=PaymentMethodsPage />
-                    <Route path=path!("orders") view=OrdersPageView />
-                    <Route path=path!("team") view=TeamPageView />
-                    <Route path=path!("settings/notifications") view=NotificationsPage />
-                    <Route path=path!("developers/tokens") view=TokensPage />
-                    <Route path=path!("profile") view=ProfilePage />
-                    <Route path=path!("notes") view=NotesPage />
-                    <Route path=path!("search") view=SearchPage />
-                    <Route path=path!("history") view=crate::history::page::HistoryPage />
-                    <Route path=path!("settings/security") view=crate::history::page::SecurityPage />
+                <ParentRoute ssr=SsrMode::Async path=path!("/app") view=ProductLayout>
+                    <Route ssr=SsrMode::Async path=path!("") view=DashboardPage />
+                    <Route ssr=SsrMode::Async path=path!("workspaces") view=WorkspacesPage />
+                    <Route ssr=SsrMode::Async path=path!("billing/invoices") view=InvoicesPageView />
+                    <Route ssr=SsrMode::Async path=path!("billing/invoices/:id") view=InvoiceDetailPage />
+                    <Route ssr=SsrMode::Async path=path!("billing/tax") view=TaxSettingsPageView />
+                    <Route ssr=SsrMode::Async path=path!("billing/payment-methods") view=PaymentMethodsPage />
+                    <Route ssr=SsrMode::Async path=path!("orders") view=OrdersPageView />
+                    <Route ssr=SsrMode::Async path=path!("team") view=TeamPageView />
+                    <Route ssr=SsrMode::Async path=path!("settings/notifications") view=NotificationsPage />
+                    <Route ssr=SsrMode::Async path=path!("developers/tokens") view=TokensPage />
+                    <Route ssr=SsrMode::Async path=path!("profile") view=ProfilePage />
+                    <Route ssr=SsrMode::Async path=path!("notes") view=NotesPage />
+                    <Route ssr=SsrMode::Async path=path!("search") view=SearchPage />
+                    <Route ssr=SsrMode::Async path=path!("history") view=crate::history::page::HistoryPage />
+                    <Route ssr=SsrMode::Async path=path!("settings/security") view=crate::history::page::SecurityPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -39,6 +39,10 @@ pub enum AppError {
     /// Sign-in refused because of too many recent failures.
     #[error("Too many failed sign-in attempts. Please wait 15 minutes and try again.")]
     TooManyAttempts,
+    /// The request body is larger than any form of Chaperone needs; refused
+    /// before anything reads it.
+    #[error("This form is too large to accept (the limit is 64 KB). Nothing was changed; shorten the text and try again.")]
+    TooLarge,
     /// The database (or another dependency) cannot be reached right now.
     #[error("Chaperone cannot reach its database right now. Nothing was changed; please try again in a moment.")]
     Unavailable,
@@ -68,6 +72,7 @@ impl From<AppError> for ErrorBody {
             AppError::NotFound => "NotFound",
             AppError::BadCredentials => "BadCredentials",
             AppError::TooManyAttempts => "TooManyAttempts",
+            AppError::TooLarge => "TooLarge",
             AppError::Unavailable => "Unavailable",
             AppError::Internal => "Internal",
             AppError::Transport => "Transport",
@@ -92,6 +97,7 @@ impl TryFrom<ErrorBody> for AppError {
             "NotFound" => AppError::NotFound,
             "BadCredentials" => AppError::BadCredentials,
             "TooManyAttempts" => AppError::TooManyAttempts,
+            "TooLarge" => AppError::TooLarge,
             "Unavailable" => AppError::Unavailable,
             "Internal" => AppError::Internal,
             "Transport" => AppError::Transport,
@@ -125,6 +131,7 @@ impl AppError {
             AppError::Invalid(_) => 400,
             AppError::NotFound => 404,
             AppError::SessionEnded(_) => 409,
+            AppError::TooLarge => 413,
             AppError::TooManyAttempts => 429,
             AppError::Unavailable => 503,
             AppError::Internal | AppError::Transport => 500,

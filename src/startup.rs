@@ -4,7 +4,7 @@ use crate::access::guard::guard;
 use crate::app::{shell, App};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::security::{check_origin, header_layers};
+use crate::security::{check_origin, header_layers, limit_body};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -113,6 +113,16 @@ fn session_store(pool: PgPool) -> PostgresStore {
         .expect("valid session table name")
 }
 
+/// Every page route of the app. Generated once per process: generating
+/// renders the app in a special mode, which must not overlap with pages
+/// being served (several apps run side by side in the tests). The tests'
+/// authorisation matrix walks this list.
+pub fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn router(state: AppState) -> Router {
     let config = state.config.clone();
     let sessions = SessionManagerLayer::new(session_store(state.pool.clone()))
@@ -124,12 +134,7 @@ fn router(state: AppState) -> Router {
             config.sign_in_lifetime_minutes,
         )));
 
-    // Generated once per process: generating renders the app in a special
-    // mode, which must not overlap with pages being served (several apps run
-    // side by side in the tests).
-    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
-        std::sync::OnceLock::new();
-    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
+    let routes = page_routes();
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
@@ -140,6 +145,7 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .layer(axum::Extension(SERVER_FNS))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             check_origin,

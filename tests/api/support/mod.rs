@@ -2,6 +2,7 @@
 //! access context every product function goes through. Each file holds one
 //! domain word; the helpers below are shared.
 
+mod abuse;
 mod approvals;
 mod context;
 mod log;
