@@ -9,6 +9,7 @@ mod database;
 mod guards;
 mod headers;
 mod history;
+mod load;
 mod masking;
 mod product;
 mod sign_in;
