@@ -78,7 +78,7 @@ bench-log:
 
 # CI's command: install, start the private Postgres, run every check, stop it.
 test: setup pg-start
-	@trap '.ci/pg stop' EXIT; $(MAKE) --no-print-directory check
+	@trap '.ci/pg stop; PG_CLUSTER=faults .ci/pg stop' EXIT; $(MAKE) --no-print-directory check
 
 # Regenerate .sqlx/ (the offline query data) after changing a query.
 sqlx-prepare: pg-start

@@ -116,6 +116,9 @@ pub struct Options {
     /// Serve an existing test database (a second server, or a restart)
     /// instead of a fresh one.
     pub database: Option<String>,
+    /// A superuser URL of another Postgres to serve from (the fault tests'
+    /// own cluster) instead of `TEST_DATABASE_URL`.
+    pub admin_url: Option<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -128,7 +131,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 
 /// Like [`spawn_app_with`], with the error if the server refuses to start.
 pub async fn try_spawn_app_with(options: Options) -> anyhow::Result<TestApp> {
-    let admin = admin_url();
+    let admin = match &options.admin_url {
+        Some(url) => Url::parse(url).expect("a superuser URL"),
+        None => admin_url(),
+    };
     let tpl = ensure_template(&admin).await;
     let db_name = match &options.database {
         Some(existing) => existing.clone(),

@@ -5,6 +5,7 @@
 mod abuse;
 mod approvals;
 mod context;
+mod faults;
 mod log;
 mod managers;
 mod requests;
