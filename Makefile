@@ -16,7 +16,7 @@ export LEPTOS_SITE_PKG_DIR := pkg
 BIN := $(CARGO_TARGET_DIR)/debug/chaperone
 E2E_PORT ?= 3100
 
-.PHONY: help setup run test check fmt-check clippy unit site e2e sqlx-prepare pg-start pg-stop clean-test-dbs bench-log
+.PHONY: help setup run test check fmt-check clippy unit site e2e sqlx-prepare pg-start pg-stop clean-test-dbs bench
 
 help:
 	@echo "make run    install what is missing, start Postgres, build, seed, serve on http://127.0.0.1:3000"
@@ -72,9 +72,9 @@ e2e: site
 
 check: fmt-check clippy unit e2e
 
-# The session log and verify-audit at 10,000,000 events (not part of `test`).
-bench-log:
-	@.ci/bench-log
+# Everything measured at scale on a durable Postgres (not part of `test`).
+bench: setup
+	@.ci/bench
 
 # CI's command: install, start the private Postgres, run every check, stop it.
 test: setup pg-start

@@ -2,7 +2,7 @@
 //! (first page, filtered, deep pages) and session timelines, sequential
 //! requests as a manager, p50 / p95 / max in milliseconds.
 //!
-//! Run by `make bench-log`, which prepares a database with 10,000,000
+//! Run by `make bench`, which prepares a database with 10,000,000
 //! events and a release server; or by hand: `BASE_URL=… cargo bench --bench log`.
 
 use std::time::{Duration, Instant};
