@@ -210,36 +210,98 @@ pub async fn users_of(
     .collect()
 }
 
+/// One row of a search, before its policy is decoded.
+struct SearchRow {
+    id: Uuid,
+    name: String,
+    domain: String,
+    plan: String,
+    sensitive: bool,
+    support_access: String,
+    owner_email: Option<String>,
+}
+
 /// Accounts matching a search: by id, by a user's exact email, or by name
 /// (fuzzy) and domain. `limit`/`offset` page through them.
+///
+/// Each kind of question is its own statement, so each gets the plan its
+/// index makes cheap (one statement with `OR`s of parameters read every
+/// account for an email, 244 ms at 1,000,000 accounts). Names are found
+/// through the trigram index and only the first few hundred candidates are
+/// ranked, so a fragment that 120,000 accounts share costs what a rare one
+/// does; an exact name or domain is always among them. When no name
+/// contains the text, names that look like it (a typo) are offered.
 pub async fn search(
-    db: impl PgExecutor<'_>,
+    db: &sqlx::PgPool,
     q: &str,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<AccountMatch>, sqlx::Error> {
-    let by_id = q.parse::<Uuid>().ok();
-    let email = q.contains('@').then(|| q.to_lowercase());
-    let pattern = crate::db::like_pattern(&q.to_lowercase());
-    let rows = sqlx::query!(
-        r#"select a.id, a.name, coalesce(a.domain, '') as "domain!", a.plan, a.sensitive, a.support_access,
-                  (select u.email from product.users u where u.account_id = a.id and u.role = 'owner' order by u.created_at limit 1) as owner_email
-           from product.accounts a
-           where ($1::uuid is not null and a.id = $1)
-              or ($2::text is not null and a.id in (select u.account_id from product.users u where lower(u.email) = $2))
-              or ($1::uuid is null and $2::text is null and (
-                    lower(a.name) like $3 or lower(a.name) operator(public.%) lower($4) or lower(a.domain) = lower($4)))
-           order by (lower(a.name) = lower($4)) desc, public.similarity(lower(a.name), lower($4)) desc, a.name
-           limit $5 offset $6"#,
-        by_id,
-        email,
-        pattern,
-        q,
-        limit,
-        offset
-    )
-    .fetch_all(db)
-    .await?;
+    let mut rows = if let Ok(id) = q.parse::<Uuid>() {
+        sqlx::query_as!(
+            SearchRow,
+            r#"select a.id, a.name, coalesce(a.domain, '') as "domain!", a.plan, a.sensitive, a.support_access,
+                      (select u.email from product.users u where u.account_id = a.id and u.role = 'owner' order by u.created_at limit 1) as owner_email
+               from product.accounts a where a.id = $1 limit $2 offset $3"#,
+            id,
+            limit,
+            offset
+        )
+        .fetch_all(db)
+        .await?
+    } else if q.contains('@') {
+        sqlx::query_as!(
+            SearchRow,
+            r#"select a.id, a.name, coalesce(a.domain, '') as "domain!", a.plan, a.sensitive, a.support_access,
+                      (select u.email from product.users u where u.account_id = a.id and u.role = 'owner' order by u.created_at limit 1) as owner_email
+               from product.accounts a
+               where a.id in (select u.account_id from product.users u where lower(u.email) = $1)
+               order by a.name limit $2 offset $3"#,
+            q.to_lowercase(),
+            limit,
+            offset
+        )
+        .fetch_all(db)
+        .await?
+    } else {
+        let candidates = offset + limit + 200;
+        sqlx::query_as!(
+            SearchRow,
+            r#"with candidates as (
+                 (select id from product.accounts where lower(name) = lower($1) or lower(domain) = lower($1) limit $2)
+                 union
+                 (select id from product.accounts where lower(name) like $3 limit $2)
+               )
+               select a.id, a.name, coalesce(a.domain, '') as "domain!", a.plan, a.sensitive, a.support_access,
+                      (select u.email from product.users u where u.account_id = a.id and u.role = 'owner' order by u.created_at limit 1) as owner_email
+               from product.accounts a join candidates c on c.id = a.id
+               order by (lower(a.name) = lower($1)) desc, public.similarity(lower(a.name), lower($1)) desc, a.name
+               limit $4 offset $5"#,
+            q,
+            candidates,
+            crate::db::like_pattern(&q.to_lowercase()),
+            limit,
+            offset
+        )
+        .fetch_all(db)
+        .await?
+    };
+    // Nothing contains the text: try names that look like it (a typo).
+    if rows.is_empty() && offset == 0 && q.parse::<Uuid>().is_err() && !q.contains('@') {
+        rows = sqlx::query_as!(
+            SearchRow,
+            r#"select a.id, a.name, coalesce(a.domain, '') as "domain!", a.plan, a.sensitive, a.support_access,
+                      (select u.email from product.users u where u.account_id = a.id and u.role = 'owner' order by u.created_at limit 1) as owner_email
+               from product.accounts a
+               where lower(a.name) operator(public.%) lower($1)
+               order by public.similarity(lower(a.name), lower($1)) desc, a.name
+               limit $2"#,
+            q,
+            limit
+        )
+        .fetch_all(db)
+        .await?;
+    }
     rows.into_iter()
         .map(|r| {
             Ok(AccountMatch {

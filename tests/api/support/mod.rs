@@ -10,6 +10,7 @@ mod log;
 mod managers;
 mod requests;
 mod reveal;
+mod search;
 mod sessions;
 mod staff_admin;
 
