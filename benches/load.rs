@@ -307,6 +307,12 @@ async fn main() {
     }
     let agents = agents_in_sessions(&db, &base, sessions).await;
 
+    // `ONLY=audited` runs the audited page alone (for a profiler).
+    if std::env::var("ONLY").as_deref() == Ok("audited") {
+        let run = load(&agents[..32.min(agents.len())], &base, "/app/billing/invoices", seconds).await;
+        row("viewed by agents in sessions (audited), concurrency 32", &run);
+        return;
+    }
     let page = "/app/billing/invoices";
     println!(
         "| {:<52} | {:>7} | {:>6} | {:>6} | {:>6} | {:>6} |",
