@@ -74,7 +74,7 @@ check: fmt-check clippy unit e2e
 
 # Everything measured at scale on a durable Postgres (not part of `test`).
 bench: setup
-	@bash $${BENCH_TRACE:+-x} .ci/bench
+	@.ci/bench
 
 # CI's command: install, start the private Postgres, run every check, stop it.
 test: setup pg-start

@@ -307,49 +307,74 @@ async fn main() {
     }
     let agents = agents_in_sessions(&db, &base, sessions).await;
 
-    // `ONLY=audited` runs the audited page alone (for a profiler).
-    if std::env::var("ONLY").as_deref() == Ok("audited") {
-        let run = load(&agents[..32.min(agents.len())], &base, "/app/billing/invoices", seconds).await;
-        row("viewed by agents in sessions (audited), concurrency 32", &run);
+    // `ONLY=audited` runs the audited page alone (for a profiler);
+    // `ONLY=search` the search alone.
+    let only = std::env::var("ONLY").unwrap_or_default();
+    if only == "audited" {
+        let run = load(
+            &agents[..32.min(agents.len())],
+            &base,
+            "/app/billing/invoices",
+            seconds,
+        )
+        .await;
+        row(
+            "viewed by agents in sessions (audited), concurrency 32",
+            &run,
+        );
         return;
     }
     let page = "/app/billing/invoices";
-    println!(
-        "| {:<52} | {:>7} | {:>6} | {:>6} | {:>6} | {:>6} |",
-        "invoices page (20 invoices), server-rendered",
-        "req/s",
-        "p50 ms",
-        "p99 ms",
-        "CPU ms",
-        "errors"
-    );
-    println!("| {} | ---: | ---: | ---: | ---: | ---: |", "-".repeat(52));
-    let customer = load(&customers, &base, page, seconds).await;
-    row("viewed by its customer, concurrency 32", &customer);
-    let audited = load(&agents[..32.min(agents.len())], &base, page, seconds).await;
-    row(
-        "viewed by agents in sessions (audited), concurrency 32",
-        &audited,
-    );
-    let many = load(&agents, &base, page, seconds).await;
-    row(
-        &format!("audited, {} sessions at once", agents.len()),
-        &many,
-    );
-    let rss = peak_rss_mb();
-    let pgbench: f64 = env("PGBENCH_TPS", "nan").parse().unwrap_or(f64::NAN);
-    println!();
-    println!(
-        "audited ÷ customer: {:.2} (target ≥ 0.85)",
-        audited.rps / customer.rps
-    );
-    println!("pgbench single-insert ceiling, 32 clients: {pgbench:.0} tps; audited ÷ ceiling: {:.2} (target ≥ 0.2)", audited.rps / pgbench);
-    println!(
-        "server peak RSS after {} sessions: {rss:.0} MB (target < 150)",
-        agents.len()
-    );
+    if only != "search" {
+        println!(
+            "| {:<52} | {:>7} | {:>6} | {:>6} | {:>6} | {:>6} |",
+            "invoices page (20 invoices), server-rendered",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "CPU ms",
+            "errors"
+        );
+        println!("| {} | ---: | ---: | ---: | ---: | ---: |", "-".repeat(52));
+        let customer = load(&customers, &base, page, seconds).await;
+        row("viewed by its customer, concurrency 32", &customer);
+        let audited = load(&agents[..32.min(agents.len())], &base, page, seconds).await;
+        row(
+            "viewed by agents in sessions (audited), concurrency 32",
+            &audited,
+        );
+        let many = load(&agents, &base, page, seconds).await;
+        row(
+            &format!("audited, {} sessions at once", agents.len()),
+            &many,
+        );
+        let rss = peak_rss_mb();
+        let pgbench: f64 = env("PGBENCH_TPS", "nan").parse().unwrap_or(f64::NAN);
+        println!();
+        println!(
+            "audited ÷ customer: {:.2} (target ≥ 0.85)",
+            audited.rps / customer.rps
+        );
+        println!("pgbench single-insert ceiling, 32 clients: {pgbench:.0} tps; audited ÷ ceiling: {:.2} (target ≥ 0.2)", audited.rps / pgbench);
+        println!(
+            "server peak RSS after {} sessions: {rss:.0} MB (target < 150)",
+            agents.len()
+        );
+    }
 
-    // Console search at scale, as a manager, sequential requests.
+    // Console search at scale, as a manager, sequential requests, after the
+    // writes of the load above are flushed (a checkpoint in the middle made
+    // every kind of search look slow at p95).
+    if let Ok(admin) = std::env::var("ADMIN_URL") {
+        if let Ok(admin) = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&admin)
+            .await
+        {
+            sqlx::raw_sql("checkpoint").execute(&admin).await.ok();
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
     let maya = client();
     call(
         &maya,
@@ -393,7 +418,7 @@ async fn main() {
         ("account id", id),
     ] {
         let url = format!("{base}/console?q={}", urlencode(&term));
-        let (p50, p95) = timed(50, || async {
+        let (p50, p95) = timed(200, || async {
             let res = maya.get(&url).send().await.unwrap();
             assert_eq!(res.status(), 200, "{url}");
             let _ = res.bytes().await;
