@@ -97,46 +97,6 @@ fn header_text(req: &Request, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The largest request body Chaperone accepts. Its biggest form (a reason,
-/// a note, a list of changes) is a few kilobytes; anything larger is refused
-/// here, before the session store or any server function reads it.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// Axum middleware: reads the body up to [`MAX_BODY_BYTES`] and refuses a
-/// larger one with a clear message (JSON for server functions, text for the
-/// rest). A declared `Content-Length` over the limit is refused unread.
-pub async fn limit_body(req: Request, next: Next) -> Response {
-    let (parts, body) = req.into_parts();
-    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => next.run(Request::from_parts(parts, bytes.into())).await,
-        Err(_) => {
-            tracing::warn!(path = %parts.uri.path(), "refused an oversized request body");
-            let err = crate::error::AppError::TooLarge;
-            let status = StatusCode::PAYLOAD_TOO_LARGE;
-            if parts.uri.path().starts_with("/api/") {
-                // The same wire form as every server function's error.
-                let body = serde_json::to_string(&err).unwrap_or_default();
-                (
-                    status,
-                    [
-                        (header::CONTENT_TYPE, "application/json"),
-                        (HeaderName::from_static("serverfnerror"), "1"),
-                    ],
-                    body,
-                )
-                    .into_response()
-            } else {
-                (
-                    status,
-                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                    err.to_string(),
-                )
-                    .into_response()
-            }
-        }
-    }
-}
-
 /// Axum middleware refusing state-changing requests from foreign origins.
 pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let origin = header_text(&req, "origin");

@@ -4,7 +4,7 @@ use crate::access::guard::guard;
 use crate::app::{shell, App};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::security::{check_origin, header_layers, limit_body};
+use crate::security::{check_origin, header_layers};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -145,7 +145,7 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .layer(axum::Extension(SERVER_FNS))
         .layer(sessions)
-        .layer(axum::middleware::from_fn(limit_body))
+        .layer(axum::middleware::from_fn(crate::access::guard::limit_body))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             check_origin,

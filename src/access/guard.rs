@@ -55,6 +55,19 @@ pub fn decide_page(path_and_query: &str, actor: Option<&Actor>) -> PageDecision 
     }
 }
 
+/// The largest request body accepted: the biggest form is a few kilobytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Axum middleware, outside the session layer: a larger body is refused with
+/// a clear 413 before the session store or any function reads it.
+pub async fn limit_body(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, bytes.into())).await,
+        Err(_) => error_response(area_of(parts.uri.path()), AppError::TooLarge),
+    }
+}
+
 /// Axum middleware: resolve the actor and apply the guard.
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
