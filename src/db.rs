@@ -48,6 +48,9 @@ pub const SUPPORT_READ_ROLE: &str = "chaperone_support_ro";
 pub const SUPPORT_WRITE_ROLE: &str = "chaperone_support_rw";
 /// Switches the transaction to the support read role.
 pub const AS_SUPPORT_READER: &str = "set local role chaperone_support_ro";
+/// Begins a read-only transaction as the support read role, in one round
+/// trip (a simple query may carry two statements).
+pub const BEGIN_READ_AS_SUPPORT: &str = "begin read only; set local role chaperone_support_ro";
 /// Switches the transaction to the support write role.
 pub const AS_SUPPORT_WRITER: &str = "set local role chaperone_support_rw";
 
@@ -211,6 +214,16 @@ mod tests {
                 "the read role writes nothing: {line}"
             );
         }
+    }
+
+    #[test]
+    fn the_role_statements_name_the_roles() {
+        assert!(AS_SUPPORT_READER.ends_with(SUPPORT_READ_ROLE));
+        assert!(AS_SUPPORT_WRITER.ends_with(SUPPORT_WRITE_ROLE));
+        assert_eq!(
+            BEGIN_READ_AS_SUPPORT,
+            format!("begin read only; {AS_SUPPORT_READER}")
+        );
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct StaffMember {
     pub email: String,
     pub role: StaffRole,
     pub time_zone: String,
+    /// Signed in with a temporary password an admin set: the console asks
+    /// for a new one before anything else.
+    pub must_change_password: bool,
 }
 
 /// A customer user signed in to the product.
@@ -46,6 +49,13 @@ pub struct SupportSession {
     pub ticket: String,
     pub idle_deadline: chrono::DateTime<chrono::Utc>,
     pub max_deadline: chrono::DateTime<chrono::Utc>,
+    /// The viewed user's role when this request began (read with the
+    /// session, so a demotion by the customer counts from the next request);
+    /// `None` when they are no longer in the account.
+    pub viewed_role: Option<CustomerRole>,
+    /// How many refusals the session has recorded so far; only a session
+    /// with some can have blocked actions to ask a manager about.
+    pub refusals: i32,
 }
 
 impl SupportSession {
@@ -133,24 +143,21 @@ pub fn current_actor() -> Result<Actor, AppError> {
         .ok_or(AppError::Unauthenticated)
 }
 
-/// Loads the actor for a principal; `None` when the person no longer exists
-/// or was disabled.
+/// Loads the actor for a principal, in one round trip; for staff, with the
+/// state of the support session their login names (`support_id`). `None`
+/// when the person no longer exists or was disabled.
 pub async fn load_actor(
     pool: &PgPool,
     principal: &Principal,
-) -> Result<Option<Actor>, sqlx::Error> {
+    support_id: Option<Uuid>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<(Actor, Option<super::sessions::Loaded>)>, sqlx::Error> {
     match principal.side {
-        Side::Staff => Ok(crate::staff::repo::find_active_by_id(pool, principal.id)
-            .await?
-            .map(|s| {
-                Actor::Staff(StaffMember {
-                    id: s.id,
-                    name: s.name,
-                    email: s.email,
-                    role: s.role,
-                    time_zone: s.time_zone.unwrap_or_else(|| "UTC".into()),
-                })
-            })),
+        Side::Staff => Ok(
+            super::sessions::load_staff(pool, principal.id, support_id, now)
+                .await?
+                .map(|(staff, session)| (Actor::Staff(staff), session)),
+        ),
         Side::Customer => Ok(crate::customers::repo::find_by_id(pool, principal.id)
             .await?
             .map(|c| {
@@ -163,7 +170,8 @@ pub async fn load_actor(
                     role: c.role,
                     time_zone: c.time_zone.unwrap_or_else(|| "UTC".into()),
                 })
-            })),
+            })
+            .map(|actor| (actor, None))),
     }
 }
 

@@ -17,6 +17,7 @@ use super::registry::{Access, Effect, Registry, ServerFnEntry};
 use super::{Actor, CurrentActor};
 use crate::access::sessions::{self, EndCause, Loaded, SESSION_KEY};
 use crate::auth::session::Principal;
+use crate::auth::Side;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::ui::{area_of, Area};
@@ -228,36 +229,31 @@ async fn resolve(
     let Some(principal) = session.get::<Principal>(Principal::KEY).await? else {
         return Ok((None, None));
     };
-    let actor = load_actor(&state.pool, &principal).await?;
-    let Some(actor) = actor else {
+    let support_id = match principal.side {
+        Side::Staff => session.get::<Uuid>(SESSION_KEY).await?,
+        Side::Customer => None,
+    };
+    let now = state.clock.now();
+    let Some((actor, loaded)) = load_actor(&state.pool, &principal, support_id, now).await? else {
         // The person was removed or disabled since signing in: a support
         // session they were in ends now, with that cause.
-        if let Some(support_id) = session.get::<Uuid>(SESSION_KEY).await? {
+        if let Some(support_id) = support_id {
             let mut tx = state.pool.begin().await?;
-            sessions::end(
-                &mut tx,
-                support_id,
-                state.clock.now(),
-                EndCause::StaffDisabled,
-            )
-            .await?;
+            sessions::end(&mut tx, support_id, now, EndCause::StaffDisabled).await?;
             tx.commit().await?;
         }
         session.flush().await?;
         return Ok((None, None));
     };
-    let Actor::Staff(staff) = &actor else {
+    let (Actor::Staff(staff), Some(loaded)) = (&actor, loaded) else {
         return Ok((Some(actor), None));
     };
-    let Some(support_id) = session.get::<Uuid>(SESSION_KEY).await? else {
-        return Ok((Some(actor), None));
-    };
-    match sessions::load(&state.pool, staff.id, support_id, state.clock.now()).await? {
+    match loaded {
         Loaded::Live(s) if !role_still_allows(staff, &s) => {
             // The role changed some other way than through staff_changes:
             // the session was granted under a role that no longer may.
             let mut tx = state.pool.begin().await?;
-            sessions::end(&mut tx, s.id, state.clock.now(), EndCause::StaffRoleChanged).await?;
+            sessions::end(&mut tx, s.id, now, EndCause::StaffRoleChanged).await?;
             tx.commit().await?;
             Ok((Some(actor), Some(EndCause::StaffRoleChanged)))
         }
@@ -468,6 +464,7 @@ mod tests {
             email: "sarah.lee@chaperone.test".into(),
             role: StaffRole::Agent,
             time_zone: "UTC".into(),
+            must_change_password: false,
         })
     }
 

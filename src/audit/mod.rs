@@ -40,7 +40,9 @@ pub enum EventActor {
 }
 
 impl EventActor {
-    fn kind(&self) -> &'static str {
+    /// The `actor_kind` column (events are written by `append` and by
+    /// `sessions::touch_live_and_record`, nowhere else).
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             EventActor::Staff { .. } => "staff",
             EventActor::Customer { .. } => "customer",
@@ -49,7 +51,8 @@ impl EventActor {
         }
     }
 
-    fn id(&self) -> Option<Uuid> {
+    /// The `actor_id` column.
+    pub(crate) fn id(&self) -> Option<Uuid> {
         match self {
             EventActor::Staff { id, .. } | EventActor::Customer { id, .. } => Some(*id),
             _ => None,

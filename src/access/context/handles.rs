@@ -19,12 +19,14 @@ pub struct Reader {
 
 impl Reader {
     pub(super) async fn open(state: &AppState, support: bool) -> Result<Reader, AppError> {
-        let mut tx = state.pool.begin_with("begin read only").await?;
-        if support {
-            sqlx::query(crate::db::AS_SUPPORT_READER)
-                .execute(&mut *tx)
-                .await?;
-        }
+        // One round trip: the role is set in the same simple query that
+        // begins the transaction.
+        let begin = if support {
+            crate::db::BEGIN_READ_AS_SUPPORT
+        } else {
+            "begin read only"
+        };
+        let tx = state.pool.begin_with(begin).await?;
         Ok(Reader { tx })
     }
 

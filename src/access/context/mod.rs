@@ -108,16 +108,15 @@ impl AccessContext {
             // The product renders as the target user, with the agent's
             // masking on top; the actor stays the staff member.
             Actor::Support(_, s) => {
-                let user = directory::user_in_account(&state.pool, s.account_id, s.target_user_id)
-                    .await?
-                    .ok_or_else(user_gone)?;
+                // Read with the session at the start of this request.
+                let role = s.viewed_role.ok_or_else(user_gone)?;
                 (
                     Viewed {
                         user_id: s.target_user_id,
                         user_name: s.target_user_name.clone(),
                         account_id: s.account_id,
                         account_name: s.account_name.clone(),
-                        role: user.role,
+                        role,
                     },
                     Audience::Agent,
                 )
@@ -265,16 +264,20 @@ impl AccessContext {
         Reader::open(&self.state, self.session().is_some()).await
     }
 
-    /// In a support session: one write transaction finds the session live,
-    /// counts the activity and writes the view event.
+    /// In a support session: one statement finds the session live, counts
+    /// the activity and writes the view event, committed together.
     async fn record_view(&self, page: &str) -> Result<(), AppError> {
         let Some(session) = self.session() else {
             return Ok(());
         };
-        let mut tx = self.state.pool.begin().await?;
-        self.touch_live_session(&mut tx, session).await?;
-        audit::append(&mut tx, self.view_event(page)).await?;
-        tx.commit().await?;
+        sessions::touch_live_and_record(
+            &self.state.pool,
+            session.id,
+            self.state.config.support_idle_minutes,
+            self.view_event(page),
+        )
+        .await?
+        .ok_or_else(session_over)?;
         Ok(())
     }
 
@@ -410,12 +413,7 @@ impl AccessContext {
             self.state.config.support_idle_minutes,
         )
         .await?
-        .ok_or_else(|| {
-            AppError::Refused(
-                "Your support session has ended, so nothing was shown or changed. You are back in the console."
-                    .into(),
-            )
-        })
+        .ok_or_else(session_over)
     }
 
     async fn refuse_read_only(&self, what: &str) -> AppError {
@@ -460,6 +458,13 @@ fn require(permission: impl ViewerPermission, role: CustomerRole) -> Result<(), 
     } else {
         Err(AppError::Refused(permission.refusal().into()))
     }
+}
+
+fn session_over() -> AppError {
+    AppError::Refused(
+        "Your support session has ended, so nothing was shown or changed. You are back in the console."
+            .into(),
+    )
 }
 
 fn user_gone() -> AppError {

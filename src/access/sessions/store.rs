@@ -5,7 +5,7 @@
 
 use super::EndCause;
 use crate::access::policy::Mode;
-use crate::access::SupportSession;
+use crate::access::{StaffMember, SupportSession};
 use crate::audit::{self, sentence, EventActor, Kind, NewEvent};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -23,33 +23,61 @@ pub enum Loaded {
     Missing,
 }
 
-/// Loads a staff member's session; one whose deadline has passed is ended
-/// now, with the deadline as its end time.
-pub async fn load(
+/// What the guard needs on each staff request, in one round trip: the staff
+/// member if still enabled and, when their login names a support session
+/// (`support_id`), that session's state — live with the viewed user's role
+/// read now, ended and why, or missing. A live session whose deadline has
+/// passed is ended now, with the deadline as its end time. `None` when the
+/// staff member was removed or disabled.
+pub async fn load_staff(
     pool: &PgPool,
     staff_id: Uuid,
-    id: Uuid,
+    support_id: Option<Uuid>,
     now: DateTime<Utc>,
-) -> Result<Loaded, sqlx::Error> {
+) -> Result<Option<(StaffMember, Option<Loaded>)>, sqlx::Error> {
     let Some(r) = sqlx::query!(
-        r#"select account_id, account_name, target_user_id, target_user_name, target_role, mode, reason, ticket,
-                  idle_deadline as "idle_deadline: DateTime<Utc>", max_deadline as "max_deadline: DateTime<Utc>",
-                  end_cause
-           from chaperone.support_sessions where id = $1 and staff_id = $2"#,
-        id,
-        staff_id
+        r#"select s.name, s.email, s.role, s.time_zone, s.must_change_password,
+                  ss.id as "session_id?", ss.account_id as "account_id?", ss.account_name as "account_name?",
+                  ss.target_user_id as "target_user_id?", ss.target_user_name as "target_user_name?",
+                  ss.target_role as "target_role?", ss.mode as "mode?", ss.reason as "reason?",
+                  ss.ticket as "ticket?", ss.blocked as "refusals?",
+                  ss.idle_deadline as "idle_deadline?: DateTime<Utc>",
+                  ss.max_deadline as "max_deadline?: DateTime<Utc>",
+                  ss.end_cause, u.role as "viewed_role?"
+           from chaperone.staff s
+           left join chaperone.support_sessions ss on ss.id = $2 and ss.staff_id = s.id
+           left join product.users u on u.id = ss.target_user_id and u.account_id = ss.account_id
+           where s.id = $1 and s.disabled_at is null"#,
+        staff_id,
+        support_id
     )
     .fetch_optional(pool)
     .await?
     else {
-        return Ok(Loaded::Missing);
+        return Ok(None);
     };
-    if let Some(cause) = r.end_cause.as_deref() {
-        return Ok(Loaded::Ended(decode(cause, EndCause::parse)?));
+    let staff = StaffMember {
+        id: staff_id,
+        name: r.name,
+        email: r.email,
+        role: decode(&r.role, |t| t.parse().ok())?,
+        time_zone: r.time_zone.unwrap_or_else(|| "UTC".into()),
+        must_change_password: r.must_change_password,
+    };
+    let Some(id) = support_id else {
+        return Ok(Some((staff, None)));
+    };
+    if r.session_id.is_none() {
+        return Ok(Some((staff, Some(Loaded::Missing))));
     }
-    let deadline = r.idle_deadline.min(r.max_deadline);
+    if let Some(cause) = r.end_cause.as_deref() {
+        return Ok(Some((staff, Some(Loaded::Ended(decode(cause, EndCause::parse)?)))));
+    }
+    // The session's columns are not null; the join found its row.
+    let (idle_deadline, max_deadline) = (present(r.idle_deadline)?, present(r.max_deadline)?);
+    let deadline = idle_deadline.min(max_deadline);
     if now >= deadline {
-        let cause = if r.max_deadline <= r.idle_deadline {
+        let cause = if max_deadline <= idle_deadline {
             EndCause::MaxDuration
         } else {
             EndCause::IdleTimeout
@@ -58,23 +86,35 @@ pub async fn load(
         end(&mut tx, id, deadline, cause).await?;
         tx.commit().await?;
         // Whoever ended it (us or a sweeper), it ended at its deadline.
-        return Ok(Loaded::Ended(cause));
+        return Ok(Some((staff, Some(Loaded::Ended(cause)))));
     }
-    Ok(Loaded::Live(SupportSession {
+    let session = SupportSession {
         id,
-        account_id: r.account_id,
-        account_name: r.account_name,
-        target_user_id: r.target_user_id,
-        target_user_name: r.target_user_name,
+        account_id: present(r.account_id)?,
+        account_name: present(r.account_name)?,
+        target_user_id: present(r.target_user_id)?,
+        target_user_name: present(r.target_user_name)?,
         // Deny on doubt: a value that does not decode is an error, never a
         // default.
-        target_role: decode(&r.target_role, |t| t.parse().ok())?,
-        mode: decode(&r.mode, Mode::parse)?,
-        reason: r.reason,
-        ticket: r.ticket,
-        idle_deadline: r.idle_deadline,
-        max_deadline: r.max_deadline,
-    }))
+        target_role: decode(&present(r.target_role)?, |t| t.parse().ok())?,
+        mode: decode(&present(r.mode)?, Mode::parse)?,
+        reason: present(r.reason)?,
+        ticket: present(r.ticket)?,
+        idle_deadline,
+        max_deadline,
+        viewed_role: r
+            .viewed_role
+            .map(|role| decode(&role, |t| t.parse().ok()))
+            .transpose()?,
+        refusals: present(r.refusals)?,
+    };
+    Ok(Some((staff, Some(Loaded::Live(session)))))
+}
+
+/// A column of a row an outer join found: present, or the row is not what
+/// the schema promises.
+fn present<T>(value: Option<T>) -> Result<T, sqlx::Error> {
+    value.ok_or_else(|| sqlx::Error::Decode("a joined row is missing a not-null column".into()))
 }
 
 fn decode<T>(text: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
@@ -104,6 +144,48 @@ pub async fn touch_live(
         (now + Duration::minutes(idle_minutes)) as _
     )
     .fetch_optional(&mut **tx)
+    .await?;
+    mode.map(|m| decode(&m, Mode::parse)).transpose()
+}
+
+/// [`touch_live`] and [`audit::append`] as one statement on its own
+/// (autocommit): the session is found live, its activity counted and
+/// `event` appended — both or neither, committed together before this
+/// returns. One round trip instead of four for a page view, the commonest
+/// request in a session. `None` when the session is not live (nothing was
+/// written).
+pub async fn touch_live_and_record(
+    pool: &PgPool,
+    id: Uuid,
+    idle_minutes: i64,
+    event: NewEvent,
+) -> Result<Option<Mode>, sqlx::Error> {
+    let now = event.occurred_at;
+    let mode = sqlx::query_scalar!(
+        r#"with live as (
+             update chaperone.support_sessions
+             set last_activity_at = $2, idle_deadline = least($3, max_deadline)
+             where id = $1 and ended_at is null and least(idle_deadline, max_deadline) > $2
+             returning mode
+           ), recorded as (
+             insert into chaperone.events
+               (occurred_at, kind, actor_kind, actor_id, actor_name, account_id, summary, detail)
+             select $2, $4, $5, $6, $7, $8, $9, $10 from live
+             returning id
+           )
+           select live.mode from live, recorded"#,
+        id,
+        now as _,
+        (now + Duration::minutes(idle_minutes)) as _,
+        event.kind.as_str(),
+        event.actor.kind(),
+        event.actor.id(),
+        event.actor.name(),
+        event.account_id,
+        event.summary(),
+        event.detail,
+    )
+    .fetch_optional(pool)
     .await?;
     mode.map(|m| decode(&m, Mode::parse)).transpose()
 }

@@ -82,7 +82,7 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
         .collect();
     Ok(Some(match actor {
         Actor::Staff(s) | Actor::Support(s, _) => Me {
-            temporary_login: server::must_change_password(s.id).await?,
+            temporary_login: s.must_change_password,
             side: Side::Staff,
             name: s.name,
             role_label: s.role.label().into(),

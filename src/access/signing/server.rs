@@ -47,18 +47,6 @@ pub async fn sign_in(
     Ok(target)
 }
 
-/// Whether a staff member is still on an admin's one-time password.
-pub async fn must_change_password(staff_id: uuid::Uuid) -> Result<bool, AppError> {
-    let state = state()?;
-    Ok(sqlx::query_scalar!(
-        "select must_change_password from chaperone.staff where id = $1",
-        staff_id
-    )
-    .fetch_optional(&state.pool)
-    .await?
-    .unwrap_or(false))
-}
-
 pub async fn change_own_password(
     current: String,
     new_password: String,
