@@ -308,7 +308,8 @@ async fn main() {
     let agents = agents_in_sessions(&db, &base, sessions).await;
 
     // `ONLY=audited` runs the audited page alone (for a profiler);
-    // `ONLY=search` the search alone.
+    // `ONLY=pages` the page runs without the search; `ONLY=search` the
+    // search alone.
     let only = std::env::var("ONLY").unwrap_or_default();
     if only == "audited" {
         let run = load(
@@ -360,6 +361,9 @@ async fn main() {
             "server peak RSS after {} sessions: {rss:.0} MB (target < 150)",
             agents.len()
         );
+    }
+    if only == "pages" {
+        return;
     }
 
     // Console search at scale, as a manager, sequential requests, after the

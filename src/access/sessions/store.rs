@@ -71,7 +71,10 @@ pub async fn load_staff(
         return Ok(Some((staff, Some(Loaded::Missing))));
     }
     if let Some(cause) = r.end_cause.as_deref() {
-        return Ok(Some((staff, Some(Loaded::Ended(decode(cause, EndCause::parse)?)))));
+        return Ok(Some((
+            staff,
+            Some(Loaded::Ended(decode(cause, EndCause::parse)?)),
+        )));
     }
     // The session's columns are not null; the join found its row.
     let (idle_deadline, max_deadline) = (present(r.idle_deadline)?, present(r.max_deadline)?);
