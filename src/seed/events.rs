@@ -283,8 +283,7 @@ pub async fn seed_events(
         sqlx::raw_sql(
             "lock table chaperone.events in access exclusive mode;
              alter table chaperone.events disable trigger events_link,
-                 disable trigger events_count_for_session, disable trigger events_queue_for_siem,
-                 disable trigger events_notify_owners",
+                 disable trigger events_count_for_session, disable trigger events_notify_owners",
         )
         .execute(&mut *tx_conn)
         .await?;
@@ -328,8 +327,7 @@ pub async fn seed_events(
         .await?;
         sqlx::raw_sql(
             "alter table chaperone.events enable trigger events_link,
-                 enable trigger events_count_for_session, enable trigger events_queue_for_siem,
-                 enable trigger events_notify_owners",
+                 enable trigger events_count_for_session, enable trigger events_notify_owners",
         )
         .execute(&mut *tx_conn)
         .await?;
