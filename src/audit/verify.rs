@@ -3,8 +3,11 @@
 //! first broken one. The canonical text is built here independently of the
 //! database's own function (the two must agree; a test pins it).
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row as _};
+use uuid::Uuid;
 
 /// Where the chain first breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,22 +27,44 @@ pub struct Report {
     pub broken: Option<Broken>,
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
+/// One event as read, borrowed from the row Postgres sent (no copies).
+struct Row<'r> {
     id: i64,
-    chain: String,
+    chain: &'r str,
     seq: i64,
-    prev_hash: Vec<u8>,
-    hash: Vec<u8>,
-    occurred: String,
-    recorded: String,
-    kind: String,
-    actor_kind: String,
-    actor_id: String,
-    actor_name: String,
-    account_id: String,
-    summary: String,
-    detail: String,
+    prev_hash: &'r [u8],
+    hash: &'r [u8],
+    occurred_at: DateTime<Utc>,
+    recorded_at: DateTime<Utc>,
+    kind: &'r str,
+    actor_kind: &'r str,
+    actor_id: Option<Uuid>,
+    actor_name: &'r str,
+    account_id: Option<Uuid>,
+    summary: &'r str,
+    detail: &'r str,
+}
+
+impl<'r> Row<'r> {
+    /// The columns in the order [`read_in_chain_order`] selects them.
+    fn read(row: &'r PgRow) -> Result<Row<'r>, sqlx::Error> {
+        Ok(Row {
+            id: row.try_get(0)?,
+            chain: row.try_get(1)?,
+            seq: row.try_get(2)?,
+            prev_hash: row.try_get(3)?,
+            hash: row.try_get(4)?,
+            occurred_at: row.try_get(5)?,
+            recorded_at: row.try_get(6)?,
+            kind: row.try_get(7)?,
+            actor_kind: row.try_get(8)?,
+            actor_id: row.try_get(9)?,
+            actor_name: row.try_get(10)?,
+            account_id: row.try_get(11)?,
+            summary: row.try_get(12)?,
+            detail: row.try_get(13)?,
+        })
+    }
 }
 
 const ZERO: [u8; 32] = [0; 32];
@@ -47,30 +72,120 @@ const BATCH: i64 = 20_000;
 
 /// The SHA-256 of an event's canonical content: every column, each written
 /// as its length in characters, a colon and the field (so no text can
-/// shift between fields), times as UTC to the microsecond.
-fn hash_of(r: &Row) -> [u8; 32] {
-    let mut h = Sha256::new();
-    let fields: [&str; 13] = [
-        &r.id.to_string(),
-        &r.chain,
-        &r.seq.to_string(),
-        &hex::encode(&r.prev_hash),
-        &r.occurred,
-        &r.recorded,
-        &r.kind,
-        &r.actor_kind,
-        &r.actor_id,
-        &r.actor_name,
-        &r.account_id,
-        &r.summary,
-        &r.detail,
-    ];
-    for field in fields {
-        h.update(field.chars().count().to_string().as_bytes());
-        h.update(b":");
-        h.update(field.as_bytes());
+/// shift between fields), times as UTC to the microsecond — as the
+/// database's `chaperone.event_canonical` writes it. `out` is scratch space
+/// kept between calls, so ten million events are checked without
+/// allocating for each.
+fn hash_of(r: &Row, out: &mut String) -> [u8; 32] {
+    use std::fmt::Write;
+    fn field(out: &mut String, text: &str) {
+        let chars = if text.is_ascii() {
+            text.len()
+        } else {
+            text.chars().count()
+        };
+        let _ = write!(out, "{chars}:");
+        out.push_str(text);
     }
-    h.finalize().into()
+    fn number(out: &mut String, n: i64) {
+        let mut digits = [0u8; 24];
+        let mut cursor = std::io::Cursor::new(&mut digits[..]);
+        let _ = std::io::Write::write_fmt(&mut cursor, format_args!("{n}"));
+        let len = cursor.position() as usize;
+        field(out, std::str::from_utf8(&digits[..len]).expect("digits"));
+    }
+    // `to_char(t at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`:
+    // always 27 characters for the years an event can carry.
+    fn time(out: &mut String, t: &DateTime<Utc>) {
+        use chrono::{Datelike, Timelike};
+        let _ = write!(
+            out,
+            "27:{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.nanosecond() / 1_000
+        );
+    }
+    fn uuid(out: &mut String, id: Option<Uuid>) {
+        match id {
+            Some(id) => {
+                let mut text = [0u8; 36];
+                field(out, id.hyphenated().encode_lower(&mut text));
+            }
+            None => out.push_str("0:"),
+        }
+    }
+    out.clear();
+    number(out, r.id);
+    field(out, r.chain);
+    number(out, r.seq);
+    let mut prev = [0u8; 64];
+    match hex::encode_to_slice(r.prev_hash, &mut prev) {
+        Ok(()) => field(out, std::str::from_utf8(&prev).expect("hex")),
+        // Not 32 bytes: written as the database would (it cannot match).
+        Err(_) => field(out, &hex::encode(r.prev_hash)),
+    }
+    time(out, &r.occurred_at);
+    time(out, &r.recorded_at);
+    field(out, r.kind);
+    field(out, r.actor_kind);
+    uuid(out, r.actor_id);
+    field(out, r.actor_name);
+    uuid(out, r.account_id);
+    field(out, r.summary);
+    field(out, r.detail);
+    Sha256::digest(out.as_bytes()).into()
+}
+
+/// Reads the events in chain order, batch after batch, and hands each batch
+/// on while it reads the next, so Postgres produces rows on one core while
+/// the hashing runs on the other. Stops when the receiver is gone.
+fn read_in_chain_order(
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+) -> tokio::sync::mpsc::Receiver<Result<Vec<PgRow>, sqlx::Error>> {
+    let (send, receive) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        let (mut after_chain, mut after_seq) = (String::new(), 0i64);
+        loop {
+            // Only the columns: times, ids and text are written out in Rust,
+            // which costs the database less per row.
+            let rows = sqlx::query(
+                r#"select id, chain, seq, prev_hash, hash, occurred_at, recorded_at,
+                          kind, actor_kind, actor_id, actor_name, account_id, summary,
+                          detail::text as detail
+                   from chaperone.events
+                   where (chain, seq) > ($1, $2)
+                   order by chain, seq
+                   limit $3"#,
+            )
+            .bind(&after_chain)
+            .bind(after_seq)
+            .bind(BATCH)
+            .fetch_all(&mut *tx)
+            .await;
+            let next = match &rows {
+                Ok(rows) => rows
+                    .last()
+                    .map(|r| Ok::<_, sqlx::Error>((r.try_get::<String, _>(1)?, r.try_get(2)?)))
+                    .transpose(),
+                Err(_) => Ok(None),
+            };
+            let (rows, next) = match next {
+                Ok(next) => (rows, next),
+                Err(err) => (Err(err), None),
+            };
+            let done = next.is_none();
+            if send.send(rows).await.is_err() || done {
+                return;
+            }
+            (after_chain, after_seq) = next.expect("a batch");
+        }
+    });
+    receive
 }
 
 /// Walks every chain; `progress` is told how many events were checked so
@@ -95,8 +210,9 @@ pub async fn verify(pool: &PgPool, progress: impl Fn(u64)) -> Result<Report, sql
         chains: 0,
         broken: None,
     };
-    let (mut after_chain, mut after_seq) = (String::new(), 0i64);
-    let mut current: Option<(String, i64, Vec<u8>, i64)> = None; // chain, seq, hash, id
+    // The last event checked: its chain, place, hash and id (kept in place,
+    // not reallocated for each event).
+    let mut current: Option<(String, i64, Vec<u8>, i64)> = None;
     let mut seen_chains = std::collections::BTreeSet::new();
     let finish_chain = |chain: &str, seq: i64, hash: &[u8], id: i64| -> Option<Broken> {
         match heads.get(chain) {
@@ -108,41 +224,33 @@ pub async fn verify(pool: &PgPool, progress: impl Fn(u64)) -> Result<Report, sql
             }),
         }
     };
-    loop {
-        let rows: Vec<Row> = sqlx::query_as(
-            r#"select id, chain, seq, prev_hash, hash,
-                      to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as occurred,
-                      to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as recorded,
-                      kind, actor_kind, coalesce(actor_id::text, '') as actor_id, actor_name,
-                      coalesce(account_id::text, '') as account_id, summary, detail::text as detail
-               from chaperone.events
-               where (chain, seq) > ($1, $2)
-               order by chain, seq
-               limit $3"#,
-        )
-        .bind(&after_chain)
-        .bind(after_seq)
-        .bind(BATCH)
-        .fetch_all(&mut *tx)
-        .await?;
+    let broken = |r: &Row, why: String| Broken {
+        event_id: Some(r.id),
+        chain: r.chain.to_string(),
+        why,
+    };
+    let mut batches = read_in_chain_order(tx);
+    let mut scratch = String::with_capacity(4096);
+    while let Some(rows) = batches.recv().await {
+        let rows = rows?;
         if rows.is_empty() {
             break;
         }
-        for r in &rows {
-            let expected_prev: Vec<u8> = match &current {
-                Some((chain, seq, hash, _)) if *chain == r.chain => {
+        for row in &rows {
+            let r = Row::read(row)?;
+            let expected_prev: &[u8] = match &current {
+                Some((chain, seq, hash, _)) if chain == r.chain => {
                     if r.seq != seq + 1 {
-                        report.broken = Some(Broken {
-                            event_id: Some(r.id),
-                            chain: r.chain.clone(),
-                            why: format!(
+                        report.broken = Some(broken(
+                            &r,
+                            format!(
                                 "event {} follows {} in its chain: events are missing",
                                 r.seq, seq
                             ),
-                        });
+                        ));
                         return Ok(report);
                     }
-                    hash.clone()
+                    hash
                 }
                 other => {
                     if let Some((chain, seq, hash, id)) = other {
@@ -152,41 +260,44 @@ pub async fn verify(pool: &PgPool, progress: impl Fn(u64)) -> Result<Report, sql
                         }
                     }
                     report.chains += 1;
-                    seen_chains.insert(r.chain.clone());
+                    seen_chains.insert(r.chain.to_string());
                     if r.seq != 1 {
-                        report.broken = Some(Broken {
-                            event_id: Some(r.id),
-                            chain: r.chain.clone(),
-                            why: "the chain does not start at its first event: earlier events are missing".into(),
-                        });
+                        report.broken = Some(broken(
+                            &r,
+                            "the chain does not start at its first event: earlier events are missing".into(),
+                        ));
                         return Ok(report);
                     }
-                    ZERO.to_vec()
+                    &ZERO
                 }
             };
             if r.prev_hash != expected_prev {
-                report.broken = Some(Broken {
-                    event_id: Some(r.id),
-                    chain: r.chain.clone(),
-                    why: "its link to the previous event does not match".into(),
-                });
+                report.broken = Some(broken(
+                    &r,
+                    "its link to the previous event does not match".into(),
+                ));
                 return Ok(report);
             }
-            if hash_of(r).as_slice() != r.hash.as_slice() {
-                report.broken = Some(Broken {
-                    event_id: Some(r.id),
-                    chain: r.chain.clone(),
-                    why: "its content does not match its hash: it was changed after it was written"
+            if hash_of(&r, &mut scratch).as_slice() != r.hash {
+                report.broken = Some(broken(
+                    &r,
+                    "its content does not match its hash: it was changed after it was written"
                         .into(),
-                });
+                ));
                 return Ok(report);
             }
             report.events += 1;
-            current = Some((r.chain.clone(), r.seq, r.hash.clone(), r.id));
+            let last = current.get_or_insert_with(Default::default);
+            if last.0 != r.chain {
+                last.0.clear();
+                last.0.push_str(r.chain);
+            }
+            last.1 = r.seq;
+            last.2.clear();
+            last.2.extend_from_slice(r.hash);
+            last.3 = r.id;
         }
         progress(report.events);
-        let last = rows.last().expect("a batch");
-        (after_chain, after_seq) = (last.chain.clone(), last.seq);
     }
     if let Some((chain, seq, hash, id)) = &current {
         if let Some(b) = finish_chain(chain, *seq, hash, *id) {
