@@ -159,9 +159,16 @@ pub fn support_grants_sql() -> String {
     sql
 }
 
-/// Escapes `%`, `_` and `\` so typed text matches literally in `ILIKE`.
+/// Escapes `%`, `_` and `\` so typed text matches literally in `ILIKE`:
+/// the text anywhere.
 pub fn like_pattern(q: &str) -> String {
-    let mut out = String::from("%");
+    format!("%{}", like_prefix(q))
+}
+
+/// Like [`like_pattern`], for text at the start only (which a btree with
+/// `text_pattern_ops` finds without the trigram index).
+pub fn like_prefix(q: &str) -> String {
+    let mut out = String::new();
     for c in q.chars() {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
@@ -231,5 +238,6 @@ mod tests {
         assert_eq!(like_pattern("50%_off"), "%50\\%\\_off%");
         assert_eq!(like_pattern("a\\b"), "%a\\\\b%");
         assert_eq!(like_pattern("INV"), "%INV%");
+        assert_eq!(like_prefix("50%_off"), "50\\%\\_off%");
     }
 }

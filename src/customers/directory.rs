@@ -227,9 +227,11 @@ struct SearchRow {
 /// Each kind of question is its own statement, so each gets the plan its
 /// index makes cheap (one statement with `OR`s of parameters read every
 /// account for an email, 244 ms at 1,000,000 accounts). Names are found
-/// through the trigram index and only the first few hundred candidates are
-/// ranked, so a fragment that 120,000 accounts share costs what a rare one
-/// does; an exact name or domain is always among them. When no name
+/// by their start first (a btree range, no trigram index): only when fewer
+/// than a few hundred names start with the text does the trigram index look
+/// for it inside names. Only those few hundred candidates are ranked, so a
+/// fragment that 120,000 accounts share costs what a rare one does; an
+/// exact name or domain is always among them. When no name
 /// contains the text, names that look like it (a typo) are offered.
 pub async fn search(
     db: &sqlx::PgPool,
@@ -267,10 +269,15 @@ pub async fn search(
         let candidates = offset + limit + 200;
         sqlx::query_as!(
             SearchRow,
-            r#"with candidates as (
+            r#"with starting as (
+                 select id from product.accounts where lower(name) like $6 limit $2
+               ), candidates as (
                  (select id from product.accounts where lower(name) = lower($1) or lower(domain) = lower($1) limit $2)
                  union
-                 (select id from product.accounts where lower(name) like $3 limit $2)
+                 (select id from starting)
+                 union
+                 (select id from product.accounts where lower(name) like $3
+                    and (select count(*) from starting) < $2 limit $2)
                )
                select a.id, a.name, coalesce(a.domain, '') as "domain!", a.plan, a.sensitive, a.support_access,
                       (select u.email from product.users u where u.account_id = a.id and u.role = 'owner' order by u.created_at limit 1) as owner_email
@@ -281,7 +288,8 @@ pub async fn search(
             candidates,
             crate::db::like_pattern(&q.to_lowercase()),
             limit,
-            offset
+            offset,
+            crate::db::like_prefix(&q.to_lowercase()),
         )
         .fetch_all(db)
         .await?

@@ -44,4 +44,27 @@ async fn search_finds_by_name_fragment_exact_name_domain_email_id_and_typo() {
     // Nothing contains "Initek": names that look like it are offered.
     assert_eq!(names(&app, &maya, "Initek").await, ["Initech"]);
     assert!(names(&app, &maya, "zzqxw").await.is_empty());
+
+    // More names start with the text than are ranked: those are the
+    // candidates, and the exact name still comes first.
+    sqlx::query(
+        "insert into product.accounts (id, name, domain)
+         select gen_random_uuid(), 'Fjord Alpha Labs ' || i, 'fjord-' || i || '.test'
+         from generate_series(1, 300) i
+         union all select gen_random_uuid(), 'Fjord Alpha Labs', 'fjord.test'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let found = names(&app, &maya, "fjord alpha labs").await;
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("Fjord Alpha Labs"),
+        "{found:?}"
+    );
+    assert!(found.len() > 1, "{found:?}");
+    assert!(
+        found.iter().all(|n| n.starts_with("Fjord Alpha Labs")),
+        "{found:?}"
+    );
 }
