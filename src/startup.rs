@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -92,8 +93,16 @@ impl Application {
             self.state.clock.clone(),
             self.state.config.siem.clone(),
         ));
+        // Pages are written in several pieces: without TCP_NODELAY, Nagle's
+        // algorithm holds a later piece until the client acknowledges the
+        // first, which a client delaying its ACKs does after 40 ms.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(err) = stream.set_nodelay(true) {
+                tracing::debug!("TCP_NODELAY not set on a connection: {err}");
+            }
+        });
         let result = axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
