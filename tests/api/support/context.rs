@@ -426,6 +426,88 @@ async fn a_change_never_commits_after_its_session_ended() {
     }
 }
 
+/// A page view races a revoke: each page shown has its view event, and no
+/// view is recorded after the session's end event (the liveness check and
+/// the event are one statement).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_is_never_recorded_after_its_session_ended() {
+    let app = demo().await;
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    for round in 0..4 {
+        let sarah = sarah_in_session(&app).await;
+        let session = live_session(&app, "sarah.lee@chaperone.test").await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (client, url) = (sarah.clone(), app.url("/app/billing/invoices"));
+            tasks.spawn(async move {
+                let res = client.get(url).send().await.unwrap();
+                let status = res.status().as_u16();
+                let shown = status == 200 && res.text().await.unwrap().contains("INV-2026-");
+                (status, shown)
+            });
+        }
+        let form = [
+            ("session_id", session.as_str()),
+            ("note", "Race test: ending the session while pages load"),
+        ];
+        let revoke = app.call(&maya, "revoke_support_session", &form).await;
+        assert_eq!(revoke.status(), 200, "round {round}");
+        let mut shown = 0i64;
+        while let Some(done) = tasks.join_next().await {
+            let (status, was_shown) = done.unwrap();
+            // Shown before the revoke, sent back to the console after it, or
+            // told the session ended.
+            assert!([200, 303, 403].contains(&status), "round {round}: {status}");
+            shown += i64::from(was_shown);
+        }
+        let (ended, last_view, views): (i64, Option<i64>, i64) = sqlx::query_as(
+            "select (select id from chaperone.events where kind = 'support.session_ended' and detail->>'session_id' = $1),
+                    max(id), count(*)
+             from chaperone.events
+             where kind = 'support.page_viewed' and detail->>'session_id' = $1
+               and detail->>'page' like '%Invoices%'",
+        )
+        .bind(&session)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert!(
+            last_view.unwrap_or(0) < ended,
+            "round {round}: a view was recorded after the session ended"
+        );
+        assert_eq!(views, shown, "round {round}: one event per page shown");
+    }
+}
+
+/// When the customer removes the viewed user, the agent's next page shows
+/// nothing and records no view.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_user_is_no_longer_shown_to_the_agent() {
+    let app = demo().await;
+    let sarah = sarah_in_session(&app).await;
+    let page = app.url("/app/billing/invoices");
+    assert_eq!(sarah.get(&page).send().await.unwrap().status(), 200);
+    let views = || async {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from chaperone.events where kind = 'support.page_viewed'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let before = views().await;
+    sqlx::query("delete from product.users where email = 'tom@acme.test'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let res = sarah.get(&page).send().await.unwrap();
+    assert_ne!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("no longer in the account"), "{body}");
+    assert!(!body.contains("INV-2026-"), "{body}");
+    assert_eq!(views().await, before, "nothing shown, nothing recorded");
+}
+
 /// The viewed user's role is read on every request: when the customer
 /// demotes them mid-session, the agent's rights shrink at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
