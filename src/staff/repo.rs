@@ -26,27 +26,10 @@ pub async fn find_active_by_email(
     pool: &PgPool,
     email: &str,
 ) -> Result<Option<StaffRow>, sqlx::Error> {
-    find_active(pool, None, Some(email)).await
-}
-
-/// Finds an enabled staff member by id.
-pub async fn find_active_by_id(pool: &PgPool, id: Uuid) -> Result<Option<StaffRow>, sqlx::Error> {
-    find_active(pool, Some(id), None).await
-}
-
-/// One query for both lookups; callers pass exactly one key.
-async fn find_active(
-    pool: &PgPool,
-    id: Option<Uuid>,
-    email: Option<&str>,
-) -> Result<Option<StaffRow>, sqlx::Error> {
-    debug_assert!(id.is_some() != email.is_some(), "exactly one key");
     let row = sqlx::query!(
         r#"select id, email, name, role, password_hash, time_zone
            from chaperone.staff
-           where disabled_at is null
-             and (($1::uuid is not null and id = $1) or ($2::text is not null and lower(email) = lower($2)))"#,
-        id,
+           where disabled_at is null and lower(email) = lower($1)"#,
         email
     )
     .fetch_optional(pool)
