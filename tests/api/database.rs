@@ -219,3 +219,27 @@ async fn a_second_server_carries_on_the_same_sessions_and_their_timeouts() {
     assert_eq!(res.status(), 409);
     assert!(res.text().await.unwrap().contains("idle"));
 }
+
+/// A page view sets `last_activity_at`, `idle_deadline` and `views` on its
+/// session's row (twice per view, the second by the counting trigger). If an
+/// index names any of them, neither update can be HOT, and every view
+/// writes a new entry into every index of the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_index_names_a_column_a_page_view_changes() {
+    let app = spawn_app().await;
+    let defs: Vec<String> = sqlx::query_scalar(
+        "select pg_get_indexdef(indexrelid) from pg_index where indrelid = 'chaperone.support_sessions'::regclass",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(defs.len() > 3, "indexes not found: {defs:?}");
+    for def in defs {
+        for column in ["last_activity_at", "idle_deadline", "views"] {
+            assert!(
+                !def.contains(column),
+                "an index names {column}, which each page view changes: {def}"
+            );
+        }
+    }
+}
