@@ -56,7 +56,10 @@ impl Application {
             .site_pkg_dir(config.site_pkg_dir.clone())
             .site_addr(address)
             .build();
+        let mut services = http::Extensions::new();
+        services.insert(crate::access::sessions::ViewRecorder::start(pool.clone()));
         let state = AppState {
+            services: Arc::new(services),
             pool,
             allowed_origins: Arc::new(config.allowed_origins(address)),
             config: Arc::new(config),

@@ -18,6 +18,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub leptos_options: LeptosOptions,
     pub allowed_origins: Arc<Vec<String>>,
+    /// Long-lived services the domains start at boot, by type (the access
+    /// context's page-view recorder, for one). A type map, so this leaf
+    /// names no domain; `startup` fills it, and each domain reads its own.
+    pub services: Arc<http::Extensions>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -41,7 +41,8 @@ pub enum EventActor {
 
 impl EventActor {
     /// The `actor_kind` column (events are written by `append` and by
-    /// `sessions::touch_live_and_record`, nowhere else).
+    /// `sessions::touch_live_and_record` and `sessions::ViewRecorder`,
+    /// nowhere else).
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             EventActor::Staff { .. } => "staff",

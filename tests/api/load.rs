@@ -222,3 +222,50 @@ async fn many_sessions_at_once_lose_no_event() {
         report.events
     );
 }
+
+/// Page views are recorded in batches (`sessions::ViewRecorder`); one
+/// statement can update a session's row only once, so views of the same
+/// session from many tabs at once must still each get their own event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_of_one_session_from_many_tabs_at_once_are_each_recorded() {
+    let tabs = 16;
+    let app = spawn_app().await;
+    chaperone::seed::seed_demo(&app.pool).await.unwrap();
+    let agents = agents_in_edit_sessions(&app, 3).await;
+    let mut tasks = Vec::new();
+    for (client, session, _) in &agents {
+        for _ in 0..tabs {
+            let (client, base, session) = (client.clone(), app.base.clone(), *session);
+            tasks.push(tokio::spawn(async move {
+                let res = client
+                    .post(format!("{base}/api/product_notifications"))
+                    .header("Origin", &base)
+                    .header("Accept", "application/json")
+                    .send()
+                    .await
+                    .unwrap();
+                (session, res.status().as_u16())
+            }));
+        }
+    }
+    for task in tasks {
+        let (session, status) = task.await.unwrap();
+        assert_eq!(status, 200, "a view in session {session} failed");
+    }
+    for (_, session, _) in &agents {
+        let (events, counted): (i64, i32) = sqlx::query_as(
+            "select (select count(*) from chaperone.events where kind = 'support.page_viewed' and detail->>'session_id' = $1::text),
+                    (select views from chaperone.support_sessions where id = $1)",
+        )
+        .bind(session)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert_eq!(events, tabs as i64, "session {session}: one event per view");
+        assert_eq!(i64::from(counted), events, "session {session}: its counter");
+    }
+    let report = chaperone::audit::verify::verify(&app.pool, |_| {})
+        .await
+        .unwrap();
+    assert!(report.broken.is_none(), "{:?}", report.broken);
+}

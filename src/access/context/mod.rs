@@ -264,20 +264,25 @@ impl AccessContext {
         Reader::open(&self.state, self.session().is_some()).await
     }
 
-    /// In a support session: one statement finds the session live, counts
-    /// the activity and writes the view event, committed together.
+    /// In a support session: the session is found live, the activity
+    /// counted and the view event written, committed together before this
+    /// returns (with other requests' views, in one statement: see
+    /// [`sessions::ViewRecorder`]).
     async fn record_view(&self, page: &str) -> Result<(), AppError> {
         let Some(session) = self.session() else {
             return Ok(());
         };
-        sessions::touch_live_and_record(
-            &self.state.pool,
-            session.id,
-            self.state.config.support_idle_minutes,
-            self.view_event(page),
-        )
-        .await?
-        .ok_or_else(session_over)?;
+        self.state
+            .services
+            .get::<sessions::ViewRecorder>()
+            .ok_or(AppError::Internal)?
+            .record(
+                session.id,
+                self.state.config.support_idle_minutes,
+                self.view_event(page),
+            )
+            .await?
+            .ok_or_else(session_over)?;
         Ok(())
     }
 

@@ -13,9 +13,13 @@ mod server;
 #[cfg(feature = "ssr")]
 mod store;
 #[cfg(feature = "ssr")]
+mod views;
+#[cfg(feature = "ssr")]
 pub use server::end_current;
 #[cfg(feature = "ssr")]
 pub use store::*;
+#[cfg(feature = "ssr")]
+pub use views::ViewRecorder;
 
 /// What the banner shows during a support session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

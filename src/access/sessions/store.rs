@@ -120,7 +120,7 @@ fn present<T>(value: Option<T>) -> Result<T, sqlx::Error> {
     value.ok_or_else(|| sqlx::Error::Decode("a joined row is missing a not-null column".into()))
 }
 
-fn decode<T>(text: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+pub(super) fn decode<T>(text: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
     parse(text).ok_or_else(|| sqlx::Error::Decode(format!("unexpected value {text:?}").into()))
 }
 
