@@ -6,6 +6,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::str::FromStr;
 use std::time::Duration;
+use uuid::Uuid;
 
 /// The migrations in `migrations/`, compiled in.
 pub static MIGRATOR: Migrator = sqlx::migrate!();
@@ -46,13 +47,34 @@ pub async fn migrate(owner_url: &SecretString) -> anyhow::Result<()> {
 pub const SUPPORT_READ_ROLE: &str = "chaperone_support_ro";
 /// The role an edit session's changes run as.
 pub const SUPPORT_WRITE_ROLE: &str = "chaperone_support_rw";
-/// Switches the transaction to the support read role.
-pub const AS_SUPPORT_READER: &str = "set local role chaperone_support_ro";
-/// Begins a read-only transaction as the support read role, in one round
-/// trip (a simple query may carry two statements).
-pub const BEGIN_READ_AS_SUPPORT: &str = "begin read only; set local role chaperone_support_ro";
-/// Switches the transaction to the support write role.
-pub const AS_SUPPORT_WRITER: &str = "set local role chaperone_support_rw";
+/// Switches the transaction to the support read role, seeing only
+/// `account`'s rows (row-level security reads `chaperone.account`). A
+/// simple query: execute it as a plain `&str`, without arguments.
+pub fn as_support_reader(account: Uuid) -> String {
+    format!(
+        "set local role {SUPPORT_READ_ROLE}; {}",
+        support_account(account)
+    )
+}
+/// Begins a read-only transaction as the support read role, seeing only
+/// `account`'s rows, in one round trip (a simple query may carry several
+/// statements).
+pub fn begin_read_as_support(account: Uuid) -> String {
+    format!("begin read only; {}", as_support_reader(account))
+}
+/// Switches the transaction to the support write role, seeing and changing
+/// only `account`'s rows. A simple query: execute it as a plain `&str`.
+pub fn as_support_writer(account: Uuid) -> String {
+    format!(
+        "set local role {SUPPORT_WRITE_ROLE}; {}",
+        support_account(account)
+    )
+}
+/// A `Uuid` prints as hex digits and dashes only, so it is safe inside the
+/// quotes.
+fn support_account(account: Uuid) -> String {
+    format!("set local chaperone.account = '{account}'")
+}
 
 /// Refuses to serve as a role that could rewrite history: a superuser, or
 /// one that owns the events table (an owner can disable its triggers).
@@ -224,12 +246,20 @@ mod tests {
     }
 
     #[test]
-    fn the_role_statements_name_the_roles() {
-        assert!(AS_SUPPORT_READER.ends_with(SUPPORT_READ_ROLE));
-        assert!(AS_SUPPORT_WRITER.ends_with(SUPPORT_WRITE_ROLE));
+    fn the_role_statements_name_the_role_and_the_account() {
+        let account = uuid::Uuid::from_u128(0xabc);
+        let set = "set local chaperone.account = '00000000-0000-0000-0000-000000000abc'";
         assert_eq!(
-            BEGIN_READ_AS_SUPPORT,
-            format!("begin read only; {AS_SUPPORT_READER}")
+            as_support_reader(account),
+            format!("set local role {SUPPORT_READ_ROLE}; {set}")
+        );
+        assert_eq!(
+            as_support_writer(account),
+            format!("set local role {SUPPORT_WRITE_ROLE}; {set}")
+        );
+        assert_eq!(
+            begin_read_as_support(account),
+            format!("begin read only; {}", as_support_reader(account))
         );
     }
 

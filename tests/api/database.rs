@@ -243,3 +243,156 @@ async fn no_index_names_a_column_a_page_view_changes() {
         }
     }
 }
+
+/// Every product table lets the support roles see and write one account's
+/// rows: the one the access context names with the role. A new table
+/// without the policies fails here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_product_table_limits_support_to_the_sessions_account() {
+    let app = spawn_app().await;
+    let unguarded: Vec<String> = sqlx::query_scalar(
+        "select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = 'product' and c.relkind = 'r'
+           and not (c.relrowsecurity and exists (
+                 select 1 from pg_policy p where p.polrelid = c.oid and p.polname = 'support_one_account'
+                   and p.polroles @> array[(select oid from pg_roles where rolname = 'chaperone_support_ro'),
+                                           (select oid from pg_roles where rolname = 'chaperone_support_rw')])
+               and not exists (
+                 select 1 from pg_policy p where p.polrelid = c.oid and p.polname <> 'support_one_account'
+                   and p.polroles && array[(select oid from pg_roles where rolname = 'chaperone_support_ro'),
+                                           (select oid from pg_roles where rolname = 'chaperone_support_rw'),
+                                           0::oid]))
+         order by 1",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        unguarded.is_empty(),
+        "product tables support could read across accounts: {unguarded:?}"
+    );
+}
+
+/// What the policies do, through the statements the access context runs:
+/// the support roles see the named account's rows and no other's, change
+/// no other account's rows, and see nothing when no account is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_roles_see_and_change_only_the_named_account() {
+    let app = spawn_app().await;
+    chaperone::seed::seed_demo(&app.pool).await.unwrap();
+    let account = |name: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, uuid::Uuid>("select id from product.accounts where name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (acme, globex) = (account("Acme Co").await, account("Globex").await);
+    let all: i64 = sqlx::query_scalar("select count(distinct account_id) from product.invoices")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(all > 1, "the seed has invoices in several accounts");
+
+    // Reading as support, for Acme: Acme's rows only, in every shape of table.
+    let mut tx = app
+        .pool
+        .begin_with(chaperone::db::begin_read_as_support(acme))
+        .await
+        .unwrap();
+    let seen: Vec<uuid::Uuid> =
+        sqlx::query_scalar("select distinct account_id from product.invoices")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(seen, vec![acme]);
+    let accounts: Vec<uuid::Uuid> = sqlx::query_scalar("select id from product.accounts")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(accounts, vec![acme]);
+    let foreign_lines: i64 = sqlx::query_scalar(
+        "select count(*) from product.invoice_lines l where not exists
+           (select 1 from product.invoices i where i.id = l.invoice_id)",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(foreign_lines, 0, "invoice lines of other accounts");
+    tx.rollback().await.unwrap();
+
+    // Writing as support, for Acme: what works on Acme's rows does nothing,
+    // or is refused, on Globex's.
+    let rename = "update product.accounts set name = 'Renamed' where id = $1";
+    assert_eq!(
+        write_as_support(&app.pool, acme, rename, acme)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        write_as_support(&app.pool, acme, rename, globex)
+            .await
+            .unwrap(),
+        0
+    );
+    let plant = "insert into product.tax_profiles (id, account_id, name, region, rate_bp) \
+                 values (gen_random_uuid(), $1, 'Planted', 'eu', 100)";
+    assert_eq!(
+        write_as_support(&app.pool, acme, plant, acme)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        write_as_support(&app.pool, acme, plant, globex)
+            .await
+            .is_err(),
+        "support wrote into another account"
+    );
+
+    // The role without an account named: nothing at all.
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query("set local role chaperone_support_ro")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("select count(*) from product.invoices")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    tx.rollback().await.unwrap();
+
+    // The serving role itself keeps every row (customers, the console).
+    let n: i64 = sqlx::query_scalar("select count(distinct account_id) from product.invoices")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, all);
+}
+
+/// Runs `sql` (binding `target`) as the support write role for `account`,
+/// then rolls back: how many rows it touched, or Postgres's refusal.
+async fn write_as_support(
+    pool: &PgPool,
+    account: uuid::Uuid,
+    sql: &'static str,
+    target: uuid::Uuid,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await.unwrap();
+    let set_role = chaperone::db::as_support_writer(account);
+    sqlx::Executor::execute(&mut *tx, set_role.as_str())
+        .await
+        .unwrap();
+    let done = sqlx::query(sql)
+        .bind(target)
+        .execute(&mut *tx)
+        .await
+        .map(|r| r.rows_affected());
+    tx.rollback().await.unwrap();
+    done
+}

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use serde_json::Value;
 use sqlx::{PgConnection, Postgres, Transaction};
+use uuid::Uuid;
 
 /// A read-only transaction for a page's data, handed out only after the view
 /// was recorded. Postgres refuses any write made through it; in a support
@@ -18,15 +19,20 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub(super) async fn open(state: &AppState, support: bool) -> Result<Reader, AppError> {
-        // One round trip: the role is set in the same simple query that
-        // begins the transaction.
-        let begin = if support {
-            crate::db::BEGIN_READ_AS_SUPPORT
-        } else {
-            "begin read only"
+    /// `support`: the session's account, which is all the support role
+    /// will see.
+    pub(super) async fn open(state: &AppState, support: Option<Uuid>) -> Result<Reader, AppError> {
+        // One round trip: the role and account are set in the same simple
+        // query that begins the transaction.
+        let tx = match support {
+            Some(account) => {
+                state
+                    .pool
+                    .begin_with(crate::db::begin_read_as_support(account))
+                    .await?
+            }
+            None => state.pool.begin_with("begin read only").await?,
         };
-        let tx = state.pool.begin_with(begin).await?;
         Ok(Reader { tx })
     }
 

@@ -234,7 +234,7 @@ impl AccessContext {
     ) -> Result<Reader, AppError> {
         self.require(permission)?;
         self.record_view(page).await?;
-        Reader::open(&self.state, self.session().is_some()).await
+        Reader::open(&self.state, self.session().map(|s| s.account_id)).await
     }
 
     /// Like [`AccessContext::view`] for a page whose name needs a lookup
@@ -254,14 +254,13 @@ impl AccessContext {
         if let Some(session) = self.session() {
             let mut tx = self.state.pool.begin().await?;
             self.touch_live_session(&mut tx, session).await?;
-            sqlx::query(crate::db::AS_SUPPORT_READER)
-                .execute(&mut *tx)
-                .await?;
+            let set_role = crate::db::as_support_reader(session.account_id);
+            sqlx::Executor::execute(&mut *tx, set_role.as_str()).await?;
             let page = label(&mut tx).await?;
             audit::append(&mut tx, self.view_event(&page)).await?;
             tx.commit().await?;
         }
-        Reader::open(&self.state, self.session().is_some()).await
+        Reader::open(&self.state, self.session().map(|s| s.account_id)).await
     }
 
     /// In a support session: the session is found live, the activity
@@ -379,10 +378,10 @@ impl AccessContext {
         // support may never read, and every write in a read-only session.
         if let Some(session) = self.session() {
             let set_role = match session.mode {
-                Mode::Edit => crate::db::AS_SUPPORT_WRITER,
-                Mode::ReadOnly => crate::db::AS_SUPPORT_READER,
+                Mode::Edit => crate::db::as_support_writer(session.account_id),
+                Mode::ReadOnly => crate::db::as_support_reader(session.account_id),
             };
-            sqlx::query(set_role).execute(&mut *tx).await?;
+            sqlx::Executor::execute(&mut *tx, set_role.as_str()).await?;
         }
         Ok(Change {
             ctx: self,
