@@ -183,7 +183,9 @@ async fn write_many(pool: &PgPool, round: &[Pending]) -> Result<HashMap<usize, M
         summaries.push(e.summary());
         details.push(e.detail.clone());
     }
-    // The event's column list is the one in `audit::append` and
+    // The sessions' rows are locked in id order first: two writers whose
+    // batches share sessions then wait for each other instead of
+    // deadlocking. The event's column list is the one in `audit::append` and
     // `touch_live_and_record`; `query!` needs it written out here.
     let rows = sqlx::query!(
         r#"with input as (
@@ -191,10 +193,13 @@ async fn write_many(pool: &PgPool, round: &[Pending]) -> Result<HashMap<usize, M
                                   $6::uuid[], $7::text[], $8::uuid[], $9::text[], $10::jsonb[])
                     with ordinality as i(session_id, at, idle_deadline, kind, actor_kind, actor_id,
                                          actor_name, account_id, summary, detail, ord)
+           ), locked as (
+             select id from chaperone.support_sessions
+             where id = any($1) order by id for update
            ), live as (
              update chaperone.support_sessions s
              set last_activity_at = i.at, idle_deadline = least(i.idle_deadline, s.max_deadline)
-             from input i
+             from input i join locked l on l.id = i.session_id
              where s.id = i.session_id and s.ended_at is null and least(s.idle_deadline, s.max_deadline) > i.at
              returning i.ord, s.mode
            ), recorded as (
