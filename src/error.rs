@@ -188,10 +188,17 @@ mod server {
     }
 }
 
-/// Finishes a server function: on error, sets the HTTP status that matches it.
+/// Finishes a server function: on error, sets the HTTP status that matches
+/// it. Not for a form posted without JavaScript (submitted before the page
+/// came alive, say): that gets the redirect back to its page, which shows
+/// the error, instead of an error status that would make the browser show
+/// the raw error body.
 #[cfg(feature = "ssr")]
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {
+        if plain_form() {
+            return result;
+        }
         if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             if let Ok(status) = http::StatusCode::from_u16(err.status_code()) {
                 res.set_status(status);
@@ -199,6 +206,21 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+/// Whether this server function was called by a plain HTML form (the
+/// browser asks for a page back), not by the live app (which asks for
+/// JSON). Such a caller must get a redirect, never a JSON body.
+#[cfg(feature = "ssr")]
+pub fn plain_form() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
 }
 
 /// Parses an id from a URL or a form; a malformed id is simply not found,

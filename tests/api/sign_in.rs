@@ -528,3 +528,42 @@ async fn off_loopback_the_login_cookie_is_secure_and_host_prefixed() {
         assert!(cookie.contains("HttpOnly"), "{cookie}");
     }
 }
+
+/// A sign-in form submitted before the page came alive (slow network, no
+/// JavaScript) is a plain HTML POST. A wrong password sends the browser back
+/// to the sign-in page, which says what went wrong; it never gets an error
+/// status with the raw JSON error as the page. The right one lands in the
+/// console.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_form_posted_without_javascript_gets_pages_not_json() {
+    let app = spawn_app().await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
+    let client = new_client();
+    let post = |password: &'static str| {
+        client
+            .post(app.url("/api/staff_sign_in"))
+            .header("Origin", &app.base)
+            .header("Referer", app.url("/console/login"))
+            .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .form(&[
+                ("email", "sarah.lee@chaperone.test"),
+                ("password", password),
+            ])
+            .send()
+    };
+
+    let wrong = post("not-the-password").await.unwrap();
+    assert!(wrong.status().is_redirection(), "{}", wrong.status());
+    let back = wrong.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.starts_with(&app.url("/console/login?")), "{back}");
+    let page = client.get(&back).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(WRONG_CREDENTIALS), "the page says why");
+    assert!(session_cookie(&wrong).is_none());
+
+    let right = post(PASSWORD).await.unwrap();
+    assert!(right.status().is_redirection(), "{}", right.status());
+    assert_eq!(right.headers()["location"], "/console");
+}

@@ -7,7 +7,6 @@ use crate::auth::sign_in::{check, state};
 use crate::auth::Side;
 use crate::error::AppError;
 use crate::ui::safe_next;
-use leptos::prelude::*;
 use serde_json::json;
 use tower_sessions::Session;
 
@@ -152,15 +151,7 @@ pub async fn sign_out() -> Result<String, AppError> {
 /// gets the target back and navigates itself (a full load, so every part of
 /// the page sees the new sign-in).
 fn redirect_plain_form(target: &str) {
-    let plain_form = use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false);
-    if plain_form {
+    if crate::error::plain_form() {
         leptos_axum::redirect(target);
     }
 }
