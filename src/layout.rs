@@ -80,6 +80,12 @@ fn console_links(caps: &[Capability]) -> impl IntoView {
 pub fn ProductLayout() -> impl IntoView {
     let me = use_me();
     provide_context(me);
+    // Asked again on every page, so the count is right after reading them.
+    let path = leptos_router::hooks::use_location().pathname;
+    let unread = Resource::new(
+        move || path.get(),
+        |_| crate::history::unread_notifications(),
+    );
     view! {
         <header class="topbar product">
             <A href="/app" attr:class="brand">"Billfold"</A>
@@ -92,7 +98,7 @@ pub fn ProductLayout() -> impl IntoView {
             </Transition>
         </header>
         <div class="with-side">
-            <crate::product::ui::ProductNav />
+            <crate::product::ui::ProductNav unread />
             <main class="page"><Outlet /></main>
         </div>
     }

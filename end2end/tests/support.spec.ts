@@ -86,6 +86,8 @@ test("Jane, Acme Co's owner, reads in her history that Priya from Support change
   await signIn(page, "jane@acme.test");
   await expect(page).toHaveURL(/\/app$/);
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  // The navigation says there is something new about support.
+  await expect(nav(page).getByRole("link", { name: /^Support history \d+ new$/ })).toBeVisible();
   await nav(page).getByRole("link", { name: "Support history" }).click();
   await expect(page.getByRole("heading", { name: "Support history", level: 1 })).toBeVisible();
   // Jane was told, in the app, when Priya entered and when she changed something.
@@ -105,6 +107,8 @@ test("Jane, Acme Co's owner, reads in her history that Priya from Support change
   // The security page holds the account's choice; changing it is an event the history shows.
   await nav(page).getByRole("link", { name: "Security" }).click();
   await expect(page.getByRole("radio", { name: "Allow support access" })).toBeChecked();
+  // Read now: the navigation no longer says anything is new.
+  await expect(nav(page).getByRole("link", { name: "Support history", exact: true })).toBeVisible();
   await page.getByRole("radio", { name: "Ask the owner first" }).check();
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText("Support access is now: Ask the owner first.")).toBeVisible();

@@ -120,6 +120,14 @@ pub async fn my_notifications() -> Result<Notices, AppError> {
     crate::error::respond(server::notices().await)
 }
 
+/// How many of the reader's notifications are unread, for the product's
+/// navigation. Nothing to count for anyone who gets none: members, and
+/// support inside a session (the owner's notifications are the owner's).
+#[server(prefix = "/api", endpoint = "unread_notifications")]
+pub async fn unread_notifications() -> Result<i64, AppError> {
+    crate::error::respond(server::unread().await)
+}
+
 /// Marks all of the reader's notifications read.
 #[server(prefix = "/api", endpoint = "mark_notifications_read")]
 pub async fn mark_notifications_read() -> Result<String, AppError> {
@@ -191,6 +199,13 @@ pub const HISTORY_FNS: &[crate::access::registry::ServerFnEntry] = {
         entry("/api/my_notifications", OWN, Effect::Reads),
         entry("/api/notification_choices", OWN, Effect::Reads),
         entry("/api/owner_requests", OWN, Effect::Reads),
+        // Every product page's navigation asks, support's included (it gets
+        // 0): refusing it would record a refusal on every page.
+        entry(
+            "/api/unread_notifications",
+            Access::Needs(crate::access::Capability::UseProduct),
+            Effect::Reads,
+        ),
         entry("/api/set_notification_choices", OWN, Effect::Changes),
         entry("/api/set_support_policy", OWN, Effect::Changes),
         entry("/api/support_history", OWN, Effect::Reads),

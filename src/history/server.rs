@@ -234,12 +234,7 @@ pub async fn notices() -> Result<Notices, AppError> {
     )
     .fetch_all(&state.pool)
     .await?;
-    let unread = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from chaperone.customer_notifications where user_id = $1 and read_at is null"#,
-        c.id
-    )
-    .fetch_one(&state.pool)
-    .await?;
+    let unread = unread_of(&state.pool, c.id).await?;
     Ok(Notices {
         unread,
         items: items
@@ -251,6 +246,24 @@ pub async fn notices() -> Result<Notices, AppError> {
             })
             .collect(),
     })
+}
+
+pub async fn unread() -> Result<i64, AppError> {
+    match current_actor()? {
+        Actor::Customer(c) if c.role == CustomerRole::Owner => {
+            Ok(unread_of(&app_state()?.pool, c.id).await?)
+        }
+        _ => Ok(0),
+    }
+}
+
+async fn unread_of(pool: &sqlx::PgPool, user: uuid::Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from chaperone.customer_notifications where user_id = $1 and read_at is null"#,
+        user
+    )
+    .fetch_one(pool)
+    .await
 }
 
 pub async fn mark_read() -> Result<String, AppError> {

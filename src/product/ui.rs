@@ -17,19 +17,32 @@ pub const PRODUCT_PAGES: &[(&str, &str)] = &[
     ("/app/profile", "Profile"),
     ("/app/notes", "Private notes"),
     ("/app/search", "Search"),
-    ("/app/history", "Support history"),
+    (HISTORY, "Support history"),
     ("/app/settings/security", "Security"),
 ];
 
-/// The product's side navigation.
+/// The product's side navigation. `unread`: the reader's unread
+/// notifications about support, shown beside "Support history".
 #[component]
-pub fn ProductNav() -> impl IntoView {
+pub fn ProductNav(unread: Resource<Result<i64, crate::error::AppError>>) -> impl IntoView {
     let links = PRODUCT_PAGES;
     view! {
         <nav class="side" aria-label="Billfold">
             <ul>
-                {links.iter().map(|&(href, label)| view! { <li><A href=href exact=true>{label}</A></li> }).collect_view()}
+                {links.iter().map(|&(href, label)| {
+                    let badge = (href == HISTORY).then(|| view! {
+                        <Suspense fallback=|| ()>
+                            {move || unread.get().and_then(Result::ok).filter(|n| *n > 0).map(|n| view! {
+                                " " <span class="badge">{format!("{n} new")}</span>
+                            })}
+                        </Suspense>
+                    });
+                    view! { <li><A href=href exact=true>{label}{badge}</A></li> }
+                }).collect_view()}
             </ul>
         </nav>
     }
 }
+
+/// The page that lists the notifications the badge counts.
+const HISTORY: &str = "/app/history";

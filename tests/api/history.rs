@@ -521,3 +521,45 @@ async fn owners_are_told_when_support_enters_and_changes_something_as_they_choos
     assert_eq!(notices["unread"], 0);
     assert_eq!(notices["items"].as_array().unwrap().len(), 3);
 }
+
+/// The product's navigation shows an owner how many notifications about
+/// support are unread; reading them clears it. Members get none, and the
+/// agent inside the session is told 0 without a refusal on the record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_navigation_counts_an_owners_unread_notifications() {
+    let app = demo().await;
+    let priya = priya_as_jane(&app, "read_only").await;
+    let jane = customer(&app, "jane@acme.test").await;
+    let count = |client: reqwest::Client| {
+        let app = &app;
+        async move {
+            let res = app.call(&client, "unread_notifications", &[]).await;
+            assert_eq!(res.status(), 200);
+            res.json::<i64>().await.unwrap()
+        }
+    };
+    assert_eq!(count(jane.clone()).await, 1, "the entry");
+    let page = jane
+        .get(app.url("/app"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("1 new"), "the badge is in the page");
+
+    let tom = customer(&app, "tom@acme.test").await;
+    assert_eq!(count(tom).await, 0);
+    let refusals = app.event_count("access.role_refused").await;
+    assert_eq!(count(priya).await, 0);
+    assert_eq!(app.event_count("access.role_refused").await, refusals);
+
+    assert_eq!(
+        app.call(&jane, "mark_notifications_read", &[])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(count(jane).await, 0);
+}

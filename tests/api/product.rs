@@ -339,6 +339,7 @@ async fn tenant_isolation_every_product_endpoint_keeps_to_its_own_account() {
         ("/api/product_tokens", vec![]),
         ("/api/product_workspaces", vec![]),
         ("/api/identity_reveals", vec![]),
+        ("/api/unread_notifications", vec![]),
         ("/api/regenerate_recovery_codes", vec![]),
         (
             "/api/reveal_identity",
