@@ -142,6 +142,11 @@ fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.cookies_are_secure())
+        // The store moves a login's expiry only when it saves the login,
+        // which it does when the login changes (signing in, entering or
+        // leaving a support session): so a sign-in lasts this long from its
+        // last change. Saving on every request would add a durable write to
+        // every page.
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
             config.sign_in_lifetime_minutes,
         )));
