@@ -213,14 +213,17 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 /// JSON). Such a caller must get a redirect, never a JSON body.
 #[cfg(feature = "ssr")]
 pub fn plain_form() -> bool {
-    leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false)
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|p| accepts_html(&p.headers))
+}
+
+/// Whether a request asks for a page back (a browser's own form post or
+/// navigation) rather than JSON (the live app's calls).
+#[cfg(feature = "ssr")]
+pub fn accepts_html(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
 }
 
 /// Parses an id from a URL or a form; a malformed id is simply not found,

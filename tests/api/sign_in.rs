@@ -567,3 +567,40 @@ async fn a_sign_in_form_posted_without_javascript_gets_pages_not_json() {
     assert!(right.status().is_redirection(), "{}", right.status());
     assert_eq!(right.headers()["location"], "/console");
 }
+
+/// The guard's own refusals answer such a form with a page too: a form
+/// posted after the sign-in ended says so in words, not in JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_form_posted_without_javascript_gets_a_page() {
+    let app = spawn_app().await;
+    let client = new_client();
+    let res = client
+        .post(app.url("/api/search_accounts"))
+        .header("Origin", &app.base)
+        .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .form(&[("q", "Acme")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let kind = res.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(kind.starts_with("text/html"), "{kind}");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert!(!html.trim_start().starts_with('{'), "{html}");
+
+    // The live app's own calls still get JSON it can decode.
+    let res = client
+        .post(app.url("/api/search_accounts"))
+        .header("Origin", &app.base)
+        .header("Accept", "application/json")
+        .form(&[("q", "Acme")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+}

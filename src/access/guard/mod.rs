@@ -21,14 +21,16 @@ use crate::auth::Side;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::ui::{area_of, Area};
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use http::Method;
-use http::{header, HeaderValue, StatusCode};
 use tower_sessions::Session;
 use uuid::Uuid;
+
+mod answers;
+pub use answers::refusal_page;
+use answers::{error_response, fix_error_status, no_store, reply_area, wrong_kind_page};
 
 /// What the guard decides for a page request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +67,10 @@ pub async fn limit_body(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => next.run(Request::from_parts(parts, bytes.into())).await,
-        Err(_) => error_response(area_of(parts.uri.path()), AppError::TooLarge),
+        Err(_) => error_response(
+            reply_area(area_of(parts.uri.path()), &parts.headers),
+            AppError::TooLarge,
+        ),
     }
 }
 
@@ -76,18 +81,19 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     if area == Area::Asset {
         return next.run(req).await;
     }
+    let reply = reply_area(area, req.headers());
 
     let session = req.extensions().get::<Session>().cloned();
     let (actor, ended) = match resolve(&state, session.clone()).await {
         Ok(resolved) => resolved,
-        Err(err) => return error_response(area, err),
+        Err(err) => return error_response(reply, err),
     };
     // An ended session is forgotten by the next page load, which tells the
     // agent why; calls in between (the banner's polling) leave it for that.
     if let (Some(_), Some(session)) = (ended, &session) {
         if area != Area::ServerFn {
             if let Err(err) = session.remove::<Uuid>(SESSION_KEY).await {
-                return error_response(area, err.into());
+                return error_response(reply, err.into());
             }
         }
     }
@@ -113,7 +119,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             PageDecision::WrongKind => {
                 // A visit through the wrong door is a denied attempt too.
                 if let Err(err) = record_wrong_door(&state, actor.as_ref(), &path).await {
-                    return error_response(area, err);
+                    return error_response(reply, err);
                 }
                 return no_store(wrong_kind_page(area, actor.as_ref()));
             }
@@ -132,7 +138,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     // timed out): say so, and the page takes them back to the console.
     if let (Some(cause), Some(e)) = (ended, entry) {
         if area == Area::ServerFn && e.access == Access::Needs(super::Capability::UseProduct) {
-            return error_response(area, AppError::SessionEnded(cause.explanation().into()));
+            return error_response(reply, AppError::SessionEnded(cause.explanation().into()));
         }
     }
     if area == Area::ServerFn || entry.is_some() {
@@ -147,9 +153,9 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
                 _ => Ok(()),
             };
             if let Err(err) = recorded {
-                return error_response(area, err);
+                return error_response(reply, err);
             }
-            return error_response(area, err);
+            return error_response(reply, err);
         }
     }
     if area == Area::ServerFn {
@@ -298,44 +304,6 @@ fn check_server_fn(
     Ok(())
 }
 
-/// Errors raised before a server function's body runs (a malformed form,
-/// say) leave the framework's generic 500; give every error its own status.
-async fn fix_error_status(res: Response) -> Response {
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !res.headers().contains_key("serverfnerror")
-    {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return error_response(Area::ServerFn, AppError::Internal);
-    };
-    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    Response::from_parts(parts, Body::from(bytes))
-}
-
-fn error_response(area: Area, err: AppError) -> Response {
-    let status =
-        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut res = if area == Area::ServerFn {
-        let body = serde_json::to_string(&err).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-    } else {
-        with_plain_csp(
-            (status, Html(plain_page("Chaperone", &err.to_string(), ""))).into_response(),
-        )
-    };
-    if area == Area::ServerFn {
-        // Tells the server-function client to decode the body as our error.
-        res.headers_mut()
-            .insert("serverfnerror", HeaderValue::from_static("1"));
-    }
-    no_store(res)
-}
-
 async fn record_wrong_door(
     state: &AppState,
     actor: Option<&Actor>,
@@ -357,96 +325,6 @@ async fn record_wrong_door(
     )
     .await?;
     Ok(())
-}
-
-fn wrong_kind_page(area: Area, actor: Option<&Actor>) -> Response {
-    let (message, home) = match (area, actor) {
-        (Area::Console, Some(Actor::Customer(c))) => (
-            format!(
-                "The console is for Chaperone staff. You are signed in as {} of {}.",
-                c.name, c.account_name
-            ),
-            "<a href=\"/app\">Go to your account</a>",
-        ),
-        (_, Some(Actor::Staff(s) | Actor::Support(s, _))) => (
-            format!(
-                "The product pages are for customers. You are signed in to the console as {}. \
-                 Staff see a customer's account only through a support session.",
-                s.name
-            ),
-            "<a href=\"/console\">Back to the console</a>",
-        ),
-        _ => (
-            "You do not have access to this page.".to_string(),
-            "<a href=\"/\">Home</a>",
-        ),
-    };
-    let actions = format!(
-        "<p>{home}</p><form method=\"post\" action=\"/api/sign_out\"><button type=\"submit\">Sign out</button></form>"
-    );
-    with_plain_csp(
-        (
-            StatusCode::FORBIDDEN,
-            Html(plain_page("Not for this sign-in", &message, &actions)),
-        )
-            .into_response(),
-    )
-}
-
-/// A refusal as a small page of its own, for plain-HTTP routes a browser
-/// navigates to (an export form): the sentence, and a way back.
-pub fn refusal_page(err: &AppError, back_href: &str, back_label: &str) -> Response {
-    let status =
-        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let back = format!(
-        "<p><a href=\"{}\">{}</a></p>",
-        html_escape(back_href),
-        html_escape(back_label)
-    );
-    no_store(with_plain_csp(
-        (
-            status,
-            Html(plain_page("Not done", &err.to_string(), &back)),
-        )
-            .into_response(),
-    ))
-}
-
-/// A small server-rendered page for answers given before Leptos runs.
-fn plain_page(title: &str, message: &str, extra_html: &str) -> String {
-    format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"/>\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\
-         <title>{title} · Chaperone</title><link rel=\"stylesheet\" href=\"/pkg/chaperone.css\"/></head>\
-         <body><main class=\"notice\"><h1>{title}</h1><p role=\"alert\">{message}</p>{extra_html}</main></body></html>",
-        title = html_escape(title),
-        message = html_escape(message),
-    )
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-/// Plain pages load only our stylesheet and may post only to us.
-const PLAIN_PAGE_CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-fn with_plain_csp(mut res: Response<Body>) -> Response<Body> {
-    res.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PLAIN_PAGE_CSP),
-    );
-    res
-}
-
-fn no_store(mut res: Response<Body>) -> Response<Body> {
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
 }
 
 #[cfg(test)]
@@ -533,10 +411,5 @@ mod tests {
             check_server_fn(&CONSOLE, "/api/who_am_i", &Method::POST, None),
             Ok(())
         );
-    }
-
-    #[test]
-    fn messages_are_escaped() {
-        assert!(!plain_page("<x>", "<script>", "").contains("<script>"));
     }
 }
