@@ -128,6 +128,7 @@ fn WhoBox(me: Option<Me>) -> impl IntoView {
 #[component]
 pub fn ConsoleHome() -> impl IntoView {
     let me = expect_context::<Resource<Result<Option<Me>, crate::error::AppError>>>();
+    let results = crate::accounts::pages::search_results();
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || me.get().map(|r| match r {
@@ -135,7 +136,7 @@ pub fn ConsoleHome() -> impl IntoView {
                     <crate::access::pages::EndedNotice />
                     <h1>{format!("Welcome, {}", me.name)}</h1>
                     <p>{format!("You are signed in as {}.", me.role_label)}</p>
-                    {me.capabilities.contains(&Capability::SearchAccounts).then(|| view! { <crate::accounts::pages::AccountSearch /> })}
+                    {me.capabilities.contains(&Capability::SearchAccounts).then(|| view! { <crate::accounts::pages::AccountSearch results /> })}
                     <h2>"What you can do"</h2>
                     <ul class="capabilities">
                         {me.capabilities.iter().filter_map(|c| capability_text(*c)).map(|t| view! { <li>{t}</li> }).collect_view()}

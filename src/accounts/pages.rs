@@ -1,25 +1,28 @@
 //! Console pages: account search and the account page with its request form.
 
-use super::{account_summary, search_accounts};
+use super::{account_summary, search_accounts, SearchResults};
 use crate::access::requests::RequestSupportSession;
+use crate::error::AppError;
 use crate::ui::{ErrorNote, Loaded};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// Account search, on the console's home page.
-#[component]
-pub fn AccountSearch() -> impl IntoView {
+/// The search the console's home page answers: what `?q=` (and `?page=`)
+/// ask for. Create it where the page starts, not inside a view that
+/// re-renders (the signed-in person's details, say): each render would
+/// make a new resource, and the server would run the search once per
+/// render (it ran three times per page).
+pub fn search_results() -> Resource<Result<Option<SearchResults>, AppError>> {
     let query = use_query_map();
-    let q = move || query.read().get("q").unwrap_or_default();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(1)
-    };
-    let results = Resource::new(
-        move || (q(), page()),
+    Resource::new(
+        move || {
+            let query = query.read();
+            let page = query
+                .get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1);
+            (query.get("q").unwrap_or_default(), page)
+        },
         |(q, page)| async move {
             if q.trim().is_empty() {
                 Ok(None)
@@ -27,7 +30,15 @@ pub fn AccountSearch() -> impl IntoView {
                 search_accounts(q, Some(page)).await.map(Some)
             }
         },
-    );
+    )
+}
+
+/// Account search, on the console's home page: the form, and `results`
+/// from [`search_results`].
+#[component]
+pub fn AccountSearch(results: Resource<Result<Option<SearchResults>, AppError>>) -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
     view! {
         <form method="get" action="/console" class="search-form" role="search">
             <label for="account-q">"Find an account"</label>
