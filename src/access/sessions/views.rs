@@ -49,12 +49,6 @@ pub struct ViewRecorder {
     queue: mpsc::Sender<Pending>,
 }
 
-impl std::fmt::Debug for ViewRecorder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ViewRecorder")
-    }
-}
-
 impl ViewRecorder {
     /// Starts the writers. Call inside the Tokio runtime.
     pub fn start(pool: PgPool) -> ViewRecorder {
