@@ -228,24 +228,35 @@ pub async fn succeeded(
     Ok(())
 }
 
-/// When the latest lock on this email ends — a lock of the email from one
-/// address or from every address — if one holds at `now`.
-pub async fn locked_until(
+/// When the latest lock on each of these emails ends — a lock of the email
+/// from one address or from every address — where one holds at `now`, in
+/// the order given. One query for the whole list (a staff page of hundreds
+/// asks once, not once per person).
+pub async fn locked_until_each(
     pool: &PgPool,
     scope: Scope,
-    normalized_email: &str,
+    normalized_emails: &[&str],
     now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    let key = LockKey::new(scope, normalized_email, ANY);
-    sqlx::query_scalar!(
-        r#"select max(locked_until) as "until: DateTime<Utc>" from chaperone.sign_in_locks
-           where side = $1 and email_digest = $2 and locked_until > $3"#,
-        key.scope,
-        key.email_digest,
+) -> Result<Vec<Option<DateTime<Utc>>>, sqlx::Error> {
+    let digests: Vec<String> = normalized_emails
+        .iter()
+        .map(|email| LockKey::new(scope, email, ANY).email_digest)
+        .collect();
+    let locked: std::collections::HashMap<String, DateTime<Utc>> = sqlx::query!(
+        r#"select email_digest, max(locked_until) as "until!: DateTime<Utc>"
+           from chaperone.sign_in_locks
+           where side = $1 and email_digest = any($2) and locked_until > $3
+           group by email_digest"#,
+        scope,
+        &digests,
         now as _
     )
-    .fetch_one(pool)
-    .await
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.email_digest, r.until))
+    .collect();
+    Ok(digests.iter().map(|d| locked.get(d).copied()).collect())
 }
 
 /// An admin lifts every lock on this email and forgets its failures.

@@ -130,16 +130,7 @@ pub(crate) mod server {
         ctx: &AccessContext,
         only: Option<Uuid>,
     ) -> Result<Vec<InvoiceRow>, AppError> {
-        load_for(db, ctx.account_id(), only).await
-    }
-
-    /// [`load`] for an account id alone (for a page label, which must not
-    /// hold the context).
-    async fn load_for(
-        db: &mut sqlx::PgConnection,
-        account_id: Uuid,
-        only: Option<Uuid>,
-    ) -> Result<Vec<InvoiceRow>, AppError> {
+        let account_id = ctx.account_id();
         let rows = sqlx::query!(
             r#"select i.id, i.number, w.name as workspace, i.issued_on as "issued_on: chrono::NaiveDate", i.status, i.bill_to_name,
                       i.bill_to_address, i.tax_rate_bp, i.currency,
@@ -201,13 +192,17 @@ pub(crate) mod server {
         let account_id = ctx.account_id();
         let mut db = ctx
             .view_named(ProductPermission::ViewAccount, move |conn| {
+                // Only the number the event names: the invoice itself is
+                // read after its view is on the record.
                 Box::pin(async move {
-                    let number = load_for(conn, account_id, Some(id))
-                        .await?
-                        .into_iter()
-                        .next()
-                        .ok_or(AppError::NotFound)?
-                        .number;
+                    let number = sqlx::query_scalar!(
+                        "select number from product.invoices where account_id = $1 and id = $2",
+                        account_id,
+                        id
+                    )
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
                     Ok::<_, AppError>(format!("Billing › Invoices › {number}"))
                 })
             })

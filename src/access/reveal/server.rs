@@ -59,18 +59,28 @@ pub async fn offers() -> Result<Vec<RevealOffer>, AppError> {
     let state = app_state()?;
     let now = ctx.now();
     let can_ask = ctx.actor().can(Capability::RequestEditSession);
+    // The latest request for each field, all in one query.
+    let objects: Vec<String> = IDENTITY_FIELDS
+        .iter()
+        .map(|(field, _)| object(field, session.target_user_id))
+        .collect();
+    let mut latest: std::collections::HashMap<String, _> = sqlx::query!(
+        r#"select distinct on (action_object) action_object as "object!", id, status,
+                  approved_until as "approved_until: chrono::DateTime<chrono::Utc>"
+           from chaperone.access_requests
+           where for_session_id = $1 and action = 'reveal_identity' and action_object = any($2)
+           order by action_object, requested_at desc"#,
+        session.id,
+        &objects
+    )
+    .fetch_all(&state.pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.object.clone(), r))
+    .collect();
     let mut offers = Vec::new();
-    for (field, name) in IDENTITY_FIELDS {
-        let latest = sqlx::query!(
-            r#"select id, status, approved_until as "approved_until: chrono::DateTime<chrono::Utc>"
-               from chaperone.access_requests
-               where for_session_id = $1 and action = 'reveal_identity' and action_object = $2
-               order by requested_at desc limit 1"#,
-            session.id,
-            object(field, session.target_user_id)
-        )
-        .fetch_optional(&state.pool)
-        .await?;
+    for ((field, name), object) in IDENTITY_FIELDS.iter().zip(&objects) {
+        let latest = latest.remove(object);
         let state = match latest
             .as_ref()
             .map(|r| (r.status.as_str(), r.approved_until))

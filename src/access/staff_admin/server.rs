@@ -48,9 +48,10 @@ pub async fn list() -> Result<Vec<StaffEntry>, AppError> {
     )
     .fetch_all(&state.pool)
     .await?;
+    let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
+    let locks = lockout::locked_until_each(&state.pool, "staff", &emails, now).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let locked = lockout::locked_until(&state.pool, "staff", &r.email, now).await?;
+    for (r, locked) in rows.into_iter().zip(locks) {
         out.push(StaffEntry {
             id: r.id.to_string(),
             role: r.role.parse().map_err(|_| AppError::Internal)?,

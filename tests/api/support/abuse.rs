@@ -14,7 +14,7 @@ use chaperone::startup::SERVER_FNS;
 
 /// A kind of caller in the matrix.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Caller {
+pub(super) enum Caller {
     Anonymous,
     Staff(StaffRole),
     /// A customer user with this product role.
@@ -39,7 +39,7 @@ impl Caller {
 }
 
 /// One signed-in client per kind of caller, over the demo data.
-async fn callers(app: &TestApp) -> Vec<(Caller, reqwest::Client)> {
+pub(super) async fn callers(app: &TestApp) -> Vec<(Caller, reqwest::Client)> {
     let mut out = vec![(Caller::Anonymous, new_client())];
     for role in StaffRole::ALL {
         let (name, _) = DEMO_STAFF.iter().find(|(_, r)| *r == role).unwrap();
@@ -230,7 +230,7 @@ async fn every_server_function_answers_every_kind_of_caller_as_specified() {
 /// What a page must answer each kind of caller: the route table, with the
 /// access each page needs. A page added to the app and not to this table
 /// fails the test until its answer is specified.
-fn page_spec(path: &str) -> Option<fn(Caller) -> u16> {
+pub(super) fn page_spec(path: &str) -> Option<fn(Caller) -> u16> {
     use Capability::*;
     fn console(cap: Capability, found: u16) -> impl Fn(Caller) -> u16 {
         move |caller| match caller {

@@ -1,6 +1,6 @@
 //! Console search: each kind of question finds what it names.
 
-use super::{demo, priya_as_jane, staff};
+use super::{demo, staff};
 
 async fn names(app: &crate::helpers::TestApp, client: &reqwest::Client, q: &str) -> Vec<String> {
     let res = app.call(client, "search_accounts", &[("q", q)]).await;
@@ -66,72 +66,5 @@ async fn search_finds_by_name_fragment_exact_name_domain_email_id_and_typo() {
     assert!(
         found.iter().all(|n| n.starts_with("Fjord Alpha Labs")),
         "{found:?}"
-    );
-}
-
-/// How many times each statement ran in this test's database since the
-/// last reset, counted by Postgres (`pg_stat_statements`).
-async fn statements_like(owner: &sqlx::PgPool, pattern: &str) -> i64 {
-    sqlx::query_scalar(
-        "select coalesce(sum(calls), 0)::bigint from pg_stat_statements
-         where dbid = (select oid from pg_database where datname = current_database())
-           and query like $1",
-    )
-    .bind(pattern)
-    .fetch_one(owner)
-    .await
-    .unwrap()
-}
-
-/// A page runs each of its queries once. The console's search resource was
-/// once made inside a view that re-renders when the signed-in person has
-/// loaded, and every page ran the search three times; the product's pages
-/// load their data the same way, so the audited invoices page is held to
-/// the same rule.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_page_runs_its_queries_once() {
-    let app = demo().await;
-    let su = app.superuser_pool().await;
-    sqlx::query("create extension if not exists pg_stat_statements")
-        .execute(&su)
-        .await
-        .unwrap();
-    let reset = || async {
-        sqlx::query(
-            "select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)",
-        )
-        .execute(&su)
-        .await
-        .unwrap();
-    };
-
-    let maya = staff(&app, "maya.chen@chaperone.test").await;
-    reset().await;
-    let page = maya.get(app.url("/console?q=Acme")).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("Acme Co"));
-    assert_eq!(
-        statements_like(&su, "%with starting as%").await,
-        1,
-        "the console's search ran more than once for one page"
-    );
-
-    let priya = priya_as_jane(&app, "read_only").await;
-    reset().await;
-    let page = priya
-        .get(app.url("/app/billing/invoices"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    assert_eq!(
-        statements_like(&su, "%from product.invoices%").await,
-        1,
-        "the invoices page read its invoices more than once"
-    );
-    assert_eq!(
-        statements_like(&su, "%insert into chaperone.events%").await,
-        1,
-        "one page, one view event"
     );
 }
