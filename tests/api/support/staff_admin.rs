@@ -336,6 +336,13 @@ async fn an_admin_unlocks_a_locked_sign_in() {
     );
     let list = directory(&app, &alex).await;
     assert!(entry(&list, "James Ortiz")["locked_until"].is_string());
+    // The list's locks are looked up together: each lands on its own person.
+    let locked: Vec<&str> = list
+        .iter()
+        .filter(|s| s["locked_until"].is_string())
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(locked, ["James Ortiz"]);
     assert_eq!(app.call(&alex, "unlock_staff", &form).await.status(), 200);
     assert!(entry(&directory(&app, &alex).await, "James Ortiz")["locked_until"].is_null());
     assert_eq!(
