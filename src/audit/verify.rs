@@ -77,38 +77,48 @@ const BATCH: i64 = 20_000;
 /// kept between calls, so ten million events are checked without
 /// allocating for each.
 fn hash_of(r: &Row, out: &mut String) -> [u8; 32] {
-    use std::fmt::Write;
+    // Numbers are written with `itoa` and times digit by digit: through
+    // `std::fmt` they cost about a third of the walk (`perf`).
     fn field(out: &mut String, text: &str) {
         let chars = if text.is_ascii() {
             text.len()
         } else {
             text.chars().count()
         };
-        let _ = write!(out, "{chars}:");
+        out.push_str(itoa::Buffer::new().format(chars));
+        out.push(':');
         out.push_str(text);
     }
     fn number(out: &mut String, n: i64) {
-        let mut digits = [0u8; 24];
-        let mut cursor = std::io::Cursor::new(&mut digits[..]);
-        let _ = std::io::Write::write_fmt(&mut cursor, format_args!("{n}"));
-        let len = cursor.position() as usize;
-        field(out, std::str::from_utf8(&digits[..len]).expect("digits"));
+        field(out, itoa::Buffer::new().format(n));
+    }
+    fn digits(out: &mut String, n: u32, width: usize) {
+        let mut buf = itoa::Buffer::new();
+        let text = buf.format(n);
+        for _ in text.len()..width {
+            out.push('0');
+        }
+        out.push_str(text);
     }
     // `to_char(t at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`:
     // always 27 characters for the years an event can carry.
     fn time(out: &mut String, t: &DateTime<Utc>) {
         use chrono::{Datelike, Timelike};
-        let _ = write!(
-            out,
-            "27:{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            t.nanosecond() / 1_000
-        );
+        out.push_str("27:");
+        digits(out, t.year().max(0).unsigned_abs(), 4);
+        out.push('-');
+        digits(out, t.month(), 2);
+        out.push('-');
+        digits(out, t.day(), 2);
+        out.push('T');
+        digits(out, t.hour(), 2);
+        out.push(':');
+        digits(out, t.minute(), 2);
+        out.push(':');
+        digits(out, t.second(), 2);
+        out.push('.');
+        digits(out, t.nanosecond() / 1_000, 6);
+        out.push('Z');
     }
     fn uuid(out: &mut String, id: Option<Uuid>) {
         match id {
