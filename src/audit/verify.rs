@@ -78,7 +78,7 @@ const BATCH: i64 = 20_000;
 /// allocating for each.
 fn hash_of(r: &Row, out: &mut String) -> [u8; 32] {
     // Numbers are written with `itoa` and times digit by digit: through
-    // `std::fmt` they cost about a third of the walk (`perf`).
+    // `std::fmt` they took about a third of the verifier's CPU (`perf`).
     fn field(out: &mut String, text: &str) {
         let chars = if text.is_ascii() {
             text.len()
