@@ -176,10 +176,11 @@ pub async fn load_actor(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn customer() -> Actor {
+    /// Jane Doe, owner of Acme Co (shared with the guard's tests).
+    pub(crate) fn customer() -> Actor {
         Actor::Customer(CustomerUser {
             id: Uuid::nil(),
             account_id: Uuid::nil(),

@@ -221,6 +221,18 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The HTML of a page, as this client sees it.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Creates a staff member with [`PASSWORD`].
     pub async fn add_staff(
         &self,

@@ -539,14 +539,7 @@ async fn the_navigation_counts_an_owners_unread_notifications() {
         }
     };
     assert_eq!(count(jane.clone()).await, 1, "the entry");
-    let page = jane
-        .get(app.url("/app"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&jane, "/app").await;
     assert!(page.contains("1 new"), "the badge is in the page");
 
     let tom = customer(&app, "tom@acme.test").await;

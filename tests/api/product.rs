@@ -463,14 +463,7 @@ async fn card_numbers_and_token_secrets_never_leave_the_server() {
         assert!(!body.contains(&card), "{path} shows the full card number");
         assert!(body.contains(&format!("•••• {last4}")), "{path}: {body}");
     }
-    let page = jane
-        .get(app.url("/app/billing/payment-methods"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&jane, "/app/billing/payment-methods").await;
     assert!(!page.contains(&card));
     let csv = app
         .post(&jane, "/app/export/orders.csv")

@@ -330,8 +330,8 @@ async fn record_wrong_door(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::{CustomerUser, StaffMember};
-    use crate::customers::CustomerRole;
+    use crate::access::actor::tests::customer;
+    use crate::access::StaffMember;
     use crate::staff::StaffRole;
     use uuid::Uuid;
 
@@ -343,18 +343,6 @@ mod tests {
             role: StaffRole::Agent,
             time_zone: "UTC".into(),
             must_change_password: false,
-        })
-    }
-
-    fn customer() -> Actor {
-        Actor::Customer(CustomerUser {
-            id: Uuid::nil(),
-            account_id: Uuid::nil(),
-            account_name: "Acme Co".into(),
-            name: "Jane Doe".into(),
-            email: "jane@acme.test".into(),
-            role: CustomerRole::Owner,
-            time_zone: "UTC".into(),
         })
     }
 

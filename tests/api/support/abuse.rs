@@ -470,17 +470,7 @@ async fn hostile_text_in_reasons_tickets_names_and_notes_is_shown_inert() {
         told.headers()["location"],
         "/console?ended=revoked_by_manager"
     );
-    inert(
-        &priya
-            .get(app.url("/console?ended=revoked_by_manager"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    inert(&app.page(&priya, "/console?ended=revoked_by_manager").await).unwrap();
 
     let q = chaperone::ui::percent_encode("Evil");
     let pages = [

@@ -482,14 +482,7 @@ async fn the_weekly_review_matches_a_known_week() {
     assert_eq!(app.call(&omar, "weekly_review", &[]).await.status(), 403);
 
     // The page draws the charts on the server: readable without JavaScript.
-    let page = maya
-        .get(app.url("/console/review/week"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&maya, "/console/review/week").await;
     assert!(page.contains("<svg"), "server-rendered SVG");
     assert!(
         page.contains("Tue 24: 1 view-only, 1 with changes"),
