@@ -8,12 +8,18 @@ use super::sessions::{
 use crate::ui::{every, navigate_fully};
 use crate::ui::{ErrorNote, Loaded, Outcome};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// `/console/requests/:id`: a request and its wait.
 #[component]
 pub fn RequestPage() -> impl IntoView {
-    let params = use_params_map();
+    let id = crate::ui::route_param("id");
+    view! { <RequestPanel id /> }
+}
+
+/// The request page's live part: it polls while the request waits.
+#[island]
+fn RequestPanel(id: String) -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let cancel = ServerAction::<CancelRequest>::new();
     let decide = ServerAction::<DecideRequest>::new();
@@ -21,7 +27,7 @@ pub fn RequestPage() -> impl IntoView {
     let data = Resource::new(
         move || {
             (
-                params.read().get("id").unwrap_or_default(),
+                id.clone(),
                 tick.get(),
                 cancel.version().get(),
                 decide.version().get(),
@@ -118,7 +124,7 @@ pub fn EndedNotice() -> impl IntoView {
 
 /// The support banner: in the root layout, on every page, whenever the
 /// signed-in staff member is inside a support session. It cannot be closed.
-#[component]
+#[island]
 pub fn SupportBanner() -> impl IntoView {
     let info = Resource::new(|| (), |_| support_status());
     let end = ServerAction::<EndSupportSession>::new();

@@ -10,7 +10,7 @@ use crate::ui::{Loaded, Outcome};
 use leptos::prelude::*;
 
 /// `/app/history`: every support visit, in plain words.
-#[component]
+#[island]
 pub fn HistoryPage() -> impl IntoView {
     let end = ServerAction::<EndSupportVisit>::new();
     let decide = ServerAction::<DecideSupportRequest>::new();
@@ -141,7 +141,7 @@ fn VisitCard(v: Visit, end: ServerAction<EndSupportVisit>) -> impl IntoView {
 }
 
 /// `/app/settings/security`: whether support may enter (owners).
-#[component]
+#[island]
 pub fn SecurityPage() -> impl IntoView {
     let set = ServerAction::<SetSupportPolicy>::new();
     let data = Resource::new(move || set.version().get(), |_| support_policy());

@@ -4,7 +4,6 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -352,7 +351,7 @@ pub(crate) mod server {
 }
 
 /// `/app/billing/invoices`
-#[component]
+#[island]
 pub fn InvoicesPageView() -> impl IntoView {
     let issue = ServerAction::<CreateInvoice>::new();
     let data = Resource::new(move || issue.version().get(), |_| product_invoices());
@@ -420,11 +419,13 @@ fn IssueInvoiceForm(
 /// `/app/billing/invoices/:id`
 #[component]
 pub fn InvoiceDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let data = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        product_invoice,
-    );
+    let id = crate::ui::route_param("id");
+    view! { <InvoiceDetailPanel id /> }
+}
+
+#[island]
+fn InvoiceDetailPanel(id: String) -> impl IntoView {
+    let data = Resource::new(move || id.clone(), product_invoice);
     view! {
         <p><a href="/app/billing/invoices">"← All invoices"</a></p>
         <crate::ui::Loaded resource=data let:inv>

@@ -114,7 +114,7 @@ mod server {
 }
 
 /// `/app/notes`
-#[component]
+#[island]
 pub fn NotesPage() -> impl IntoView {
     let add = ServerAction::<AddNote>::new();
     let data = Resource::new(move || add.version().get(), |_| product_notes());

@@ -140,7 +140,7 @@ mod server {
 }
 
 /// `/app/settings/notifications`
-#[component]
+#[island]
 pub fn NotificationsPage() -> impl IntoView {
     let set = ServerAction::<SetNotification>::new();
     let data = Resource::new(move || set.version().get(), |_| product_notifications());

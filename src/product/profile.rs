@@ -428,7 +428,7 @@ mod server {
 }
 
 /// `/app/profile`
-#[component]
+#[island]
 pub fn ProfilePage() -> impl IntoView {
     let save = ServerAction::<UpdateProfile>::new();
     let codes = ServerAction::<RegenerateRecoveryCodes>::new();

@@ -309,7 +309,7 @@ pub(crate) mod server {
 }
 
 /// `/app/team`
-#[component]
+#[island]
 pub fn TeamPageView() -> impl IntoView {
     let invite = ServerAction::<InviteMember>::new();
     let change = ServerAction::<ChangeMemberRole>::new();

@@ -156,7 +156,7 @@ mod server {
 }
 
 /// `/app/developers/tokens`
-#[component]
+#[island]
 pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();

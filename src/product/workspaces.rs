@@ -193,7 +193,7 @@ pub(crate) mod server {
 }
 
 /// `/app/workspaces`
-#[component]
+#[island]
 pub fn WorkspacesPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| product_workspaces());
     view! {
@@ -223,7 +223,7 @@ pub fn WorkspacesPage() -> impl IntoView {
 }
 
 /// `/app/billing/tax`
-#[component]
+#[island]
 pub fn TaxSettingsPageView() -> impl IntoView {
     let update = ServerAction::<UpdateTaxRule>::new();
     let data = Resource::new(move || update.version().get(), |_| product_tax_settings());

@@ -7,7 +7,7 @@ use crate::ui::Loaded;
 use leptos::prelude::*;
 
 /// `/console/review`: unreviewed sessions, changes and blocked actions first.
-#[component]
+#[island]
 pub fn ReviewPage() -> impl IntoView {
     let inbox = Resource::new(|| (), |_| review_inbox());
     view! {

@@ -13,7 +13,7 @@
 use crate::error::AppError;
 use crate::ui::{percent_encode, Loaded};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -315,7 +315,13 @@ pub fn SessionsPage() -> impl IntoView {
 /// `/console/sessions/:id`
 #[component]
 pub fn SessionPage() -> impl IntoView {
-    let params = use_params_map();
+    let id = crate::ui::route_param("id");
+    view! { <SessionPanel id /> }
+}
+
+/// A session's timeline, with the review and revoke forms that reload it.
+#[island]
+fn SessionPanel(id: String) -> impl IntoView {
     let review = ServerAction::<crate::review::ReviewSession>::new();
     let revoke = ServerAction::<crate::access::sessions::RevokeSupportSession>::new();
     // Reload after a review or an end that succeeded; a refusal keeps the
@@ -328,7 +334,7 @@ pub fn SessionPage() -> impl IntoView {
         }
     });
     let data = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), changed.get()),
+        move || (id.clone(), changed.get()),
         |(id, _)| session_timeline(id),
     );
     view! {

@@ -84,6 +84,23 @@ pub fn safe_next(next: Option<&str>, staff: bool) -> String {
     }
 }
 
+/// A route parameter of the page being rendered (`:id`), read once: pages
+/// render on the server, and an island gets it as a prop (the browser has
+/// no router to ask).
+pub fn route_param(name: &str) -> String {
+    leptos_router::hooks::use_params_map()
+        .read_untracked()
+        .get(name)
+        .unwrap_or_default()
+}
+
+/// A query parameter of the page being rendered (`?next=`), read once.
+pub fn query_param(name: &str) -> Option<String> {
+    leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get(name)
+}
+
 /// Runs `f` every `every` in the browser (never during server rendering):
 /// what keeps a waiting page or a queue live.
 pub fn every(every: std::time::Duration, f: impl Fn() + 'static) {
