@@ -25,6 +25,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <HydrationScripts options islands=true />
+                <script nonce=leptos::nonce::use_nonce() inner_html=HOLD_EARLY_SUBMITS></script>
                 <MetaTags />
             </head>
             <body>
@@ -33,6 +34,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// Pages load their WASM when the browser is idle. A form submitted in
+/// that moment is held (up to three seconds) until its island is live, so
+/// it gets the same answer and confirmation as one submitted later; if the
+/// WASM never comes, the form posts as plain HTML.
+const HOLD_EARLY_SUBMITS: &str = r#"document.addEventListener("submit", function (e) {
+  var form = e.target, body = document.body;
+  if (body.hasAttribute("data-hydrated") || !form.closest("leptos-island")) return;
+  e.preventDefault();
+  var by = e.submitter, waited = 0;
+  var timer = setInterval(function () {
+    waited += 50;
+    if (body.hasAttribute("data-hydrated")) { clearInterval(timer); by ? form.requestSubmit(by) : form.requestSubmit(); }
+    else if (waited >= 3000) { clearInterval(timer); form.submit(); }
+  }, 50);
+}, true);"#;
 
 /// Every route renders in `SsrMode::Async`: the server waits for the page's
 /// data before it answers, so an unknown id, a missing role or an ended
