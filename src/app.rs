@@ -24,12 +24,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <HydrationScripts options islands=true />
                 <script nonce=leptos::nonce::use_nonce() inner_html=HOLD_EARLY_SUBMITS></script>
                 <MetaTags />
             </head>
             <body>
                 <App />
+                // Last in the body: Leptos hydrates islands as soon as the
+                // WASM is ready, and a cached WASM can be ready before the
+                // page has finished arriving; from here the script starts
+                // only once every island above it is in the document.
+                <HydrationScripts options islands=true />
             </body>
         </html>
     }

@@ -86,6 +86,12 @@ fn PostFormLive(
     }
 }
 
+/// Calls the server function at `path` with these fields, as a form would:
+/// for an island whose control is not a form (a switch that saves itself).
+pub async fn call(path: &str, fields: &[(&str, &str)]) -> Result<String, AppError> {
+    browser::post(path, browser::encode(fields)).await
+}
+
 /// The answer of a form that reloaded its page, shown once at the top of
 /// the page that came back. It lives in the tab's `sessionStorage` only:
 /// nothing a link could forge, nothing kept on the server.
@@ -132,6 +138,16 @@ mod browser {
             .unwrap_or_default()
     }
 
+    pub fn encode(fields: &[(&str, &str)]) -> String {
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return String::new();
+        };
+        for (k, v) in fields {
+            params.append(k, v);
+        }
+        params.to_string().into()
+    }
+
     /// Posts to a server function and reads its answer: a JSON string, or
     /// the error it sent.
     pub async fn post(path: &str, body: String) -> Result<String, AppError> {
@@ -175,6 +191,9 @@ mod browser {
     use crate::error::AppError;
 
     pub fn form_body(_: &leptos::ev::SubmitEvent) -> String {
+        String::new()
+    }
+    pub fn encode(_: &[(&str, &str)]) -> String {
         String::new()
     }
     pub async fn post(_: &str, _: String) -> Result<String, AppError> {
