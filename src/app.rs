@@ -24,20 +24,34 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <script nonce=leptos::nonce::use_nonce() inner_html=WAIT_FOR_THE_WHOLE_PAGE></script>
                 <script nonce=leptos::nonce::use_nonce() inner_html=HOLD_EARLY_SUBMITS></script>
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
                 <App />
-                // Last in the body: Leptos hydrates islands as soon as the
-                // WASM is ready, and a cached WASM can be ready before the
-                // page has finished arriving; from here the script starts
-                // only once every island above it is in the document.
-                <HydrationScripts options islands=true />
             </body>
         </html>
     }
 }
+
+/// Leptos's loader hydrates islands when the browser is first idle, and
+/// with the WASM cached that can come before the page has finished
+/// arriving: the islands' data is written at the very end of the page, and
+/// an island hydrated without it does not match its HTML (an intermittent
+/// hydration panic). Idle callbacks asked for while the page is still
+/// loading wait for it to be complete.
+const WAIT_FOR_THE_WHOLE_PAGE: &str = r#"(function () {
+  var idle = "requestIdleCallback" in window
+    ? window.requestIdleCallback.bind(window)
+    : function (callback) { return setTimeout(callback, 0); };
+  window.requestIdleCallback = function (callback, options) {
+    if (document.readyState !== "loading") return idle(callback, options);
+    document.addEventListener("DOMContentLoaded", function () { idle(callback, options); }, { once: true });
+    return 0;
+  };
+})();"#;
 
 /// Pages load their WASM when the browser is idle. A form submitted in
 /// that moment is held (up to three seconds) until its island is live, so
