@@ -8,18 +8,12 @@ use super::sessions::{
 use crate::ui::{every, navigate_fully};
 use crate::ui::{ErrorNote, Loaded, Outcome};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// `/console/requests/:id`: a request and its wait.
 #[component]
 pub fn RequestPage() -> impl IntoView {
-    let id = crate::ui::route_param("id");
-    view! { <RequestPanel id /> }
-}
-
-/// The request page's live part: it polls while the request waits.
-#[island]
-fn RequestPanel(id: String) -> impl IntoView {
+    let params = use_params_map();
     let tick = RwSignal::new(0u32);
     let cancel = ServerAction::<CancelRequest>::new();
     let decide = ServerAction::<DecideRequest>::new();
@@ -27,7 +21,7 @@ fn RequestPanel(id: String) -> impl IntoView {
     let data = Resource::new(
         move || {
             (
-                id.clone(),
+                params.read().get("id").unwrap_or_default(),
                 tick.get(),
                 cancel.version().get(),
                 decide.version().get(),
@@ -126,18 +120,7 @@ pub fn EndedNotice() -> impl IntoView {
 /// signed-in staff member is inside a support session. It cannot be closed.
 #[component]
 pub fn SupportBanner() -> impl IntoView {
-    // Read on the server; the banner's island gets what it shows as a prop,
-    // and a page outside a session has no banner island at all.
     let info = Resource::new(|| (), |_| support_status());
-    view! {
-        <Transition fallback=|| ()>
-            {move || info.get().and_then(Result::ok).flatten().map(|b| view! { <SupportBannerLive b /> })}
-        </Transition>
-    }
-}
-
-#[island]
-fn SupportBannerLive(b: super::sessions::BannerInfo) -> impl IntoView {
     let end = ServerAction::<EndSupportSession>::new();
     let ask = ServerAction::<RequestActionApproval>::new();
     Effect::new(move |_| {
@@ -145,77 +128,81 @@ fn SupportBannerLive(b: super::sessions::BannerInfo) -> impl IntoView {
             navigate_fully(&target);
         }
     });
-    {
-        let left = RwSignal::new(b.seconds_left);
-        // Tick locally; the server enforces the deadline. At zero,
-        // reload so the server can end the session and say why.
-        every(std::time::Duration::from_secs(1), move || {
-            let now = left.get_untracked() - 1;
-            left.set(now.max(0));
-            if now == 0 {
-                // The console is not activity: if the server agrees the
-                // time is up, it says why; if not, the banner resyncs.
-                navigate_fully("/console");
-            }
-        });
-        // Notice an end decided elsewhere (revoked, swept) without counting as activity.
-        every(std::time::Duration::from_secs(30), move || {
-            leptos::task::spawn_local(async move {
-                match support_status().await {
-                    Ok(None) => navigate_fully("/console"),
-                    Ok(Some(b)) => left.set(b.seconds_left),
-                    Err(_) => {}
-                }
-            });
-        });
-        view! {
-            <aside class="support-banner" class:warn=move || left.get() <= 120 role="region" aria-label="Support session">
-                <span><strong>"Support session"</strong>{format!(" · {} · viewing as {} ({})", b.account_name, b.user_name, b.role_label)}</span>
-                <span class="mode">{b.mode_label.clone()}</span>
-                <span class="why">{format!("Reason: {} · Ticket {}", b.reason, b.ticket)}</span>
-                <span class="left" aria-live="polite">
-                    {move || if left.get() <= 120 { format!("Ending in {}", mm_ss(left.get())) } else { format!("Time left {}", mm_ss(left.get())) }}
-                </span>
-                <ActionForm action=end attr:class="inline">
-                    <button type="submit" class="end">"End session"</button>
-                </ActionForm>
-                {b.can_request_action.then(|| view! {
-                    <details class="one-action">
-                        <summary>"Ask to approve one blocked action"</summary>
-                        {if b.blocked.is_empty() {
-                            view! { <p class="muted">"Nothing was blocked yet. Try the action first (an export, removing a member…): once it is refused, you can ask a manager to approve exactly that one action here."</p> }.into_any()
-                        } else {
-                            let blocked = b.blocked.clone();
-                            let choice = RwSignal::new(0usize);
-                            let reason = RwSignal::new(String::new());
-                            let options = blocked.clone();
-                            view! {
-                                <form class="stack" aria-label="Ask to approve one blocked action" on:submit=move |ev| {
-                                    ev.prevent_default();
-                                    if let Some(a) = blocked.get(choice.get_untracked()) {
-                                        ask.dispatch(RequestActionApproval { action: a.action, object: a.object.clone(), reason: reason.get_untracked() });
-                                    }
-                                }>
-                                    <label for="one-action">"Blocked action"</label>
-                                    <select id="one-action" on:change=move |ev| choice.set(event_target_value(&ev).parse().unwrap_or(0))>
-                                        {options.into_iter().enumerate().map(|(i, a)| view! {
-                                            <option value=i.to_string()>{format!("{}: {}", a.action.label(), a.label)}</option>
-                                        }).collect_view()}
-                                    </select>
-                                    <label for="one-action-reason">"Why"</label>
-                                    <input id="one-action-reason" type="text" required maxlength="1000" bind:value=reason />
-                                    <button type="submit">"Ask a manager"</button>
-                                </form>
-                            }.into_any()
-                        }}
-                        {move || ask.value().get().map(|r| match r {
-                            Ok(id) => view! { <p role="status">"Asked. " <a href=format!("/console/requests/{id}")>"Follow the request"</a></p> }.into_any(),
-                            Err(error) => view! { <ErrorNote error /> }.into_any(),
+    view! {
+        <Transition fallback=|| ()>
+            {move || info.get().and_then(Result::ok).flatten().map(|b| {
+                let left = RwSignal::new(b.seconds_left);
+                // Tick locally; the server enforces the deadline. At zero,
+                // reload so the server can end the session and say why.
+                every(std::time::Duration::from_secs(1), move || {
+                    let now = left.get_untracked() - 1;
+                    left.set(now.max(0));
+                    if now == 0 {
+                        // The console is not activity: if the server agrees the
+                        // time is up, it says why; if not, the banner resyncs.
+                        navigate_fully("/console");
+                    }
+                });
+                // Notice an end decided elsewhere (revoked, swept) without counting as activity.
+                every(std::time::Duration::from_secs(30), move || {
+                    leptos::task::spawn_local(async move {
+                        match support_status().await {
+                            Ok(None) => navigate_fully("/console"),
+                            Ok(Some(b)) => left.set(b.seconds_left),
+                            Err(_) => {}
+                        }
+                    });
+                });
+                view! {
+                    <aside class="support-banner" class:warn=move || left.get() <= 120 role="region" aria-label="Support session">
+                        <span><strong>"Support session"</strong>{format!(" · {} · viewing as {} ({})", b.account_name, b.user_name, b.role_label)}</span>
+                        <span class="mode">{b.mode_label.clone()}</span>
+                        <span class="why">{format!("Reason: {} · Ticket {}", b.reason, b.ticket)}</span>
+                        <span class="left" aria-live="polite">
+                            {move || if left.get() <= 120 { format!("Ending in {}", mm_ss(left.get())) } else { format!("Time left {}", mm_ss(left.get())) }}
+                        </span>
+                        <ActionForm action=end attr:class="inline">
+                            <button type="submit" class="end">"End session"</button>
+                        </ActionForm>
+                        {b.can_request_action.then(|| view! {
+                            <details class="one-action">
+                                <summary>"Ask to approve one blocked action"</summary>
+                                {if b.blocked.is_empty() {
+                                    view! { <p class="muted">"Nothing was blocked yet. Try the action first (an export, removing a member…): once it is refused, you can ask a manager to approve exactly that one action here."</p> }.into_any()
+                                } else {
+                                    let blocked = b.blocked.clone();
+                                    let choice = RwSignal::new(0usize);
+                                    let reason = RwSignal::new(String::new());
+                                    let options = blocked.clone();
+                                    view! {
+                                        <form class="stack" aria-label="Ask to approve one blocked action" on:submit=move |ev| {
+                                            ev.prevent_default();
+                                            if let Some(a) = blocked.get(choice.get_untracked()) {
+                                                ask.dispatch(RequestActionApproval { action: a.action, object: a.object.clone(), reason: reason.get_untracked() });
+                                            }
+                                        }>
+                                            <label for="one-action">"Blocked action"</label>
+                                            <select id="one-action" on:change=move |ev| choice.set(event_target_value(&ev).parse().unwrap_or(0))>
+                                                {options.into_iter().enumerate().map(|(i, a)| view! {
+                                                    <option value=i.to_string()>{format!("{}: {}", a.action.label(), a.label)}</option>
+                                                }).collect_view()}
+                                            </select>
+                                            <label for="one-action-reason">"Why"</label>
+                                            <input id="one-action-reason" type="text" required maxlength="1000" bind:value=reason />
+                                            <button type="submit">"Ask a manager"</button>
+                                        </form>
+                                    }.into_any()
+                                }}
+                                {move || ask.value().get().map(|r| match r {
+                                    Ok(id) => view! { <p role="status">"Asked. " <a href=format!("/console/requests/{id}")>"Follow the request"</a></p> }.into_any(),
+                                    Err(error) => view! { <ErrorNote error /> }.into_any(),
+                                })}
+                            </details>
                         })}
-                    </details>
-                })}
-            </aside>
-        }
+                    </aside>
+                }
+            })}
+        </Transition>
     }
 }
 

@@ -5,7 +5,7 @@ use crate::access::requests::RequestSupportSession;
 use crate::error::AppError;
 use crate::ui::{ErrorNote, Loaded};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The search the console's home page answers: what `?q=` (and `?page=`)
 /// ask for. Create it where the page starts, not inside a view that
@@ -78,13 +78,11 @@ pub fn AccountSearch(results: Resource<Result<Option<SearchResults>, AppError>>)
 /// `/console/accounts/:id`: the masked summary and "Start support session".
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let id = crate::ui::route_param("id");
-    view! { <AccountPanel id /> }
-}
-
-#[island]
-fn AccountPanel(id: String) -> impl IntoView {
-    let data = Resource::new(move || id.clone(), account_summary);
+    let params = use_params_map();
+    let data = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        account_summary,
+    );
     let request = ServerAction::<RequestSupportSession>::new();
     Effect::new(move |_| {
         if let Some(Ok(id)) = request.value().get() {

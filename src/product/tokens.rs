@@ -156,7 +156,7 @@ mod server {
 }
 
 /// `/app/developers/tokens`
-#[island]
+#[component]
 pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();

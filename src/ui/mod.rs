@@ -6,9 +6,6 @@ use leptos::prelude::*;
 use serde::{de::DeserializeOwned, Serialize};
 use std::sync::Arc;
 
-mod form;
-pub use form::{call, Flash, PostForm, Then};
-
 /// Percent-encodes everything but unreserved characters and `/`, for a value
 /// placed in a URL's query (`next=/console/sessions%3Fx%3D1`, `q=…`).
 pub fn percent_encode(s: &str) -> String {
@@ -85,23 +82,6 @@ pub fn safe_next(next: Option<&str>, staff: bool) -> String {
     } else {
         home.into()
     }
-}
-
-/// A route parameter of the page being rendered (`:id`), read once: pages
-/// render on the server, and an island gets it as a prop (the browser has
-/// no router to ask).
-pub fn route_param(name: &str) -> String {
-    leptos_router::hooks::use_params_map()
-        .read_untracked()
-        .get(name)
-        .unwrap_or_default()
-}
-
-/// A query parameter of the page being rendered (`?next=`), read once.
-pub fn query_param(name: &str) -> Option<String> {
-    leptos_router::hooks::use_query_map()
-        .read_untracked()
-        .get(name)
 }
 
 /// Runs `f` every `every` in the browser (never during server rendering):

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 /// The queue, refreshed every few seconds and after each decision. Cards
 /// are keyed by request, so a refresh adds and removes cards but never
 /// touches one a manager is writing a note in.
-#[island]
+#[component]
 pub fn ApprovalsPage() -> impl IntoView {
     let decide = ServerAction::<DecideRequest>::new();
     let initial = Resource::new(|| (), |_| approval_queue());

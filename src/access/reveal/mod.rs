@@ -69,7 +69,7 @@ pub async fn reveal_identity(field: String) -> Result<String, AppError> {
 /// On the viewed user's profile, for an agent in a session: ask to reveal
 /// one identity field for the case, follow the request, show it once.
 /// Renders nothing for customers.
-#[island]
+#[component]
 pub fn IdentityRevealPanel() -> impl IntoView {
     let ask = ServerAction::<RequestIdentityReveal>::new();
     let show = ServerAction::<RevealIdentity>::new();

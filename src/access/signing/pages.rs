@@ -6,16 +6,11 @@ use crate::auth::Side;
 use crate::error::AppError;
 use crate::ui::navigate_fully;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 /// `/console/login`: staff sign in to the console.
 #[component]
 pub fn StaffSignInPage() -> impl IntoView {
-    let next = crate::ui::query_param("next").unwrap_or_default();
-    view! { <StaffSignInForm next /> }
-}
-
-#[island]
-fn StaffSignInForm(next: String) -> impl IntoView {
     let action = ServerAction::<StaffSignIn>::new();
     let value = Signal::derive(move || action.value().get());
     let pending = Signal::derive(move || action.pending().get());
@@ -23,7 +18,7 @@ fn StaffSignInForm(next: String) -> impl IntoView {
     view! {
         <SignInFrame side=Side::Staff>
             <ActionForm action=action attr:class="stack" attr:aria-label="Staff sign-in">
-                <SignInFields value pending next=next.clone() />
+                <SignInFields value pending />
             </ActionForm>
         </SignInFrame>
     }
@@ -32,12 +27,6 @@ fn StaffSignInForm(next: String) -> impl IntoView {
 /// `/login`: customers sign in to the product.
 #[component]
 pub fn CustomerSignInPage() -> impl IntoView {
-    let next = crate::ui::query_param("next").unwrap_or_default();
-    view! { <CustomerSignInForm next /> }
-}
-
-#[island]
-fn CustomerSignInForm(next: String) -> impl IntoView {
     let action = ServerAction::<CustomerSignIn>::new();
     let value = Signal::derive(move || action.value().get());
     let pending = Signal::derive(move || action.pending().get());
@@ -45,7 +34,7 @@ fn CustomerSignInForm(next: String) -> impl IntoView {
     view! {
         <SignInFrame side=Side::Customer>
             <ActionForm action=action attr:class="stack" attr:aria-label="Sign-in">
-                <SignInFields value pending next=next.clone() />
+                <SignInFields value pending />
             </ActionForm>
         </SignInFrame>
     }
@@ -81,8 +70,9 @@ fn SignInFrame(side: Side, children: Children) -> impl IntoView {
 fn SignInFields(
     value: Signal<Option<Result<String, AppError>>>,
     pending: Signal<bool>,
-    next: String,
 ) -> impl IntoView {
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
     let time_zone = RwSignal::new(String::new());
     Effect::new(move |_| {
         if let Some(tz) = browser_time_zone() {
@@ -138,7 +128,7 @@ fn browser_time_zone() -> Option<String> {
 }
 
 /// The sign-out button used in both headers.
-#[island]
+#[component]
 pub fn SignOutButton() -> impl IntoView {
     let action = ServerAction::<SignOut>::new();
     go_on_success(Signal::derive(move || action.value().get()));
@@ -150,7 +140,7 @@ pub fn SignOutButton() -> impl IntoView {
 }
 
 /// `/console/password`: a staff member chooses their own password.
-#[island]
+#[component]
 pub fn StaffPasswordPage() -> impl IntoView {
     let action = ServerAction::<super::ChangeOwnPassword>::new();
     view! {

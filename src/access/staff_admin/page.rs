@@ -7,7 +7,7 @@ use crate::staff::StaffRole;
 use crate::ui::{ErrorNote, Loaded, Outcome};
 use leptos::prelude::*;
 
-#[island]
+#[component]
 pub fn StaffPage() -> impl IntoView {
     let add = ServerAction::<AddStaffMember>::new();
     let role = ServerAction::<SetStaffRole>::new();
