@@ -24,7 +24,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <HydrationScripts options />
+                <script nonce=leptos::nonce::use_nonce() inner_html=WAIT_FOR_THE_WHOLE_PAGE></script>
+                <script nonce=leptos::nonce::use_nonce() inner_html=HOLD_EARLY_SUBMITS></script>
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -33,6 +35,39 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// Leptos's loader hydrates islands when the browser is first idle, and
+/// with the WASM cached that can come before the page has finished
+/// arriving: the islands' data is written at the very end of the page, and
+/// an island hydrated without it does not match its HTML (an intermittent
+/// hydration panic). Idle callbacks asked for while the page is still
+/// loading wait for it to be complete.
+const WAIT_FOR_THE_WHOLE_PAGE: &str = r#"(function () {
+  var idle = "requestIdleCallback" in window
+    ? window.requestIdleCallback.bind(window)
+    : function (callback) { return setTimeout(callback, 0); };
+  window.requestIdleCallback = function (callback, options) {
+    if (document.readyState !== "loading") return idle(callback, options);
+    document.addEventListener("DOMContentLoaded", function () { idle(callback, options); }, { once: true });
+    return 0;
+  };
+})();"#;
+
+/// Pages load their WASM when the browser is idle. A form submitted in
+/// that moment is held (up to three seconds) until its island is live, so
+/// it gets the same answer and confirmation as one submitted later; if the
+/// WASM never comes, the form posts as plain HTML.
+const HOLD_EARLY_SUBMITS: &str = r#"document.addEventListener("submit", function (e) {
+  var form = e.target, body = document.body;
+  if (body.hasAttribute("data-hydrated") || !form.closest("leptos-island")) return;
+  e.preventDefault();
+  var by = e.submitter, waited = 0;
+  var timer = setInterval(function () {
+    waited += 50;
+    if (body.hasAttribute("data-hydrated")) { clearInterval(timer); by ? form.requestSubmit(by) : form.requestSubmit(); }
+    else if (waited >= 3000) { clearInterval(timer); form.submit(); }
+  }, 50);
+}, true);"#;
 
 /// Every route renders in `SsrMode::Async`: the server waits for the page's
 /// data before it answers, so an unknown id, a missing role or an ended

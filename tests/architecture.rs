@@ -232,3 +232,108 @@ fn every_browser_test_runs_the_accessibility_check() {
     }
     assert!(specs > 0, "no browser tests found in {}", dir.display());
 }
+
+/// The body of each `#[component]` and `#[island]` function in `src`, by
+/// name (from its attribute to the first line that closes it at column 0).
+fn components() -> (
+    Vec<(String, String)>,
+    std::collections::HashMap<String, String>,
+) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut islands = Vec::new();
+    let mut bodies = std::collections::HashMap::new();
+    for file in rust_files(&src) {
+        let text = fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let attr = line.trim();
+            if attr != "#[component]" && attr != "#[island]" {
+                continue;
+            }
+            let Some(sig) = lines[i + 1..].iter().find(|l| l.contains("fn ")) else {
+                continue;
+            };
+            let name: String = sig
+                .split("fn ")
+                .nth(1)
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let end = lines[i..]
+                .iter()
+                .position(|l| *l == "}")
+                .map_or(lines.len(), |p| i + p);
+            let body: String = lines[i..end]
+                .iter()
+                .map(|l| l.split("//").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if attr == "#[island]" {
+                islands.push((format!("{}: {name}", file.display()), body.clone()));
+            }
+            bodies.insert(name, body);
+        }
+    }
+    (islands, bodies)
+}
+
+/// The components a view names (`<Outcome …`, `<crate::ui::Shown …`).
+fn components_named(body: &str) -> Vec<String> {
+    body.split('<')
+        .skip(1)
+        .map(|rest| {
+            let path: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            path.rsplit("::").next().unwrap_or("").to_string()
+        })
+        .filter(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
+        .collect()
+}
+
+/// An island gets its data as props and fetches afresh itself: no island,
+/// and no component inside one, holds a resource or a suspense boundary.
+/// In islands mode a resource's serialised value is matched to it by a
+/// counter the server advances for any resource created while an island
+/// renders, so a resource in an island can hydrate with another's data (the
+/// page panics, intermittently, and its islands stay dead).
+#[test]
+fn islands_hold_no_resources() {
+    const REFUSED: [&str; 8] = [
+        "Resource::",
+        "OnceResource",
+        "<Transition",
+        "<Suspense",
+        "<ErrorBoundary",
+        "<Await",
+        "<Loaded",
+        "<Preload",
+    ];
+    let (islands, bodies) = components();
+    assert!(!islands.is_empty(), "no islands found");
+    let mut wrong = Vec::new();
+    for (island, body) in &islands {
+        let mut seen = std::collections::HashSet::new();
+        let mut todo = vec![("the island".to_string(), body.clone())];
+        while let Some((name, body)) = todo.pop() {
+            for refused in REFUSED {
+                if body.contains(refused) {
+                    wrong.push(format!("{island}: {refused} in {name}"));
+                }
+            }
+            for inner in components_named(&body) {
+                if let Some(b) = bodies.get(&inner) {
+                    if seen.insert(inner.clone()) {
+                        todo.push((inner, b.clone()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "islands must take their data as props: {wrong:#?}"
+    );
+}

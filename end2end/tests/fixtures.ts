@@ -2,7 +2,8 @@
 // checks every page any test opens — in the default page and in every other
 // user's browser a test starts — and the test fails on a serious or critical
 // violation. A page is checked when it loads, after each navigation inside
-// the app, and once more as the test leaves it.
+// the app, and once more as the test leaves it. A page whose WASM panics
+// (a hydration mismatch, say) fails the test too.
 import { test as base, expect, Browser, BrowserContext, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 
@@ -19,12 +20,20 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 class Checker {
   problems: string[] = [];
+  crashes: string[] = [];
   checked = new Set<string>();
   private queues = new Map<Page, Promise<void>>();
 
   watch(page: Page) {
     page.on("framenavigated", (frame) => {
       if (frame === page.mainFrame()) this.enqueue(page, true);
+    });
+    // A hydration mismatch or a panic leaves the page looking right but
+    // dead (its islands never come alive): always a failure.
+    page.on("console", (message) => {
+      if (message.type() === "error" && /panicked|hydration error/i.test(message.text())) {
+        this.crashes.push(`${page.url()}: ${message.text().split("\n")[0]}`);
+      }
     });
   }
 
@@ -99,6 +108,7 @@ export const test = base.extend<{ a11y: Checker }>({
       }
       await checker.finish(contexts.flatMap((c) => c.pages()));
       expect(checker.checked.size, "no page was checked for accessibility").toBeGreaterThan(0);
+      expect(checker.crashes, "the WASM failed on a page").toEqual([]);
       expect(checker.problems, `accessibility problems on ${[...checker.checked].join(", ")}`).toEqual([]);
     },
     { auto: true },

@@ -1,27 +1,46 @@
 //! Console pages for support requests, and the support banner.
 
 use super::approvals::{DecideRequest, RequestActionApproval};
-use super::requests::{request_status, CancelRequest, RequestState};
+use super::requests::{request_status, CancelRequest, RequestState, RequestView};
 use super::sessions::{
     end_explanation, mm_ss, support_status, EndSupportSession, EnterSupportSession,
 };
+use crate::error::AppError;
 use crate::ui::{every, navigate_fully};
-use crate::ui::{ErrorNote, Loaded, Outcome};
+use crate::ui::{live, ErrorNote, Outcome, Preload, Shown};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// `/console/requests/:id`: a request and its wait.
 #[component]
 pub fn RequestPage() -> impl IntoView {
-    let params = use_params_map();
+    let id = crate::ui::route_param("id");
+    let data = Resource::new(
+        {
+            let id = id.clone();
+            move || id.clone()
+        },
+        request_status,
+    );
+    view! {
+        <Preload resource=data let:initial>
+            <RequestPanel id=id.clone() initial />
+        </Preload>
+    }
+}
+
+/// The request page's live part: it polls while the request waits.
+#[island]
+fn RequestPanel(id: String, initial: Result<RequestView, AppError>) -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let cancel = ServerAction::<CancelRequest>::new();
     let decide = ServerAction::<DecideRequest>::new();
     let enter = ServerAction::<EnterSupportSession>::new();
-    let data = Resource::new(
+    let data = live(
+        initial,
         move || {
             (
-                params.read().get("id").unwrap_or_default(),
+                id.clone(),
                 tick.get(),
                 cancel.version().get(),
                 decide.version().get(),
@@ -31,10 +50,8 @@ pub fn RequestPage() -> impl IntoView {
     );
     // The page follows the decision live: poll while the request waits.
     every(std::time::Duration::from_secs(2), move || {
-        let waiting = data
-            .get_untracked()
-            .and_then(Result::ok)
-            .is_some_and(|r| r.status == RequestState::Pending);
+        let waiting =
+            data.with_untracked(|d| d.as_ref().is_ok_and(|r| r.status == RequestState::Pending));
         if waiting {
             tick.update(|t| *t += 1);
         }
@@ -47,7 +64,7 @@ pub fn RequestPage() -> impl IntoView {
     let note = RwSignal::new(String::new());
     view! {
         <p><a href="/console">"← Console"</a></p>
-        <Loaded resource=data let:r>
+        <Shown value=data let:r>
             <h1>{format!("Support request: {} as {}", r.account_name, r.target_user_name)}</h1>
             <p class=format!("status {}", r.status.as_str()) role="status" aria-live="polite">
                 <strong>{r.status_text.clone()}</strong>
@@ -97,7 +114,7 @@ pub fn RequestPage() -> impl IntoView {
                     </div>
                 }
             })}
-        </Loaded>
+        </Shown>
         <Outcome value=Signal::derive(move || cancel.value().get()) />
         <Outcome value=Signal::derive(move || decide.value().get()) />
     }
@@ -120,7 +137,18 @@ pub fn EndedNotice() -> impl IntoView {
 /// signed-in staff member is inside a support session. It cannot be closed.
 #[component]
 pub fn SupportBanner() -> impl IntoView {
+    // Read on the server; the banner's island gets what it shows as a prop,
+    // and a page outside a session has no banner island at all.
     let info = Resource::new(|| (), |_| support_status());
+    view! {
+        <Transition fallback=|| ()>
+            {move || info.get().and_then(Result::ok).flatten().map(|b| view! { <SupportBannerLive b /> })}
+        </Transition>
+    }
+}
+
+#[island]
+fn SupportBannerLive(b: super::sessions::BannerInfo) -> impl IntoView {
     let end = ServerAction::<EndSupportSession>::new();
     let ask = ServerAction::<RequestActionApproval>::new();
     Effect::new(move |_| {
@@ -128,81 +156,77 @@ pub fn SupportBanner() -> impl IntoView {
             navigate_fully(&target);
         }
     });
-    view! {
-        <Transition fallback=|| ()>
-            {move || info.get().and_then(Result::ok).flatten().map(|b| {
-                let left = RwSignal::new(b.seconds_left);
-                // Tick locally; the server enforces the deadline. At zero,
-                // reload so the server can end the session and say why.
-                every(std::time::Duration::from_secs(1), move || {
-                    let now = left.get_untracked() - 1;
-                    left.set(now.max(0));
-                    if now == 0 {
-                        // The console is not activity: if the server agrees the
-                        // time is up, it says why; if not, the banner resyncs.
-                        navigate_fully("/console");
-                    }
-                });
-                // Notice an end decided elsewhere (revoked, swept) without counting as activity.
-                every(std::time::Duration::from_secs(30), move || {
-                    leptos::task::spawn_local(async move {
-                        match support_status().await {
-                            Ok(None) => navigate_fully("/console"),
-                            Ok(Some(b)) => left.set(b.seconds_left),
-                            Err(_) => {}
-                        }
-                    });
-                });
-                view! {
-                    <aside class="support-banner" class:warn=move || left.get() <= 120 role="region" aria-label="Support session">
-                        <span><strong>"Support session"</strong>{format!(" · {} · viewing as {} ({})", b.account_name, b.user_name, b.role_label)}</span>
-                        <span class="mode">{b.mode_label.clone()}</span>
-                        <span class="why">{format!("Reason: {} · Ticket {}", b.reason, b.ticket)}</span>
-                        <span class="left" aria-live="polite">
-                            {move || if left.get() <= 120 { format!("Ending in {}", mm_ss(left.get())) } else { format!("Time left {}", mm_ss(left.get())) }}
-                        </span>
-                        <ActionForm action=end attr:class="inline">
-                            <button type="submit" class="end">"End session"</button>
-                        </ActionForm>
-                        {b.can_request_action.then(|| view! {
-                            <details class="one-action">
-                                <summary>"Ask to approve one blocked action"</summary>
-                                {if b.blocked.is_empty() {
-                                    view! { <p class="muted">"Nothing was blocked yet. Try the action first (an export, removing a member…): once it is refused, you can ask a manager to approve exactly that one action here."</p> }.into_any()
-                                } else {
-                                    let blocked = b.blocked.clone();
-                                    let choice = RwSignal::new(0usize);
-                                    let reason = RwSignal::new(String::new());
-                                    let options = blocked.clone();
-                                    view! {
-                                        <form class="stack" aria-label="Ask to approve one blocked action" on:submit=move |ev| {
-                                            ev.prevent_default();
-                                            if let Some(a) = blocked.get(choice.get_untracked()) {
-                                                ask.dispatch(RequestActionApproval { action: a.action, object: a.object.clone(), reason: reason.get_untracked() });
-                                            }
-                                        }>
-                                            <label for="one-action">"Blocked action"</label>
-                                            <select id="one-action" on:change=move |ev| choice.set(event_target_value(&ev).parse().unwrap_or(0))>
-                                                {options.into_iter().enumerate().map(|(i, a)| view! {
-                                                    <option value=i.to_string()>{format!("{}: {}", a.action.label(), a.label)}</option>
-                                                }).collect_view()}
-                                            </select>
-                                            <label for="one-action-reason">"Why"</label>
-                                            <input id="one-action-reason" type="text" required maxlength="1000" bind:value=reason />
-                                            <button type="submit">"Ask a manager"</button>
-                                        </form>
-                                    }.into_any()
-                                }}
-                                {move || ask.value().get().map(|r| match r {
-                                    Ok(id) => view! { <p role="status">"Asked. " <a href=format!("/console/requests/{id}")>"Follow the request"</a></p> }.into_any(),
-                                    Err(error) => view! { <ErrorNote error /> }.into_any(),
-                                })}
-                            </details>
-                        })}
-                    </aside>
+    {
+        let left = RwSignal::new(b.seconds_left);
+        // Tick locally; the server enforces the deadline. At zero,
+        // reload so the server can end the session and say why.
+        every(std::time::Duration::from_secs(1), move || {
+            let now = left.get_untracked() - 1;
+            left.set(now.max(0));
+            if now == 0 {
+                // The console is not activity: if the server agrees the
+                // time is up, it says why; if not, the banner resyncs.
+                navigate_fully("/console");
+            }
+        });
+        // Notice an end decided elsewhere (revoked, swept) without counting as activity.
+        every(std::time::Duration::from_secs(30), move || {
+            leptos::task::spawn_local(async move {
+                match support_status().await {
+                    Ok(None) => navigate_fully("/console"),
+                    Ok(Some(b)) => left.set(b.seconds_left),
+                    Err(_) => {}
                 }
-            })}
-        </Transition>
+            });
+        });
+        view! {
+            <aside class="support-banner" class:warn=move || left.get() <= 120 role="region" aria-label="Support session">
+                <span><strong>"Support session"</strong>{format!(" · {} · viewing as {} ({})", b.account_name, b.user_name, b.role_label)}</span>
+                <span class="mode">{b.mode_label.clone()}</span>
+                <span class="why">{format!("Reason: {} · Ticket {}", b.reason, b.ticket)}</span>
+                <span class="left" aria-live="polite">
+                    {move || if left.get() <= 120 { format!("Ending in {}", mm_ss(left.get())) } else { format!("Time left {}", mm_ss(left.get())) }}
+                </span>
+                <ActionForm action=end attr:class="inline">
+                    <button type="submit" class="end">"End session"</button>
+                </ActionForm>
+                {b.can_request_action.then(|| view! {
+                    <details class="one-action">
+                        <summary>"Ask to approve one blocked action"</summary>
+                        {if b.blocked.is_empty() {
+                            view! { <p class="muted">"Nothing was blocked yet. Try the action first (an export, removing a member…): once it is refused, you can ask a manager to approve exactly that one action here."</p> }.into_any()
+                        } else {
+                            let blocked = b.blocked.clone();
+                            let choice = RwSignal::new(0usize);
+                            let reason = RwSignal::new(String::new());
+                            let options = blocked.clone();
+                            view! {
+                                <form class="stack" aria-label="Ask to approve one blocked action" on:submit=move |ev| {
+                                    ev.prevent_default();
+                                    if let Some(a) = blocked.get(choice.get_untracked()) {
+                                        ask.dispatch(RequestActionApproval { action: a.action, object: a.object.clone(), reason: reason.get_untracked() });
+                                    }
+                                }>
+                                    <label for="one-action">"Blocked action"</label>
+                                    <select id="one-action" on:change=move |ev| choice.set(event_target_value(&ev).parse().unwrap_or(0))>
+                                        {options.into_iter().enumerate().map(|(i, a)| view! {
+                                            <option value=i.to_string()>{format!("{}: {}", a.action.label(), a.label)}</option>
+                                        }).collect_view()}
+                                    </select>
+                                    <label for="one-action-reason">"Why"</label>
+                                    <input id="one-action-reason" type="text" required maxlength="1000" bind:value=reason />
+                                    <button type="submit">"Ask a manager"</button>
+                                </form>
+                            }.into_any()
+                        }}
+                        {move || ask.value().get().map(|r| match r {
+                            Ok(id) => view! { <p role="status">"Asked. " <a href=format!("/console/requests/{id}")>"Follow the request"</a></p> }.into_any(),
+                            Err(error) => view! { <ErrorNote error /> }.into_any(),
+                        })}
+                    </details>
+                })}
+            </aside>
+        }
     }
 }
 

@@ -1,11 +1,11 @@
 //! Console pages: account search and the account page with its request form.
 
-use super::{account_summary, search_accounts, SearchResults};
+use super::{account_summary, search_accounts, AccountOverview, SearchResults};
 use crate::access::requests::RequestSupportSession;
 use crate::error::AppError;
-use crate::ui::{ErrorNote, Loaded};
+use crate::ui::{ErrorNote, Loaded, Preload, Shown};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// The search the console's home page answers: what `?q=` (and `?page=`)
 /// ask for. Create it where the page starts, not inside a view that
@@ -78,11 +78,17 @@ pub fn AccountSearch(results: Resource<Result<Option<SearchResults>, AppError>>)
 /// `/console/accounts/:id`: the masked summary and "Start support session".
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let params = use_params_map();
-    let data = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        account_summary,
-    );
+    let id = crate::ui::route_param("id");
+    let data = Resource::new(move || id.clone(), account_summary);
+    view! {
+        <Preload resource=data let:data>
+            <AccountPanel data />
+        </Preload>
+    }
+}
+
+#[island]
+fn AccountPanel(data: Result<AccountOverview, AppError>) -> impl IntoView {
     let request = ServerAction::<RequestSupportSession>::new();
     Effect::new(move |_| {
         if let Some(Ok(id)) = request.value().get() {
@@ -91,7 +97,7 @@ pub fn AccountPage() -> impl IntoView {
     });
     view! {
         <p><a href="/console">"← Search"</a></p>
-        <Loaded resource=data let:a>
+        <Shown value=data let:a>
             <h1>{a.name.clone()}</h1>
             <dl class="facts">
                 <dt>"Domain"</dt><dd>{a.domain.clone()}</dd>
@@ -143,6 +149,6 @@ pub fn AccountPage() -> impl IntoView {
             } else {
                 view! { <p class="muted">"Your role can search accounts but not open support sessions."</p> }.into_any()
             }}
-        </Loaded>
+        </Shown>
     }
 }

@@ -6,22 +6,17 @@ use super::{
     SetNotificationChoices, SetSupportPolicy, Visit,
 };
 use crate::customers::SupportAccess;
-use crate::ui::{Loaded, Outcome};
+use crate::ui::{Loaded, PostForm, Then};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 /// `/app/history`: every support visit, in plain words.
 #[component]
 pub fn HistoryPage() -> impl IntoView {
-    let end = ServerAction::<EndSupportVisit>::new();
-    let decide = ServerAction::<DecideSupportRequest>::new();
-    let data = Resource::new(
-        move || (end.version().get(), decide.version().get()),
-        |_| support_history(),
-    );
+    let data = Resource::new(|| (), |_| support_history());
     // Only owners decide; for anyone else this list stays empty.
-    let waiting = Resource::new(move || decide.version().get(), |_| owner_requests());
-    let mark = ServerAction::<MarkNotificationsRead>::new();
-    let notices = Resource::new(move || mark.version().get(), |_| my_notifications());
+    let waiting = Resource::new(|| (), |_| owner_requests());
+    let notices = Resource::new(|| (), |_| my_notifications());
     view! {
         <h1>"Support history"</h1>
         <Transition fallback=|| ()>
@@ -34,21 +29,19 @@ pub fn HistoryPage() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                     {(n.unread > 0).then(|| view! {
-                        <ActionForm action=mark attr:class="inline">
+                        <PostForm action=MarkNotificationsRead::PATH then=Then::Reload class="inline">
                             <button type="submit">"Mark all as read"</button>
-                        </ActionForm>
+                        </PostForm>
                     })}
                 </section>
             })}
         </Transition>
-        <Outcome value=Signal::derive(move || end.value().get()) />
-        <Outcome value=Signal::derive(move || decide.value().get()) />
         <Transition fallback=|| ()>
             {move || waiting.get().and_then(Result::ok).filter(|w| !w.is_empty()).map(|w| view! {
                 <section aria-label="Waiting for your approval">
                     <h2>"Waiting for your approval"</h2>
                     <ul class="queue">
-                        {w.into_iter().map(|r| view! { <li><RequestCard r decide /></li> }).collect_view()}
+                        {w.into_iter().map(|r| view! { <li><RequestCard r /></li> }).collect_view()}
                     </ul>
                 </section>
             })}
@@ -60,7 +53,7 @@ pub fn HistoryPage() -> impl IntoView {
             } else {
                 view! {
                     <ul class="queue">
-                        {h.visits.into_iter().map(|v| view! { <li><VisitCard v end /></li> }).collect_view()}
+                        {h.visits.into_iter().map(|v| view! { <li><VisitCard v /></li> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -77,10 +70,8 @@ pub fn HistoryPage() -> impl IntoView {
 }
 
 #[component]
-fn RequestCard(r: OwnerRequest, decide: ServerAction<DecideSupportRequest>) -> impl IntoView {
-    let note = RwSignal::new(String::new());
+fn RequestCard(r: OwnerRequest) -> impl IntoView {
     let note_id = format!("owner-note-{}", r.id);
-    let (yes, no) = (r.id.clone(), r.id.clone());
     view! {
         <article class="queue-item" aria-label=format!("Request from {}", r.who)>
             <h3>{format!("{} asks to enter as {} ({})", r.who, r.viewing_as, r.mode)}</h3>
@@ -90,26 +81,21 @@ fn RequestCard(r: OwnerRequest, decide: ServerAction<DecideSupportRequest>) -> i
                 {r.expires_in.clone().map(|e| format!(" · expires in {e} without a decision"))}
                 {r.manager_too.then_some(" · a Chaperone manager must approve it too")}
             </p>
-            <div class="stack narrow">
+            <PostForm action=DecideSupportRequest::PATH then=Then::Reload class="stack narrow">
+                <input type="hidden" name="id" value=r.id.clone() />
                 <label for=note_id.clone()>"Note (optional)"</label>
-                <textarea id=note_id rows="2" maxlength="500" bind:value=note></textarea>
+                <textarea id=note_id name="note" rows="2" maxlength="500"></textarea>
                 <div class="buttons">
-                    <button type="button" class="primary" disabled=move || decide.pending().get()
-                        on:click=move |_| { decide.dispatch(DecideSupportRequest { id: yes.clone(), approve: true, note: note.get() }); }>
-                        "Approve this visit"
-                    </button>
-                    <button type="button" class="danger" disabled=move || decide.pending().get()
-                        on:click=move |_| { decide.dispatch(DecideSupportRequest { id: no.clone(), approve: false, note: note.get() }); }>
-                        "Refuse"
-                    </button>
+                    <button type="submit" name="approve" value="true" class="primary">"Approve this visit"</button>
+                    <button type="submit" name="approve" value="false" class="danger">"Refuse"</button>
                 </div>
-            </div>
+            </PostForm>
         </article>
     }
 }
 
 #[component]
-fn VisitCard(v: Visit, end: ServerAction<EndSupportVisit>) -> impl IntoView {
+fn VisitCard(v: Visit) -> impl IntoView {
     let label = format!("Visit by {}", v.who);
     let id = v.id.clone();
     view! {
@@ -131,10 +117,10 @@ fn VisitCard(v: Visit, end: ServerAction<EndSupportVisit>) -> impl IntoView {
                 }.into_any()
             }}
             {v.can_end.then(|| view! {
-                <ActionForm action=end attr:class="inline">
+                <PostForm action=EndSupportVisit::PATH then=Then::Reload class="inline">
                     <input type="hidden" name="session_id" value=id />
                     <button type="submit" class="danger">"End this visit now"</button>
-                </ActionForm>
+                </PostForm>
             })}
         </article>
     }
@@ -143,13 +129,8 @@ fn VisitCard(v: Visit, end: ServerAction<EndSupportVisit>) -> impl IntoView {
 /// `/app/settings/security`: whether support may enter (owners).
 #[component]
 pub fn SecurityPage() -> impl IntoView {
-    let set = ServerAction::<SetSupportPolicy>::new();
-    let data = Resource::new(move || set.version().get(), |_| support_policy());
-    let save_choices = ServerAction::<SetNotificationChoices>::new();
-    let notify = Resource::new(
-        move || save_choices.version().get(),
-        |_| notification_choices(),
-    );
+    let data = Resource::new(|| (), |_| support_policy());
+    let notify = Resource::new(|| (), |_| notification_choices());
     let choices = [
         (SupportAccess::Allow, "Support may enter when a customer asks for help; sensitive access still needs a Chaperone manager."),
         (SupportAccess::AskOwner, "Each visit waits until an owner of this account approves it."),
@@ -158,7 +139,7 @@ pub fn SecurityPage() -> impl IntoView {
     view! {
         <h1>"Security"</h1>
         <Loaded resource=data let:p>
-            <ActionForm action=set attr:class="stack narrow">
+            <PostForm action=SetSupportPolicy::PATH then=Then::Reload class="stack narrow">
                 <fieldset>
                     <legend>{format!("Support access to {}", p.account_name)}</legend>
                     {choices.into_iter().map(|(policy, help)| {
@@ -173,13 +154,12 @@ pub fn SecurityPage() -> impl IntoView {
                     }).collect_view()}
                 </fieldset>
                 <button type="submit" class="primary">"Save"</button>
-            </ActionForm>
+            </PostForm>
             <p><a href="/app/history">"See support's visits →"</a></p>
         </Loaded>
-        <Outcome value=Signal::derive(move || set.value().get()) />
         <h2>"Tell me when support…"</h2>
         <Loaded resource=notify let:c>
-            <ActionForm action=save_choices attr:class="stack narrow" attr:aria-label="Notification choices">
+            <PostForm action=SetNotificationChoices::PATH then=Then::Show class="stack narrow" label="Notification choices">
                 <fieldset>
                     <legend>"…enters the account"</legend>
                     <label><input type="checkbox" name="entry_in_app" value="on" checked=c.entry_in_app />" In the app"</label>
@@ -191,8 +171,7 @@ pub fn SecurityPage() -> impl IntoView {
                     <label><input type="checkbox" name="change_email" value="on" checked=c.change_email />" By email"</label>
                 </fieldset>
                 <button type="submit">"Save notification choices"</button>
-            </ActionForm>
+            </PostForm>
         </Loaded>
-        <Outcome value=Signal::derive(move || save_choices.value().get()) />
     }
 }

@@ -4,7 +4,6 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -354,8 +353,7 @@ pub(crate) mod server {
 /// `/app/billing/invoices`
 #[component]
 pub fn InvoicesPageView() -> impl IntoView {
-    let issue = ServerAction::<CreateInvoice>::new();
-    let data = Resource::new(move || issue.version().get(), |_| product_invoices());
+    let data = Resource::new(|| (), |_| product_invoices());
     view! {
         <h1>"Invoices"</h1>
         <crate::ui::Loaded resource=data let:page>
@@ -384,19 +382,18 @@ pub fn InvoicesPageView() -> impl IntoView {
                     </table>
                 }.into_any()
             }}
-            {page.can_issue.then(|| view! { <IssueInvoiceForm action=issue workspaces=page.workspaces.clone() /> })}
+            {page.can_issue.then(|| view! { <IssueInvoiceForm workspaces=page.workspaces.clone() /> })}
         </crate::ui::Loaded>
     }
 }
 
 #[component]
-fn IssueInvoiceForm(
-    action: ServerAction<CreateInvoice>,
-    workspaces: Vec<(String, String)>,
-) -> impl IntoView {
+fn IssueInvoiceForm(workspaces: Vec<(String, String)>) -> impl IntoView {
+    use crate::ui::{PostForm, Then};
+    use leptos::server_fn::ServerFn;
     view! {
         <h2>"Issue an invoice"</h2>
-        <ActionForm action=action attr:class="stack narrow" attr:aria-label="Issue an invoice">
+        <PostForm action=CreateInvoice::PATH then=Then::Reload class="stack narrow" label="Issue an invoice">
             <label for="inv-workspace">"Workspace"</label>
             <select id="inv-workspace" name="workspace_id" required>
                 {workspaces.into_iter().map(|(id, label)| view! { <option value=id>{label}</option> }).collect_view()}
@@ -412,19 +409,20 @@ fn IssueInvoiceForm(
             <label for="inv-price">"Unit price"</label>
             <input id="inv-price" name="unit_price" type="text" inputmode="decimal" required />
             <button type="submit" class="primary">"Issue invoice"</button>
-        </ActionForm>
-        <crate::ui::Outcome value=Signal::derive(move || action.value().get()) />
+        </PostForm>
     }
 }
 
 /// `/app/billing/invoices/:id`
 #[component]
 pub fn InvoiceDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let data = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        product_invoice,
-    );
+    let id = crate::ui::route_param("id");
+    view! { <InvoiceDetailPanel id /> }
+}
+
+#[component]
+fn InvoiceDetailPanel(id: String) -> impl IntoView {
+    let data = Resource::new(move || id.clone(), product_invoice);
     view! {
         <p><a href="/app/billing/invoices">"← All invoices"</a></p>
         <crate::ui::Loaded resource=data let:inv>

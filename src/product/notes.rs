@@ -116,18 +116,18 @@ mod server {
 /// `/app/notes`
 #[component]
 pub fn NotesPage() -> impl IntoView {
-    let add = ServerAction::<AddNote>::new();
-    let data = Resource::new(move || add.version().get(), |_| product_notes());
+    use crate::ui::{PostForm, Then};
+    use leptos::server_fn::ServerFn;
+    let data = Resource::new(|| (), |_| product_notes());
     view! {
         <h1>"Private notes"</h1>
         <p class="muted">"Only owners can read these."</p>
         <crate::ui::Loaded resource=data let:notes>
-            <ActionForm action=add attr:class="stack narrow" attr:aria-label="Add a note">
+            <PostForm action=AddNote::PATH then=Then::Reload class="stack narrow" label="Add a note">
                 <label for="note-body">"New note"</label>
                 <textarea id="note-body" name="body" rows="3" required maxlength="5000"></textarea>
                 <button type="submit" class="primary">"Save note"</button>
-            </ActionForm>
-            <crate::ui::Outcome value=Signal::derive(move || add.value().get()) />
+            </PostForm>
             {if notes.is_empty() {
                 view! { <p class="empty">"No notes yet."</p> }.into_any()
             } else {

@@ -142,31 +142,62 @@ mod server {
 /// `/app/settings/notifications`
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    let set = ServerAction::<SetNotification>::new();
-    let data = Resource::new(move || set.version().get(), |_| product_notifications());
+    let data = Resource::new(|| (), |_| product_notifications());
     view! {
         <h1>"Notifications"</h1>
         <p class="muted">"These are your own settings; other members choose theirs."</p>
         <crate::ui::Loaded resource=data let:settings>
             <fieldset class="switches">
                 <legend>"Email notifications"</legend>
-                {settings.into_iter().map(|s| {
-                    let id = format!("notify-{}", s.key);
-                    let key = s.key.clone();
-                    view! {
-                        <div class="switch">
-                            <input type="checkbox" id=id.clone() checked=s.enabled
-                                disabled=move || set.pending().get()
-                                on:change=move |ev| {
-                                    set.dispatch(SetNotification { setting: key.clone(), enabled: event_target_checked(&ev) });
-                                } />
-                            <label for=id>{s.label}</label>
-                            <p class="muted small">{s.description}</p>
-                        </div>
-                    }
+                {settings.into_iter().map(|s| view! {
+                    <NotificationSwitch key=s.key label=s.label description=s.description enabled=s.enabled />
                 }).collect_view()}
             </fieldset>
         </crate::ui::Loaded>
-        <crate::ui::Outcome value=Signal::derive(move || set.value().get()) />
+    }
+}
+
+/// One switch; it saves itself when flipped, and a switch flipped before
+/// the page came alive is saved as soon as it is.
+#[island]
+fn NotificationSwitch(
+    key: String,
+    label: String,
+    description: String,
+    enabled: bool,
+) -> impl IntoView {
+    use leptos::server_fn::ServerFn;
+    let outcome = RwSignal::new(None::<Result<String, AppError>>);
+    let busy = RwSignal::new(false);
+    let input = NodeRef::<leptos::html::Input>::new();
+    let id = format!("notify-{key}");
+    let save = move |on: bool| {
+        busy.set(true);
+        let key = key.clone();
+        leptos::task::spawn_local(async move {
+            let on = if on { "true" } else { "false" };
+            let result =
+                crate::ui::call(SetNotification::PATH, &[("setting", &key), ("enabled", on)]).await;
+            busy.set(false);
+            outcome.set(Some(result));
+        });
+    };
+    let save_now = save.clone();
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            if el.checked() != enabled {
+                save_now(el.checked());
+            }
+        }
+    });
+    view! {
+        <div class="switch">
+            <input type="checkbox" id=id.clone() node_ref=input checked=enabled
+                disabled=move || busy.get()
+                on:change=move |ev| save(event_target_checked(&ev)) />
+            <label for=id>{label}</label>
+            <p class="muted small">{description}</p>
+            <crate::ui::Outcome value=outcome.into() />
+        </div>
     }
 }

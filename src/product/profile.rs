@@ -430,17 +430,13 @@ mod server {
 /// `/app/profile`
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let save = ServerAction::<UpdateProfile>::new();
-    let codes = ServerAction::<RegenerateRecoveryCodes>::new();
-    let password = ServerAction::<ChangePassword>::new();
-    let data = Resource::new(
-        move || (save.version().get(), codes.version().get()),
-        |_| product_profile(),
-    );
+    use crate::ui::{PostForm, Then};
+    use leptos::server_fn::ServerFn;
+    let data = Resource::new(|| (), |_| product_profile());
     view! {
         <h1>"Profile"</h1>
         <crate::ui::Loaded resource=data let:p>
-            <ActionForm action=save attr:class="stack narrow" attr:aria-label="Your details">
+            <PostForm action=UpdateProfile::PATH then=Then::Reload class="stack narrow" label="Your details">
                 <p class="muted">{format!("Sign-in email: {} · Time zone: {}", p.email, p.time_zone)}</p>
                 <label for="p-name">"Name"</label>
                 <input id="p-name" name="name" type="text" required maxlength="200" value=p.name.clone() />
@@ -454,11 +450,38 @@ pub fn ProfilePage() -> impl IntoView {
                 <input id="p-nid" name="national_id" type="text" maxlength="64" value=p.national_id.to_string() readonly=!p.details_editable />
                 <p class="muted small" hidden=p.details_editable>"Contact and identity details are masked for support and stay as they are; only the customer changes them."</p>
                 <button type="submit" class="primary">"Save profile"</button>
-            </ActionForm>
-            <crate::ui::Outcome value=Signal::derive(move || save.value().get()) />
+            </PostForm>
             <h2>"Recovery codes"</h2>
-            <p class="muted">{match p.has_recovery_codes { Some(true) => "You have recovery codes. Generating new ones replaces them.", Some(false) => "You have no recovery codes yet.", None => "Recovery codes: hidden from support." }}</p>
+            <RecoveryCodes has=p.has_recovery_codes />
         </crate::ui::Loaded>
+        <h2>"Password"</h2>
+        <PostForm action=ChangePassword::PATH class="stack narrow" label="Change password">
+            <label for="pw-current">"Current password"</label>
+            <input id="pw-current" name="current" type="password" autocomplete="current-password" required />
+            <label for="pw-new">"New password"</label>
+            <input id="pw-new" name="new_password" type="password" autocomplete="new-password" minlength="12" required />
+            <label for="pw-confirm">"Confirm new password"</label>
+            <input id="pw-confirm" name="confirm" type="password" autocomplete="new-password" minlength="12" required />
+            <button type="submit" class="primary">"Change password"</button>
+        </PostForm>
+        // For an agent in a session. Outside the loaded block: a suspense
+        // boundary of its own must not nest inside another while the page
+        // streams.
+        <crate::access::reveal::IdentityRevealPanel />
+    }
+}
+
+/// Whether there are recovery codes, and the button that replaces them: the
+/// new codes are shown here once and never reach the page's HTML.
+#[island]
+fn RecoveryCodes(has: Option<bool>) -> impl IntoView {
+    let codes = ServerAction::<RegenerateRecoveryCodes>::new();
+    let has = move || match codes.value().get() {
+        Some(Ok(_)) => Some(true),
+        _ => has,
+    };
+    view! {
+        <p class="muted">{move || match has() { Some(true) => "You have recovery codes. Generating new ones replaces them.", Some(false) => "You have no recovery codes yet.", None => "Recovery codes: hidden from support." }}</p>
         <ActionForm action=codes attr:class="inline" attr:aria-label="Recovery codes">
             <button type="submit">"Generate new recovery codes"</button>
         </ActionForm>
@@ -471,20 +494,5 @@ pub fn ProfilePage() -> impl IntoView {
             }.into_any(),
             Err(error) => view! { <crate::ui::ErrorNote error /> }.into_any(),
         })}
-        <h2>"Password"</h2>
-        <ActionForm action=password attr:class="stack narrow" attr:aria-label="Change password">
-            <label for="pw-current">"Current password"</label>
-            <input id="pw-current" name="current" type="password" autocomplete="current-password" required />
-            <label for="pw-new">"New password"</label>
-            <input id="pw-new" name="new_password" type="password" autocomplete="new-password" minlength="12" required />
-            <label for="pw-confirm">"Confirm new password"</label>
-            <input id="pw-confirm" name="confirm" type="password" autocomplete="new-password" minlength="12" required />
-            <button type="submit" class="primary">"Change password"</button>
-        </ActionForm>
-        <crate::ui::Outcome value=Signal::derive(move || password.value().get()) />
-        // For an agent in a session. Outside the loaded block: a suspense
-        // boundary of its own must not nest inside another while the page
-        // streams.
-        <crate::access::reveal::IdentityRevealPanel />
     }
 }

@@ -311,23 +311,11 @@ pub(crate) mod server {
 /// `/app/team`
 #[component]
 pub fn TeamPageView() -> impl IntoView {
-    let invite = ServerAction::<InviteMember>::new();
-    let change = ServerAction::<ChangeMemberRole>::new();
-    let remove = ServerAction::<RemoveMember>::new();
-    let data = Resource::new(
-        move || {
-            (
-                invite.version().get(),
-                change.version().get(),
-                remove.version().get(),
-            )
-        },
-        |_| product_team(),
-    );
+    use crate::ui::{PostForm, Then};
+    use leptos::server_fn::ServerFn;
+    let data = Resource::new(|| (), |_| product_team());
     view! {
         <h1>"Team"</h1>
-        <crate::ui::Outcome value=Signal::derive(move || change.value().get()) />
-        <crate::ui::Outcome value=Signal::derive(move || remove.value().get()) />
         <crate::ui::Loaded resource=data let:page>
             <p class="muted">{match page.seat_limit {
                 Some(limit) => format!("{} of {limit} seats used (members and invitations).", page.seats_used),
@@ -350,16 +338,16 @@ pub fn TeamPageView() -> impl IntoView {
                                 <td>{m.role_label.clone()}</td>
                                 {page.can_manage.then(|| if can_manage { view! {
                                     <td class="row-actions">
-                                        <ActionForm action=change attr:class="row-form">
+                                        <PostForm action=ChangeMemberRole::PATH then=Then::Reload class="row-form">
                                             <input type="hidden" name="user_id" value=change_id />
                                             <label class="sr-only" for=role_id.clone()>{role_label}</label>
                                             <RoleSelect id=role_id selected=current_role />
                                             <button type="submit" aria-label=save_label>"Change"</button>
-                                        </ActionForm>
-                                        <ActionForm action=remove attr:class="row-form">
+                                        </PostForm>
+                                        <PostForm action=RemoveMember::PATH then=Then::Reload class="row-form">
                                             <input type="hidden" name="user_id" value=remove_id />
                                             <button type="submit" class="danger" aria-label=remove_label>"Remove"</button>
-                                        </ActionForm>
+                                        </PostForm>
                                     </td>
                                 }.into_any() } else { view! { <td></td> }.into_any() })}
                             </tr>
@@ -373,14 +361,13 @@ pub fn TeamPageView() -> impl IntoView {
             })}
             {page.can_manage.then(|| view! {
                 <h2>"Invite someone"</h2>
-                <ActionForm action=invite attr:class="stack narrow" attr:aria-label="Invite someone">
+                <PostForm action=InviteMember::PATH then=Then::Reload class="stack narrow" label="Invite someone">
                     <label for="invite-email">"Email"</label>
                     <input id="invite-email" name="email" type="email" required />
                     <label for="invite-role">"Role"</label>
                     <RoleSelect id="invite-role".to_string() selected="member".to_string() />
                     <button type="submit" class="primary">"Send invitation"</button>
-                </ActionForm>
-                <crate::ui::Outcome value=Signal::derive(move || invite.value().get()) />
+                </PostForm>
             })}
         </crate::ui::Loaded>
     }

@@ -158,9 +158,20 @@ mod server {
 /// `/app/developers/tokens`
 #[component]
 pub fn TokensPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| product_tokens());
+    view! {
+        <crate::ui::Preload resource=data let:initial>
+            <TokensPanel initial />
+        </crate::ui::Preload>
+    }
+}
+
+#[island]
+fn TokensPanel(initial: Result<Vec<TokenDto>, AppError>) -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
-    let data = Resource::new(
+    let data = crate::ui::live(
+        initial,
         move || (create.version().get(), revoke.version().get()),
         |_| product_tokens(),
     );
@@ -182,7 +193,7 @@ pub fn TokensPage() -> impl IntoView {
             Err(error) => view! { <crate::ui::ErrorNote error /> }.into_any(),
         })}
         <crate::ui::Outcome value=Signal::derive(move || revoke.value().get()) />
-        <crate::ui::Loaded resource=data let:tokens>
+        <crate::ui::Shown value=data let:tokens>
             {if tokens.is_empty() {
                 view! { <p class="empty">"No API tokens yet."</p> }.into_any()
             } else {
@@ -212,6 +223,6 @@ pub fn TokensPage() -> impl IntoView {
                     </table>
                 }.into_any()
             }}
-        </crate::ui::Loaded>
+        </crate::ui::Shown>
     }
 }

@@ -225,12 +225,12 @@ pub fn WorkspacesPage() -> impl IntoView {
 /// `/app/billing/tax`
 #[component]
 pub fn TaxSettingsPageView() -> impl IntoView {
-    let update = ServerAction::<UpdateTaxRule>::new();
-    let data = Resource::new(move || update.version().get(), |_| product_tax_settings());
+    use crate::ui::{PostForm, Then};
+    use leptos::server_fn::ServerFn;
+    let data = Resource::new(|| (), |_| product_tax_settings());
     view! {
         <h1>"Tax settings"</h1>
         <p class="muted">"Each workspace has one tax rule. A change applies to invoices issued from then on; invoices already issued keep their rate."</p>
-        <crate::ui::Outcome value=Signal::derive(move || update.value().get()) />
         <crate::ui::Loaded resource=data let:page>
             <table>
                 <thead><tr><th scope="col">"Workspace"</th><th scope="col">"Region"</th><th scope="col">"Rate"</th><th scope="col">"Source"</th>{page.can_edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
@@ -250,14 +250,14 @@ pub fn TaxSettingsPageView() -> impl IntoView {
                                 <td>{w.tax_profile.clone().unwrap_or_else(|| "Custom rule".into())}</td>
                                 {can_edit.then(|| view! {
                                     <td>
-                                        <ActionForm action=update attr:class="row-form">
+                                        <PostForm action=UpdateTaxRule::PATH then=Then::Reload class="row-form">
                                             <input type="hidden" name="workspace_id" value=w.id.clone() />
                                             <label class="sr-only" for=rate_id.clone()>{rate_label}</label>
                                             <input id=rate_id name="rate" type="text" inputmode="decimal" size="6" required value=crate::product::money::format_rate(w.tax_rate_bp).trim_end_matches('%').to_string() />
                                             <label class="sr-only" for=region_id.clone()>{region_label}</label>
                                             <input id=region_id name="region" type="text" size="6" required value=w.tax_region.clone() />
                                             <button type="submit" aria-label=save_label>"Save"</button>
-                                        </ActionForm>
+                                        </PostForm>
                                     </td>
                                 })}
                             </tr>

@@ -47,12 +47,9 @@ pub fn ReviewPage() -> impl IntoView {
 
 /// Where a session's review stands and, for a manager, the verdict.
 #[component]
-pub fn ReviewPanel(
-    session_id: String,
-    review: Review,
-    action: ServerAction<ReviewSession>,
-) -> impl IntoView {
-    let note = RwSignal::new(String::new());
+pub fn ReviewPanel(session_id: String, review: Review) -> impl IntoView {
+    use crate::ui::{PostForm, Then};
+    use leptos::server_fn::ServerFn;
     let current = match review.state {
         ReviewState::Unreviewed => "Not reviewed yet.".to_string(),
         state => format!(
@@ -62,26 +59,20 @@ pub fn ReviewPanel(
             review.note.map(|n| format!(": “{n}”")).unwrap_or_default()
         ),
     };
-    let (fine_id, flag_id) = (session_id.clone(), session_id);
     view! {
         <section class="review" aria-label="Review">
             <h2>"Review"</h2>
             <p class=format!("review-state {}", review.state.as_str())>{current}</p>
             {review.can_review.then(|| view! {
-                <div class="stack narrow">
+                <PostForm action=ReviewSession::PATH then=Then::Reload class="stack narrow">
+                    <input type="hidden" name="id" value=session_id.clone() />
                     <label for="review-note">"Review note (required to flag)"</label>
-                    <textarea id="review-note" rows="2" maxlength="500" bind:value=note></textarea>
+                    <textarea id="review-note" name="note" rows="2" maxlength="500"></textarea>
                     <div class="buttons">
-                        <button type="button" class="primary" disabled=move || action.pending().get()
-                            on:click=move |_| { action.dispatch(ReviewSession { id: fine_id.clone(), verdict: "fine".into(), note: note.get() }); }>
-                            "Mark fine"
-                        </button>
-                        <button type="button" class="danger" disabled=move || action.pending().get()
-                            on:click=move |_| { action.dispatch(ReviewSession { id: flag_id.clone(), verdict: "flagged".into(), note: note.get() }); }>
-                            "Flag"
-                        </button>
+                        <button type="submit" name="verdict" value="fine" class="primary">"Mark fine"</button>
+                        <button type="submit" name="verdict" value="flagged" class="danger">"Flag"</button>
                     </div>
-                </div>
+                </PostForm>
             })}
         </section>
     }

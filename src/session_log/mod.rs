@@ -13,7 +13,7 @@
 use crate::error::AppError;
 use crate::ui::{percent_encode, Loaded};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -315,22 +315,19 @@ pub fn SessionsPage() -> impl IntoView {
 /// `/console/sessions/:id`
 #[component]
 pub fn SessionPage() -> impl IntoView {
-    let params = use_params_map();
-    let review = ServerAction::<crate::review::ReviewSession>::new();
-    let revoke = ServerAction::<crate::access::sessions::RevokeSupportSession>::new();
-    // Reload after a review or an end that succeeded; a refusal keeps the
-    // page (and the note being written) as it is.
-    let changed = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        let ok = |v: Option<Result<String, AppError>>| matches!(v, Some(Ok(_)));
-        if ok(review.value().get()) || ok(revoke.value().get()) {
-            changed.update(|c| *c += 1);
-        }
-    });
-    let data = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), changed.get()),
-        |(id, _)| session_timeline(id),
-    );
+    let id = crate::ui::route_param("id");
+    view! { <SessionPanel id /> }
+}
+
+/// A session's timeline, with the review and revoke forms that reload it.
+#[component]
+fn SessionPanel(id: String) -> impl IntoView {
+    use crate::access::sessions::RevokeSupportSession;
+    use crate::ui::{PostForm, Then};
+    use leptos::server_fn::ServerFn;
+    // The page reloads after a review or an end that succeeded; a refusal
+    // keeps it (and the note being written) as it is.
+    let data = Resource::new(move || id.clone(), session_timeline);
     view! {
         <p><a href="/console/sessions">"← All sessions"</a></p>
         <Loaded resource=data let:t>
@@ -338,14 +335,14 @@ pub fn SessionPage() -> impl IntoView {
             <p class="lead">{format!("{} · {} · reason: {} · ticket {}", t.session.started, t.session.mode_label, t.session.reason, t.session.ticket)}</p>
             <p role="status"><strong>{t.summary.clone()}</strong>{t.session.ended.clone().map(|e| format!(" · {e}"))}</p>
             {let id = t.session.id.clone(); t.can_revoke.then(move || view! {
-                <ActionForm action=revoke attr:class="stack narrow" attr:aria-label="End this session">
+                <PostForm action=RevokeSupportSession::PATH then=Then::Reload class="stack narrow" label="End this session">
                     <input type="hidden" name="session_id" value=id />
                     <label for="revoke-note">"Why end it now"</label>
                     <textarea id="revoke-note" name="note" rows="2" maxlength="500" required></textarea>
                     <button type="submit" class="danger">"End this session now"</button>
-                </ActionForm>
+                </PostForm>
             })}
-            <crate::review::page::ReviewPanel session_id=t.session.id.clone() review=t.review.clone() action=review />
+            <crate::review::page::ReviewPanel session_id=t.session.id.clone() review=t.review.clone() />
             <ol class="timeline">
                 {t.events.into_iter().map(|e| {
                     let tone = match e.tone {
@@ -371,8 +368,6 @@ pub fn SessionPage() -> impl IntoView {
                 }).collect_view()}
             </ol>
         </Loaded>
-        <crate::ui::Outcome value=Signal::derive(move || review.value().get()) />
-        <crate::ui::Outcome value=Signal::derive(move || revoke.value().get()) />
     }
 }
 

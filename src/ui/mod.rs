@@ -6,6 +6,9 @@ use leptos::prelude::*;
 use serde::{de::DeserializeOwned, Serialize};
 use std::sync::Arc;
 
+mod form;
+pub use form::{call, Flash, PostForm, Then};
+
 /// Percent-encodes everything but unreserved characters and `/`, for a value
 /// placed in a URL's query (`next=/console/sessions%3Fx%3D1`, `q=…`).
 pub fn percent_encode(s: &str) -> String {
@@ -84,6 +87,23 @@ pub fn safe_next(next: Option<&str>, staff: bool) -> String {
     }
 }
 
+/// A route parameter of the page being rendered (`:id`), read once: pages
+/// render on the server, and an island gets it as a prop (the browser has
+/// no router to ask).
+pub fn route_param(name: &str) -> String {
+    leptos_router::hooks::use_params_map()
+        .read_untracked()
+        .get(name)
+        .unwrap_or_default()
+}
+
+/// A query parameter of the page being rendered (`?next=`), read once.
+pub fn query_param(name: &str) -> Option<String> {
+    leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get(name)
+}
+
 /// Runs `f` every `every` in the browser (never during server rendering):
 /// what keeps a waiting page or a queue live.
 pub fn every(every: std::time::Duration, f: impl Fn() + 'static) {
@@ -147,6 +167,88 @@ where
                 })
             }}
         </Transition>
+    }
+}
+
+/// For a page whose interactive part is an island: the server reads
+/// `resource` and hands the answer (data or error) to `children`, which pass
+/// it to the island as a prop.
+///
+/// Islands never hold a `Resource` (the architecture tests refuse one). A
+/// resource's serialised value is matched to the island by a counter that
+/// the server advances for whichever resources happen to be created while an
+/// island renders, so with several islands and resources on one page an
+/// island could hydrate with another's data: an intermittent hydration
+/// panic. A prop is serialised on the island itself and cannot be mixed up.
+#[component]
+pub fn Preload<T, V, F>(resource: Resource<Result<T, AppError>>, children: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    F: Fn(Result<T, AppError>) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let children = Arc::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || {
+                let children = children.clone();
+                resource.get().map(move |result| children(result))
+            }}
+        </Suspense>
+    }
+}
+
+/// An island's live copy of server data: it starts from what the server
+/// rendered (`initial`, a prop) and, in the browser, fetches afresh whenever
+/// `source` changes. The latest fetch wins; an answer that arrives after a
+/// newer one was asked for is dropped. An unchanged answer changes nothing
+/// on screen (no flicker, no live region announced again).
+pub fn live<S, T, Fut>(
+    initial: Result<T, AppError>,
+    source: impl Fn() -> S + 'static,
+    fetch: impl Fn(S) -> Fut + 'static,
+) -> RwSignal<Result<T, AppError>>
+where
+    S: 'static,
+    T: PartialEq + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + 'static,
+{
+    let value = RwSignal::new(initial);
+    let asked = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let fetch = std::rc::Rc::new(fetch);
+    Effect::new(move |first: Option<()>| {
+        let s = source();
+        // The first run is the value the server rendered.
+        if first.is_none() {
+            return;
+        }
+        let n = asked.get() + 1;
+        asked.set(n);
+        let (asked, fetch) = (asked.clone(), fetch.clone());
+        leptos::task::spawn_local(async move {
+            let latest = fetch(s).await;
+            if asked.get() == n && value.with_untracked(|v| *v != latest) {
+                value.set(latest);
+            }
+        });
+    });
+    value
+}
+
+/// The data (through `children`) or the error, for an island's value.
+#[component]
+pub fn Shown<T, V, F>(
+    #[prop(into)] value: Signal<Result<T, AppError>>,
+    children: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    move || match value.get() {
+        Ok(data) => children(data).into_any(),
+        Err(error) => view! { <ErrorNote error /> }.into_any(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{approval_queue, DecideRequest, QueueItem};
 use crate::error::AppError;
-use crate::ui::{every, ErrorNote, Outcome};
+use crate::ui::{every, live, ErrorNote, Outcome, Preload};
 use leptos::prelude::*;
 
 /// The queue, refreshed every few seconds and after each decision. Cards
@@ -10,58 +10,56 @@ use leptos::prelude::*;
 /// touches one a manager is writing a note in.
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
+    let queue = Resource::new(|| (), |_| approval_queue());
+    view! {
+        <Preload resource=queue let:initial>
+            <ApprovalQueue initial />
+        </Preload>
+    }
+}
+
+#[island]
+fn ApprovalQueue(initial: Result<Vec<QueueItem>, AppError>) -> impl IntoView {
     let decide = ServerAction::<DecideRequest>::new();
-    let initial = Resource::new(|| (), |_| approval_queue());
-    let fresh: RwSignal<Option<Result<Vec<QueueItem>, AppError>>> = RwSignal::new(None);
-    let current = move || fresh.get().or_else(|| initial.get());
-    let refresh = move || {
-        leptos::task::spawn_local(async move {
-            let latest = approval_queue().await;
-            if fresh.get_untracked().as_ref() != Some(&latest) {
-                fresh.set(Some(latest));
-            }
-        })
-    };
+    let tick = RwSignal::new(0u32);
+    let current = live(
+        initial,
+        move || (tick.get(), decide.version().get()),
+        |_| approval_queue(),
+    );
     // Live while it works; a refusal (not a manager) is shown, not repeated.
     every(std::time::Duration::from_secs(3), move || {
-        if matches!(current(), Some(Ok(_))) {
-            refresh();
-        }
-    });
-    Effect::new(move |_| {
-        if decide.version().get() > 0 {
-            refresh();
+        if current.with_untracked(Result::is_ok) {
+            tick.update(|t| *t += 1);
         }
     });
     view! {
         <h1>"Approvals"</h1>
         <p class="muted">"Requests that wait for a manager, oldest first. This list updates by itself."</p>
         <Outcome value=Signal::derive(move || decide.value().get()) />
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || current().and_then(Result::err).map(|error| view! { <ErrorNote error /> })}
-            {move || match current() {
-                Some(Ok(items)) if items.is_empty() => Some(view! {
-                    <p class="empty" role="status">"Nothing waits for a decision. New requests appear here as they arrive."</p>
-                }.into_any()),
-                Some(Ok(items)) => Some(view! {
-                    <p role="status">{match items.len() {
-                        1 => "1 request waits.".to_string(),
-                        n => format!("{n} requests wait."),
-                    }}</p>
-                }.into_any()),
-                _ => None,
-            }}
-            // Rendered once; `For` adds and removes cards by request.
-            <ul class="queue">
-                <For
-                    each=move || current().and_then(Result::ok).unwrap_or_default()
-                    key=|item| item.id.clone()
-                    let:item
-                >
-                    <li><QueueCard item decide /></li>
-                </For>
-            </ul>
-        </Transition>
+        {move || current.get().err().map(|error| view! { <ErrorNote error /> })}
+        {move || match current.get() {
+            Ok(items) if items.is_empty() => Some(view! {
+                <p class="empty" role="status">"Nothing waits for a decision. New requests appear here as they arrive."</p>
+            }.into_any()),
+            Ok(items) => Some(view! {
+                <p role="status">{match items.len() {
+                    1 => "1 request waits.".to_string(),
+                    n => format!("{n} requests wait."),
+                }}</p>
+            }.into_any()),
+            Err(_) => None,
+        }}
+        // Rendered once; `For` adds and removes cards by request.
+        <ul class="queue">
+            <For
+                each=move || current.get().unwrap_or_default()
+                key=|item| item.id.clone()
+                let:item
+            >
+                <li><QueueCard item decide /></li>
+            </For>
+        </ul>
     }
 }
 

@@ -71,9 +71,20 @@ pub async fn reveal_identity(field: String) -> Result<String, AppError> {
 /// Renders nothing for customers.
 #[component]
 pub fn IdentityRevealPanel() -> impl IntoView {
+    let offers = Resource::new(|| (), |_| identity_reveals());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || offers.get().and_then(Result::ok).filter(|o| !o.is_empty()).map(|initial| view! { <IdentityReveal initial /> })}
+        </Suspense>
+    }
+}
+
+#[island]
+fn IdentityReveal(initial: Vec<RevealOffer>) -> impl IntoView {
     let ask = ServerAction::<RequestIdentityReveal>::new();
     let show = ServerAction::<RevealIdentity>::new();
-    let offers = Resource::new(
+    let offers = crate::ui::live(
+        Ok(initial),
         move || (ask.version().get(), show.version().get()),
         |_| identity_reveals(),
     );
@@ -87,8 +98,7 @@ pub fn IdentityRevealPanel() -> impl IntoView {
         }
     });
     view! {
-        <Transition fallback=|| ()>
-            {move || offers.get().and_then(Result::ok).filter(|o| !o.is_empty()).map(|offers| view! {
+            {move || offers.get().ok().filter(|o| !o.is_empty()).map(|offers| view! {
                 <section class="reveal" aria-label="Reveal for this case">
                     <h2>"Reveal for this case"</h2>
                     <p class="muted">"Identity data stays hidden from support. A senior agent or engineer may ask a manager to show one field once, for this case. The value is shown to you only and never written to the log."</p>
@@ -143,6 +153,5 @@ pub fn IdentityRevealPanel() -> impl IntoView {
                     {move || show.value().get().and_then(Result::err).map(|error| view! { <crate::ui::ErrorNote error /> })}
                 </section>
             })}
-        </Transition>
     }
 }

@@ -6,11 +6,16 @@ use crate::auth::Side;
 use crate::error::AppError;
 use crate::ui::navigate_fully;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 /// `/console/login`: staff sign in to the console.
 #[component]
 pub fn StaffSignInPage() -> impl IntoView {
+    let next = crate::ui::query_param("next").unwrap_or_default();
+    view! { <StaffSignInForm next /> }
+}
+
+#[island]
+fn StaffSignInForm(next: String) -> impl IntoView {
     let action = ServerAction::<StaffSignIn>::new();
     let value = Signal::derive(move || action.value().get());
     let pending = Signal::derive(move || action.pending().get());
@@ -18,7 +23,7 @@ pub fn StaffSignInPage() -> impl IntoView {
     view! {
         <SignInFrame side=Side::Staff>
             <ActionForm action=action attr:class="stack" attr:aria-label="Staff sign-in">
-                <SignInFields value pending />
+                <SignInFields value pending next=next.clone() />
             </ActionForm>
         </SignInFrame>
     }
@@ -27,6 +32,12 @@ pub fn StaffSignInPage() -> impl IntoView {
 /// `/login`: customers sign in to the product.
 #[component]
 pub fn CustomerSignInPage() -> impl IntoView {
+    let next = crate::ui::query_param("next").unwrap_or_default();
+    view! { <CustomerSignInForm next /> }
+}
+
+#[island]
+fn CustomerSignInForm(next: String) -> impl IntoView {
     let action = ServerAction::<CustomerSignIn>::new();
     let value = Signal::derive(move || action.value().get());
     let pending = Signal::derive(move || action.pending().get());
@@ -34,7 +45,7 @@ pub fn CustomerSignInPage() -> impl IntoView {
     view! {
         <SignInFrame side=Side::Customer>
             <ActionForm action=action attr:class="stack" attr:aria-label="Sign-in">
-                <SignInFields value pending />
+                <SignInFields value pending next=next.clone() />
             </ActionForm>
         </SignInFrame>
     }
@@ -70,9 +81,8 @@ fn SignInFrame(side: Side, children: Children) -> impl IntoView {
 fn SignInFields(
     value: Signal<Option<Result<String, AppError>>>,
     pending: Signal<bool>,
+    next: String,
 ) -> impl IntoView {
-    let query = use_query_map();
-    let next = move || query.read().get("next").unwrap_or_default();
     let time_zone = RwSignal::new(String::new());
     Effect::new(move |_| {
         if let Some(tz) = browser_time_zone() {
@@ -128,7 +138,7 @@ fn browser_time_zone() -> Option<String> {
 }
 
 /// The sign-out button used in both headers.
-#[component]
+#[island]
 pub fn SignOutButton() -> impl IntoView {
     let action = ServerAction::<SignOut>::new();
     go_on_success(Signal::derive(move || action.value().get()));
@@ -140,7 +150,7 @@ pub fn SignOutButton() -> impl IntoView {
 }
 
 /// `/console/password`: a staff member chooses their own password.
-#[component]
+#[island]
 pub fn StaffPasswordPage() -> impl IntoView {
     let action = ServerAction::<super::ChangeOwnPassword>::new();
     view! {

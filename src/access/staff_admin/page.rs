@@ -3,17 +3,29 @@
 use super::{
     staff_directory, AddStaffMember, DeactivateStaff, SetStaffRole, StaffEntry, UnlockStaff,
 };
+use crate::error::AppError;
 use crate::staff::StaffRole;
-use crate::ui::{ErrorNote, Loaded, Outcome};
+use crate::ui::{live, ErrorNote, Outcome, Preload, Shown};
 use leptos::prelude::*;
 
 #[component]
 pub fn StaffPage() -> impl IntoView {
+    let staff = Resource::new(|| (), |_| staff_directory());
+    view! {
+        <Preload resource=staff let:initial>
+            <StaffPanel initial />
+        </Preload>
+    }
+}
+
+#[island]
+fn StaffPanel(initial: Result<Vec<StaffEntry>, AppError>) -> impl IntoView {
     let add = ServerAction::<AddStaffMember>::new();
     let role = ServerAction::<SetStaffRole>::new();
     let deactivate = ServerAction::<DeactivateStaff>::new();
     let unlock = ServerAction::<UnlockStaff>::new();
-    let staff = Resource::new(
+    let staff = live(
+        initial,
         move || {
             (
                 add.version().get(),
@@ -54,7 +66,7 @@ pub fn StaffPage() -> impl IntoView {
         <Outcome value=Signal::derive(move || role.value().get()) />
         <Outcome value=Signal::derive(move || deactivate.value().get()) />
         <Outcome value=Signal::derive(move || unlock.value().get()) />
-        <Loaded resource=staff let:people>
+        <Shown value=staff let:people>
             <table>
                 <thead><tr>
                     <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
@@ -64,7 +76,7 @@ pub fn StaffPage() -> impl IntoView {
                     {people.into_iter().map(|p| view! { <StaffRow p role deactivate unlock /> }).collect_view()}
                 </tbody>
             </table>
-        </Loaded>
+        </Shown>
     }
 }
 

@@ -1,0 +1,206 @@
+//! One form for every server function that answers with a sentence (or a
+//! path to open), and the flash that carries that sentence across a reload.
+//!
+//! Pages render on the server and send no code of their own; a form is the
+//! one island they need. Its fields stay server-rendered HTML (the island's
+//! children), so the same few kilobytes of WASM serve every form in the app,
+//! and without JavaScript the form still posts to its server function, which
+//! sends the browser back to the page (showing an error if there was one).
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What a form does once its server function says yes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Then {
+    /// Show the answer below the form; the page stays as it is.
+    #[default]
+    Show,
+    /// Load the page afresh (what it lists has changed), with the answer at
+    /// the top of it.
+    Reload,
+    /// The answer is a local path: open it in full.
+    Open,
+}
+
+/// A form posting to the server function at `action` (its `PATH`). Answers
+/// and errors are announced below it; a second submit while one is on its
+/// way is ignored. Posted before the page came alive (or without
+/// JavaScript), it comes back to this page with its error, if any.
+#[component]
+pub fn PostForm(
+    #[prop(into)] action: String,
+    #[prop(optional)] then: Option<Then>,
+    #[prop(optional, into)] class: Option<String>,
+    #[prop(optional, into)] label: Option<String>,
+    children: Children,
+) -> impl IntoView {
+    let error = use_context::<leptos::server::ServerActionError>()
+        .filter(|e| e.path() == action)
+        .map(|e| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err()));
+    view! {
+        <PostFormLive action then=then.unwrap_or_default() class label error>
+            {children()}
+        </PostFormLive>
+    }
+}
+
+#[island]
+fn PostFormLive(
+    action: String,
+    then: Then,
+    class: Option<String>,
+    label: Option<String>,
+    error: Option<AppError>,
+    children: Children,
+) -> impl IntoView {
+    let outcome = RwSignal::new(error.map(Err));
+    let busy = RwSignal::new(false);
+    let path = action.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        outcome.set(None);
+        let body = browser::form_body(&ev);
+        let path = path.clone();
+        leptos::task::spawn_local(async move {
+            let result = browser::post(&path, body).await;
+            busy.set(false);
+            match (then, result) {
+                (Then::Reload, Ok(message)) => browser::reload_with(&message),
+                (Then::Open, Ok(target)) => crate::ui::navigate_fully(&target),
+                (_, result) => outcome.set(Some(result)),
+            }
+        });
+    };
+    view! {
+        <form method="post" action=action class=class aria-label=label
+            aria-busy=move || busy.get().then_some("true") on:submit=on_submit>
+            {children()}
+        </form>
+        <super::Outcome value=outcome.into() />
+    }
+}
+
+/// Calls the server function at `path` with these fields, as a form would:
+/// for an island whose control is not a form (a switch that saves itself).
+pub async fn call(path: &str, fields: &[(&str, &str)]) -> Result<String, AppError> {
+    browser::post(path, browser::encode(fields)).await
+}
+
+/// The answer of a form that reloaded its page, shown once at the top of
+/// the page that came back. It lives in the tab's `sessionStorage` only:
+/// nothing a link could forge, nothing kept on the server.
+#[island]
+pub fn Flash() -> impl IntoView {
+    let message = RwSignal::new(None::<String>);
+    Effect::new(move |_| message.set(browser::take_flash()));
+    move || {
+        message
+            .get()
+            .map(|m| view! { <p class="ok" role="status">{m}</p> })
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use crate::error::AppError;
+    use wasm_bindgen::JsCast;
+
+    const FLASH: &str = "chaperone.flash";
+
+    /// The form's fields, with the button that submitted it, URL-encoded as
+    /// a browser would post them.
+    pub fn form_body(ev: &leptos::ev::SubmitEvent) -> String {
+        let Some(form) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+        else {
+            return String::new();
+        };
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else {
+            return String::new();
+        };
+        if let Some(button) = ev
+            .submitter()
+            .and_then(|s| s.dyn_into::<web_sys::HtmlButtonElement>().ok())
+        {
+            if !button.name().is_empty() {
+                let _ = data.append_with_str(&button.name(), &button.value());
+            }
+        }
+        web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)
+            .map(|p| String::from(p.to_string()))
+            .unwrap_or_default()
+    }
+
+    pub fn encode(fields: &[(&str, &str)]) -> String {
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return String::new();
+        };
+        for (k, v) in fields {
+            params.append(k, v);
+        }
+        params.to_string().into()
+    }
+
+    /// Posts to a server function and reads its answer: a JSON string, or
+    /// the error it sent.
+    pub async fn post(path: &str, body: String) -> Result<String, AppError> {
+        let response = gloo_net::http::Request::post(path)
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .map_err(|_| AppError::Transport)?
+            .send()
+            .await
+            .map_err(|_| AppError::Transport)?;
+        let text = response.text().await.map_err(|_| AppError::Transport)?;
+        if response.ok() {
+            serde_json::from_str(&text).map_err(|_| AppError::Transport)
+        } else {
+            Err(serde_json::from_str(&text).unwrap_or(AppError::Transport))
+        }
+    }
+
+    fn storage() -> Option<web_sys::Storage> {
+        leptos::prelude::window().session_storage().ok().flatten()
+    }
+
+    pub fn reload_with(message: &str) {
+        if let Some(s) = storage() {
+            let _ = s.set_item(FLASH, message);
+        }
+        let _ = leptos::prelude::window().location().reload();
+    }
+
+    pub fn take_flash() -> Option<String> {
+        let s = storage()?;
+        let message = s.get_item(FLASH).ok().flatten();
+        let _ = s.remove_item(FLASH);
+        message.filter(|m| !m.is_empty())
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+mod browser {
+    use crate::error::AppError;
+
+    pub fn form_body(_: &leptos::ev::SubmitEvent) -> String {
+        String::new()
+    }
+    pub fn encode(_: &[(&str, &str)]) -> String {
+        String::new()
+    }
+    pub async fn post(_: &str, _: String) -> Result<String, AppError> {
+        Err(AppError::Transport)
+    }
+    pub fn reload_with(_: &str) {}
+    pub fn take_flash() -> Option<String> {
+        None
+    }
+}
