@@ -38,10 +38,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// Leptos's loader hydrates islands when the browser is first idle, and
 /// with the WASM cached that can come before the page has finished
-/// arriving: the islands' data is written at the very end of the page, and
-/// an island hydrated without it does not match its HTML (an intermittent
-/// hydration panic). Idle callbacks asked for while the page is still
-/// loading wait for it to be complete.
+/// arriving, and the loader walks the page for islands once: an island
+/// further down would never come alive. Idle callbacks asked for while the
+/// page is still loading wait for it to be complete.
 const WAIT_FOR_THE_WHOLE_PAGE: &str = r#"(function () {
   var idle = "requestIdleCallback" in window
     ? window.requestIdleCallback.bind(window)
@@ -54,18 +53,35 @@ const WAIT_FOR_THE_WHOLE_PAGE: &str = r#"(function () {
 })();"#;
 
 /// Pages load their WASM when the browser is idle. A form submitted in
-/// that moment is held (up to three seconds) until its island is live, so
-/// it gets the same answer and confirmation as one submitted later; if the
-/// WASM never comes, the form posts as plain HTML.
+/// that moment is held (marked busy) until its island is live, so it gets
+/// the same answer and confirmation as one submitted later; pressing again
+/// while it is held sends nothing more. If the WASM has not come after three
+/// seconds the form posts as plain HTML, with the button that was pressed —
+/// except a form whose answer is a secret shown once (`data-needs-script`):
+/// posted as plain HTML, that secret would be made and never seen, so it
+/// waits.
 const HOLD_EARLY_SUBMITS: &str = r#"document.addEventListener("submit", function (e) {
   var form = e.target, body = document.body;
   if (body.hasAttribute("data-hydrated") || !form.closest("leptos-island")) return;
   e.preventDefault();
-  var by = e.submitter, waited = 0;
+  if (form.hasAttribute("data-held")) return;
+  form.setAttribute("data-held", "");
+  form.setAttribute("aria-busy", "true");
+  var by = e.submitter, waited = 0, patient = form.hasAttribute("data-needs-script");
   var timer = setInterval(function () {
     waited += 50;
-    if (body.hasAttribute("data-hydrated")) { clearInterval(timer); by ? form.requestSubmit(by) : form.requestSubmit(); }
-    else if (waited >= 3000) { clearInterval(timer); form.submit(); }
+    var live = body.hasAttribute("data-hydrated");
+    if (!live && (patient || waited < 3000)) return;
+    clearInterval(timer);
+    form.removeAttribute("data-held");
+    form.removeAttribute("aria-busy");
+    if (live) { by ? form.requestSubmit(by) : form.requestSubmit(); return; }
+    if (by && by.name) {
+      var pressed = document.createElement("input");
+      pressed.type = "hidden"; pressed.name = by.name; pressed.value = by.value;
+      form.appendChild(pressed);
+    }
+    form.submit();
   }, 50);
 }, true);"#;
 
@@ -76,6 +92,7 @@ const HOLD_EARLY_SUBMITS: &str = r#"document.addEventListener("submit", function
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(crate::ui::ErrorShown::default());
     view! {
         <Stylesheet id="leptos" href="/pkg/chaperone.css" />
         <Title text="Chaperone" />

@@ -37,6 +37,8 @@ test("Sarah views Acme Co as Tom, read-only, under the banner, and ends the sess
   // Changing a setting is refused on the server.
   await page.getByRole("checkbox", { name: "Weekly digest" }).click();
   await expect(page.getByRole("alert")).toContainText("This support session is read-only");
+  // The switch goes back: it shows what is stored, not what was refused.
+  await expect(page.getByRole("checkbox", { name: "Weekly digest" })).not.toBeChecked();
   await page.reload();
   await expect(page.getByRole("checkbox", { name: "Weekly digest" })).not.toBeChecked();
 

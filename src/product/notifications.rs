@@ -171,13 +171,23 @@ fn NotificationSwitch(
     let busy = RwSignal::new(false);
     let input = NodeRef::<leptos::html::Input>::new();
     let id = format!("notify-{key}");
+    // A refused or failed save puts the switch back: it always shows what
+    // is stored.
     let save = move |on: bool| {
         busy.set(true);
         let key = key.clone();
         leptos::task::spawn_local(async move {
-            let on = if on { "true" } else { "false" };
-            let result =
-                crate::ui::call(SetNotification::PATH, &[("setting", &key), ("enabled", on)]).await;
+            let value = if on { "true" } else { "false" };
+            let result = crate::ui::call(
+                SetNotification::PATH,
+                &[("setting", &key), ("enabled", value)],
+            )
+            .await;
+            if result.is_err() {
+                if let Some(el) = input.get_untracked() {
+                    el.set_checked(!on);
+                }
+            }
             busy.set(false);
             outcome.set(Some(result));
         });
@@ -192,7 +202,7 @@ fn NotificationSwitch(
     });
     view! {
         <div class="switch">
-            <input type="checkbox" id=id.clone() node_ref=input checked=enabled
+            <input type="checkbox" id=id.clone() node_ref=input checked=enabled autocomplete="off"
                 disabled=move || busy.get()
                 on:change=move |ev| save(event_target_checked(&ev)) />
             <label for=id>{label}</label>

@@ -482,7 +482,7 @@ fn RecoveryCodes(has: Option<bool>) -> impl IntoView {
     };
     view! {
         <p class="muted">{move || match has() { Some(true) => "You have recovery codes. Generating new ones replaces them.", Some(false) => "You have no recovery codes yet.", None => "Recovery codes: hidden from support." }}</p>
-        <ActionForm action=codes attr:class="inline" attr:aria-label="Recovery codes">
+        <ActionForm action=codes attr:class="inline" attr:aria-label="Recovery codes" attr:data-needs-script="">
             <button type="submit">"Generate new recovery codes"</button>
         </ActionForm>
         {move || codes.value().get().map(|r| match r {

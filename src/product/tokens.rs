@@ -177,7 +177,7 @@ fn TokensPanel(initial: Result<Vec<TokenDto>, AppError>) -> impl IntoView {
     );
     view! {
         <h1>"API tokens"</h1>
-        <ActionForm action=create attr:class="stack narrow" attr:aria-label="Create a token">
+        <ActionForm action=create attr:class="stack narrow" attr:aria-label="Create a token" attr:data-needs-script="">
             <label for="token-name">"Token name"</label>
             <input id="token-name" name="name" type="text" required maxlength="100" placeholder="CI deploys" />
             <button type="submit" class="primary">"Create token"</button>

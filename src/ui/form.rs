@@ -10,6 +10,13 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Whether a form on the page being rendered already shows the error that
+/// came back in the address from a plain-HTML post (provided per page).
+#[derive(Debug, Clone, Default)]
+pub struct ErrorShown(Arc<AtomicBool>);
 
 /// What a form does once its server function says yes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,8 +43,12 @@ pub fn PostForm(
     #[prop(optional, into)] label: Option<String>,
     children: Children,
 ) -> impl IntoView {
+    // A page with one form per row shows the error once, under the first.
     let error = use_context::<leptos::server::ServerActionError>()
         .filter(|e| e.path() == action)
+        .filter(|_| {
+            use_context::<ErrorShown>().is_none_or(|shown| !shown.0.swap(true, Ordering::Relaxed))
+        })
         .map(|e| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err()));
     view! {
         <PostFormLive action then=then.unwrap_or_default() class label error>
@@ -98,11 +109,19 @@ pub async fn call(path: &str, fields: &[(&str, &str)]) -> Result<String, AppErro
 #[island]
 pub fn Flash() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
+    let shown = NodeRef::<leptos::html::P>::new();
     Effect::new(move |_| message.set(browser::take_flash()));
+    // The page came back scrolled where the form was: bring the answer
+    // into view and to the screen reader.
+    Effect::new(move |_| {
+        if let Some(p) = shown.get() {
+            let _ = p.focus();
+        }
+    });
     move || {
         message
             .get()
-            .map(|m| view! { <p class="ok" role="status">{m}</p> })
+            .map(|m| view! { <p class="ok" role="status" tabindex="-1" node_ref=shown>{m}</p> })
     }
 }
 
@@ -171,11 +190,30 @@ mod browser {
         leptos::prelude::window().session_storage().ok().flatten()
     }
 
+    /// Loads the page afresh with `message` at its top. An error a
+    /// plain-HTML post left in the address (`__path`, `__err`) is dropped,
+    /// so the page that comes back does not show it again.
     pub fn reload_with(message: &str) {
         if let Some(s) = storage() {
             let _ = s.set_item(FLASH, message);
         }
-        let _ = leptos::prelude::window().location().reload();
+        let location = leptos::prelude::window().location();
+        let url = location
+            .href()
+            .ok()
+            .and_then(|href| web_sys::Url::new(&href).ok());
+        match url {
+            Some(url) => {
+                let params = url.search_params();
+                params.delete("__path");
+                params.delete("__err");
+                url.set_hash("");
+                let _ = location.replace(&url.href());
+            }
+            None => {
+                let _ = location.reload();
+            }
+        }
     }
 
     pub fn take_flash() -> Option<String> {

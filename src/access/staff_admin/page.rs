@@ -41,7 +41,7 @@ fn StaffPanel(initial: Result<Vec<StaffEntry>, AppError>) -> impl IntoView {
         <p class="muted">"Who works in the console and what their role lets them do. Changes take effect on the person's next request; taking access away ends a support session they are in."</p>
         <section aria-label="Add a staff member">
             <h2>"Add a staff member"</h2>
-            <ActionForm action=add attr:class="filters">
+            <ActionForm action=add attr:class="filters" attr:data-needs-script="">
                 <label for="new-name">"Full name"</label>
                 <input id="new-name" name="name" type="text" maxlength="200" required />
                 <label for="new-email">"Work email"</label>
