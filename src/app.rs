@@ -92,7 +92,6 @@ const HOLD_EARLY_SUBMITS: &str = r#"document.addEventListener("submit", function
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(crate::ui::ErrorShown::default());
     view! {
         <Stylesheet id="leptos" href="/pkg/chaperone.css" />
         <Title text="Chaperone" />

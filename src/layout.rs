@@ -42,7 +42,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                     </p>
                 })}
             </Transition>
-            <crate::ui::Flash />
+            <crate::ui::Flash /><crate::ui::PostedError />
             <Outlet />
         </main>
     }
@@ -100,7 +100,7 @@ pub fn ProductLayout() -> impl IntoView {
         </header>
         <div class="with-side">
             <crate::product::ui::ProductNav unread />
-            <main class="page"><crate::ui::Flash /><Outlet /></main>
+            <main class="page"><crate::ui::Flash /><crate::ui::PostedError /><Outlet /></main>
         </div>
     }
 }

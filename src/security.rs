@@ -90,6 +90,41 @@ pub fn origin_allowed(
     }
 }
 
+/// A page address carrying a form's error (`__path` and `__err`, what a
+/// plain-HTML post that failed comes back with), reached other than from
+/// this site: anyone can write such a link, with any sentence in it, and
+/// the page would show it as our error. Returns the address without them.
+/// A browser that does not say where a request comes from is an old one,
+/// trusted as for posts.
+pub fn without_foreign_form_error(
+    method: &Method,
+    path_and_query: &str,
+    fetch_site: Option<&str>,
+) -> Option<String> {
+    if !matches!(*method, Method::GET | Method::HEAD)
+        || matches!(fetch_site, None | Some("same-origin"))
+    {
+        return None;
+    }
+    let (path, query) = path_and_query.split_once('?')?;
+    let is_form_error = |pair: &&str| {
+        let name = pair.split('=').next().unwrap_or("");
+        name == "__path" || name == "__err"
+    };
+    if !query.split('&').any(|p| is_form_error(&p)) {
+        return None;
+    }
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !is_form_error(p))
+        .collect();
+    Some(if rest.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", rest.join("&"))
+    })
+}
+
 fn header_text(req: &Request, name: &str) -> Option<String> {
     req.headers()
         .get(name)
@@ -97,7 +132,8 @@ fn header_text(req: &Request, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Axum middleware refusing state-changing requests from foreign origins.
+/// Axum middleware refusing state-changing requests from foreign origins,
+/// and a form's error in a link from elsewhere.
 pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let origin = header_text(&req, "origin");
     let fetch_site = header_text(&req, "sec-fetch-site");
@@ -107,7 +143,12 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
         fetch_site.as_deref(),
         &state.allowed_origins,
     );
-    if allowed {
+    let forged = req.uri().path_and_query().and_then(|pq| {
+        without_foreign_form_error(req.method(), pq.as_str(), fetch_site.as_deref())
+    });
+    if let Some(clean) = forged {
+        axum::response::Redirect::to(&clean).into_response()
+    } else if allowed {
         next.run(req).await
     } else {
         tracing::warn!(origin = ?origin, path = %req.uri().path(), "refused a request from a foreign origin");
@@ -126,6 +167,41 @@ mod tests {
 
     fn allowed() -> Vec<String> {
         vec!["http://127.0.0.1:3000".into()]
+    }
+
+    #[test]
+    fn a_form_error_in_a_link_from_elsewhere_is_dropped() {
+        let link = "/console/login?next=%2Fconsole&__path=%2Fapi%2Fx&__err=eyJ9";
+        for site in ["cross-site", "same-site", "none"] {
+            assert_eq!(
+                without_foreign_form_error(&Method::GET, link, Some(site)).as_deref(),
+                Some("/console/login?next=%2Fconsole"),
+                "{site}"
+            );
+        }
+        assert_eq!(
+            without_foreign_form_error(&Method::GET, "/app?__err=x", Some("cross-site")).as_deref(),
+            Some("/app")
+        );
+        // Our own redirect after a failed post, an old browser, and links
+        // without a form error are left alone.
+        assert_eq!(
+            without_foreign_form_error(&Method::GET, link, Some("same-origin")),
+            None
+        );
+        assert_eq!(without_foreign_form_error(&Method::GET, link, None), None);
+        assert_eq!(
+            without_foreign_form_error(&Method::GET, "/console?q=__err", Some("cross-site")),
+            None
+        );
+        assert_eq!(
+            without_foreign_form_error(&Method::GET, "/console", Some("none")),
+            None
+        );
+        assert_eq!(
+            without_foreign_form_error(&Method::POST, link, Some("cross-site")),
+            None
+        );
     }
 
     #[test]

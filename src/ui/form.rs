@@ -10,13 +10,6 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
-/// Whether a form on the page being rendered already shows the error that
-/// came back in the address from a plain-HTML post (provided per page).
-#[derive(Debug, Clone, Default)]
-pub struct ErrorShown(Arc<AtomicBool>);
 
 /// What a form does once its server function says yes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,8 +26,8 @@ pub enum Then {
 
 /// A form posting to the server function at `action` (its `PATH`). Answers
 /// and errors are announced below it; a second submit while one is on its
-/// way is ignored. Posted before the page came alive (or without
-/// JavaScript), it comes back to this page with its error, if any.
+/// way is ignored. Posted without JavaScript, it comes back to this page,
+/// with its error at the top of it ([`PostedError`]).
 #[component]
 pub fn PostForm(
     #[prop(into)] action: String,
@@ -43,18 +36,24 @@ pub fn PostForm(
     #[prop(optional, into)] label: Option<String>,
     children: Children,
 ) -> impl IntoView {
-    // A page with one form per row shows the error once, under the first.
-    let error = use_context::<leptos::server::ServerActionError>()
-        .filter(|e| e.path() == action)
-        .filter(|_| {
-            use_context::<ErrorShown>().is_none_or(|shown| !shown.0.swap(true, Ordering::Relaxed))
-        })
-        .map(|e| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err()));
     view! {
-        <PostFormLive action then=then.unwrap_or_default() class label error>
+        <PostFormLive action then=then.unwrap_or_default() class label>
             {children()}
         </PostFormLive>
     }
+}
+
+/// The error a form posted without JavaScript came back with (in the
+/// address, as `__path` and `__err`), once at the top of the page: a page
+/// may have one form per row, and the address does not say which row. The
+/// server drops such an address when it was not reached from this site
+/// (`security::without_foreign_form_error`), so its sentence is ours.
+#[component]
+pub fn PostedError() -> impl IntoView {
+    use_context::<leptos::server::ServerActionError>().map(|e| {
+        let error = leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err());
+        view! { <super::ErrorNote error /> }
+    })
 }
 
 #[island]
@@ -63,10 +62,9 @@ fn PostFormLive(
     then: Then,
     class: Option<String>,
     label: Option<String>,
-    error: Option<AppError>,
     children: Children,
 ) -> impl IntoView {
-    let outcome = RwSignal::new(error.map(Err));
+    let outcome = RwSignal::new(None::<Result<String, AppError>>);
     let busy = RwSignal::new(false);
     let path = action.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

@@ -102,3 +102,69 @@ async fn signed_in_pages_are_not_cached() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
 }
+
+/// A plain-HTML post that fails comes back to its page with the error in
+/// the address; the page shows it. The same address opened from another
+/// site (where anyone could have written any sentence into it) is sent to
+/// the page without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_error_in_a_link_from_another_site_is_not_shown() {
+    let app = spawn_app().await;
+    chaperone::seed::seed_demo(&app.pool).await.unwrap();
+    let client = new_client();
+    let res = app
+        .customer_sign_in(&client, "jane@acme.test", chaperone::seed::DEMO_PASSWORD)
+        .await;
+    assert_eq!(res.status(), 200);
+    let workspace: uuid::Uuid = sqlx::query_scalar(
+        "select w.id from product.workspaces w join product.accounts a on a.id = w.account_id where a.name = 'Acme Co' and w.name = 'EU'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let page = app.url("/app/billing/tax");
+    let res = client
+        .post(app.url("/api/update_tax_rule"))
+        .header("Referer", &page)
+        .header("Accept", "text/html")
+        .form(&[
+            ("workspace_id", workspace.to_string().as_str()),
+            ("rate", "150"),
+            ("region", "EU"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.contains("__err="), "{back}");
+    let back = if back.starts_with('/') {
+        app.url(&back)
+    } else {
+        back
+    };
+
+    let own = client
+        .get(&back)
+        .header("Sec-Fetch-Site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    let html = own.text().await.unwrap();
+    assert!(
+        html.contains("between 0% and 100%"),
+        "our own error is shown"
+    );
+
+    for site in ["cross-site", "none"] {
+        let foreign = client
+            .get(&back)
+            .header("Sec-Fetch-Site", site)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(foreign.status(), 303, "{site}");
+        assert_eq!(foreign.headers()["location"], "/app/billing/tax", "{site}");
+    }
+}
