@@ -216,6 +216,21 @@ pub fn plain_form() -> bool {
     leptos::prelude::use_context::<http::request::Parts>().is_some_and(|p| accepts_html(&p.headers))
 }
 
+/// For a server function whose answer is a secret shown once (recovery
+/// codes, a new API token, a new staff member's password): posted by a
+/// plain HTML form, the answer could not be shown, so the secret would be
+/// made — replacing recovery codes that worked — and never seen. Refused
+/// before anything is read or changed.
+#[cfg(feature = "ssr")]
+pub fn shown_once() -> Result<(), AppError> {
+    if plain_form() {
+        return Err(AppError::Invalid(
+            "This needs JavaScript: what it makes is shown only once, on the page that asked for it. Nothing was changed.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Whether a request asks for a page back (a browser's own form post or
 /// navigation) rather than JSON (the live app's calls).
 #[cfg(feature = "ssr")]

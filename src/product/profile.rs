@@ -40,7 +40,13 @@ pub async fn update_profile(
 /// Replaces the recovery codes and returns the new ones, once.
 #[server(prefix = "/api", endpoint = "regenerate_recovery_codes")]
 pub async fn regenerate_recovery_codes() -> Result<Vec<String>, AppError> {
-    crate::error::respond(server::regenerate_codes().await)
+    crate::error::respond(
+        async {
+            crate::error::shown_once()?;
+            server::regenerate_codes().await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "change_password")]

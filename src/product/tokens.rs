@@ -29,7 +29,13 @@ pub async fn product_tokens() -> Result<Vec<TokenDto>, AppError> {
 
 #[server(prefix = "/api", endpoint = "create_api_token")]
 pub async fn create_api_token(name: String) -> Result<NewToken, AppError> {
-    crate::error::respond(server::create(name).await)
+    crate::error::respond(
+        async {
+            crate::error::shown_once()?;
+            server::create(name).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "revoke_api_token")]

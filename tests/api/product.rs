@@ -683,3 +683,57 @@ async fn product_times_read_in_the_readers_zone() {
         .collect::<Vec<_>>();
     assert!(written.contains(&"24 Nov 2026 04:00 EST"), "{notes}");
 }
+
+/// A secret shown once cannot be made by a plain HTML form, which could not
+/// show it: recovery codes that worked would be replaced by codes nobody
+/// saw. The form comes back with the reason, and nothing changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_shown_once_is_not_made_by_a_plain_form() {
+    let (app, jane) = demo_as("jane@acme.test").await;
+    let codes = "select recovery_codes_hash from product.users where email = 'jane@acme.test'";
+    let before: Option<String> = sqlx::query_scalar(codes)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let tokens = "select count(*) from product.api_tokens";
+    let tokens_before: i64 = sqlx::query_scalar(tokens)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    for (path, form) in [
+        ("/api/regenerate_recovery_codes", vec![]),
+        ("/api/create_api_token", vec![("name", "Deploys")]),
+    ] {
+        let res = jane
+            .post(app.url(path))
+            .header("Origin", &app.base)
+            .header("Referer", app.url("/app/profile"))
+            .header("Accept", "text/html")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_redirection(), "{path}: {}", res.status());
+        assert!(
+            res.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("__err="),
+            "{path} comes back with its reason"
+        );
+    }
+    let after: Option<String> = sqlx::query_scalar(codes)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(before, after, "the recovery codes are the ones Jane has");
+    let tokens_after: i64 = sqlx::query_scalar(tokens)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(tokens_before, tokens_after, "no token nobody saw");
+
+    // The live page (asking for JSON) still gets its codes.
+    let res = app.call(&jane, "regenerate_recovery_codes", &[]).await;
+    assert_eq!(res.status(), 200);
+}

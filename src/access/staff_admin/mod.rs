@@ -51,7 +51,13 @@ pub async fn add_staff_member(
     email: String,
     role: String,
 ) -> Result<AddedStaff, AppError> {
-    crate::error::respond(server::add(name, email, role).await)
+    crate::error::respond(
+        async {
+            crate::error::shown_once()?;
+            server::add(name, email, role).await
+        }
+        .await,
+    )
 }
 
 /// Changes someone's role; their live support session ends.
