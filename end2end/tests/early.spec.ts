@@ -51,3 +51,24 @@ test("Dan's request pressed twice before the page is live is sent once, and Bill
 
   await expect(page.getByRole("status").first()).toContainText("Denied.", { timeout: 15_000 });
 });
+
+test("a sign-in sent as plain HTML while the WASM is away comes back with its error, and that page comes alive", async ({ page }) => {
+  let away = true;
+  await page.route("**/*.wasm", (route) => (away ? route.abort() : route.continue()));
+  await page.goto("/console/login");
+  await page.getByLabel("Email").fill("omar.haddad@chaperone.test");
+  await page.getByLabel("Password").fill("not-his-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // The WASM is back for the page the plain post returns to.
+  away = false;
+  await expect(page).toHaveURL(/__err=/, { timeout: 15_000 });
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  await expect(page.getByRole("alert")).toHaveText(
+    "That email and password do not match. Check them and try again.",
+  );
+  // Alive: the right password now signs in through the page's script.
+  await page.getByLabel("Email").fill("omar.haddad@chaperone.test");
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/console$/);
+});

@@ -44,16 +44,23 @@ pub fn PostForm(
 }
 
 /// The error a form posted without JavaScript came back with (in the
-/// address, as `__path` and `__err`), once at the top of the page: a page
-/// may have one form per row, and the address does not say which row. The
+/// address, as `__path` and `__err`), taken so that it is shown once. The
 /// server drops such an address when it was not reached from this site
 /// (`security::without_foreign_form_error`), so its sentence is ours.
+///
+/// Taken, not just read: Leptos's `ServerAction` picks it up on the server
+/// but not in the browser, so an island with an action for the same path
+/// would render differently in each and fail to hydrate.
+pub fn posted_error() -> Option<AppError> {
+    take_context::<leptos::server::ServerActionError>()
+        .map(|e| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err()))
+}
+
+/// [`posted_error`] at the top of the page: a page may have one form per
+/// row, and the address does not say which row.
 #[component]
 pub fn PostedError() -> impl IntoView {
-    use_context::<leptos::server::ServerActionError>().map(|e| {
-        let error = leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err());
-        view! { <super::ErrorNote error /> }
-    })
+    posted_error().map(|error| view! { <super::ErrorNote error /> })
 }
 
 #[island]

@@ -7,7 +7,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use std::sync::Arc;
 
 mod form;
-pub use form::{call, Flash, PostForm, PostedError, Then};
+pub use form::{call, posted_error, Flash, PostForm, PostedError, Then};
 
 /// Percent-encodes everything but unreserved characters and `/`, for a value
 /// placed in a URL's query (`next=/console/sessions%3Fx%3D1`, `q=…`).

@@ -11,13 +11,15 @@ use leptos::prelude::*;
 #[component]
 pub fn StaffSignInPage() -> impl IntoView {
     let next = crate::ui::query_param("next").unwrap_or_default();
-    view! { <StaffSignInForm next /> }
+    let error = crate::ui::posted_error();
+    view! { <StaffSignInForm next error /> }
 }
 
 #[island]
-fn StaffSignInForm(next: String) -> impl IntoView {
+fn StaffSignInForm(next: String, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<StaffSignIn>::new();
-    let value = Signal::derive(move || action.value().get());
+    // Until it is sent again, the error a plain post came back with.
+    let value = Signal::derive(move || action.value().get().or_else(|| error.clone().map(Err)));
     let pending = Signal::derive(move || action.pending().get());
     go_on_success(value);
     view! {
@@ -33,13 +35,15 @@ fn StaffSignInForm(next: String) -> impl IntoView {
 #[component]
 pub fn CustomerSignInPage() -> impl IntoView {
     let next = crate::ui::query_param("next").unwrap_or_default();
-    view! { <CustomerSignInForm next /> }
+    let error = crate::ui::posted_error();
+    view! { <CustomerSignInForm next error /> }
 }
 
 #[island]
-fn CustomerSignInForm(next: String) -> impl IntoView {
+fn CustomerSignInForm(next: String, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<CustomerSignIn>::new();
-    let value = Signal::derive(move || action.value().get());
+    // Until it is sent again, the error a plain post came back with.
+    let value = Signal::derive(move || action.value().get().or_else(|| error.clone().map(Err)));
     let pending = Signal::derive(move || action.pending().get());
     go_on_success(value);
     view! {
