@@ -59,7 +59,8 @@ const WAIT_FOR_THE_WHOLE_PAGE: &str = r#"(function () {
 /// seconds the form posts as plain HTML, with the button that was pressed —
 /// except a form whose answer is a secret shown once (`data-needs-script`):
 /// posted as plain HTML, that secret would be made and never seen, so it
-/// waits.
+/// waits, saying so beside (never inside) its island, whose HTML must stay
+/// as the server sent it until it hydrates.
 const HOLD_EARLY_SUBMITS: &str = r#"document.addEventListener("submit", function (e) {
   var form = e.target, body = document.body;
   if (body.hasAttribute("data-hydrated") || !form.closest("leptos-island")) return;
@@ -67,21 +68,35 @@ const HOLD_EARLY_SUBMITS: &str = r#"document.addEventListener("submit", function
   if (form.hasAttribute("data-held")) return;
   form.setAttribute("data-held", "");
   form.setAttribute("aria-busy", "true");
-  var by = e.submitter, waited = 0, patient = form.hasAttribute("data-needs-script");
+  var by = e.submitter, waited = 0, patient = form.hasAttribute("data-needs-script"), note = null;
   var timer = setInterval(function () {
     waited += 50;
     var live = body.hasAttribute("data-hydrated");
+    if (!live && patient && !note && waited >= 3000) {
+      note = document.createElement("p");
+      note.setAttribute("role", "status");
+      note.className = "loading";
+      note.textContent = "Still loading: this is sent as soon as the page is ready.";
+      form.closest("leptos-island").after(note);
+    }
     if (!live && (patient || waited < 3000)) return;
     clearInterval(timer);
+    if (note) note.remove();
     form.removeAttribute("data-held");
     form.removeAttribute("aria-busy");
-    if (live) { by ? form.requestSubmit(by) : form.requestSubmit(); return; }
+    if (live) {
+      if (form.requestSubmit) { by ? form.requestSubmit(by) : form.requestSubmit(); }
+      else { var button = by || form.querySelector("[type=submit]"); button ? button.click() : form.submit(); }
+      return;
+    }
+    var pressed = null;
     if (by && by.name) {
-      var pressed = document.createElement("input");
+      pressed = document.createElement("input");
       pressed.type = "hidden"; pressed.name = by.name; pressed.value = by.value;
       form.appendChild(pressed);
     }
     form.submit();
+    if (pressed) pressed.remove();
   }, 50);
 }, true);"#;
 

@@ -107,21 +107,18 @@ pub fn without_foreign_form_error(
         return None;
     }
     let (path, query) = path_and_query.split_once('?')?;
-    let is_form_error = |pair: &&str| {
-        let name = pair.split('=').next().unwrap_or("");
-        name == "__path" || name == "__err"
+    // Never another site: `//host` and `/\host` are read by browsers as
+    // addresses on another host.
+    let path = if path.starts_with("//") || path.starts_with("/\\") {
+        "/"
+    } else {
+        path
     };
-    if !query.split('&').any(|p| is_form_error(&p)) {
-        return None;
-    }
-    let rest: Vec<&str> = query
-        .split('&')
-        .filter(|p| !p.is_empty() && !is_form_error(p))
-        .collect();
+    let rest = crate::ui::query_without_form_error(query)?;
     Some(if rest.is_empty() {
         path.to_string()
     } else {
-        format!("{path}?{}", rest.join("&"))
+        format!("{path}?{rest}")
     })
 }
 
@@ -183,6 +180,18 @@ mod tests {
             without_foreign_form_error(&Method::GET, "/app?__err=x", Some("cross-site")).as_deref(),
             Some("/app")
         );
+        // However the names are written: the page decodes them.
+        for link in [
+            "/app?%5F%5Ferr=x",
+            "/app?_%5Ferr=x&__err=y",
+            "/app?__%70ath=p&%5f%5ferr=x",
+        ] {
+            assert_eq!(
+                without_foreign_form_error(&Method::GET, link, Some("cross-site")).as_deref(),
+                Some("/app"),
+                "{link}"
+            );
+        }
         // Our own redirect after a failed post, an old browser, and links
         // without a form error are left alone.
         assert_eq!(
@@ -198,6 +207,14 @@ mod tests {
             without_foreign_form_error(&Method::GET, "/console", Some("none")),
             None
         );
+        // The way back never leads to another site.
+        for link in ["//evil.example/x?__err=e", "/\\evil.example?__err=e"] {
+            assert_eq!(
+                without_foreign_form_error(&Method::GET, link, Some("cross-site")).as_deref(),
+                Some("/"),
+                "{link}"
+            );
+        }
         assert_eq!(
             without_foreign_form_error(&Method::POST, link, Some("cross-site")),
             None

@@ -63,8 +63,33 @@ pub fn area_of(path: &str) -> Area {
     }
 }
 
+/// The query of an address without a form's error — `__path` and `__err`,
+/// however their names are encoded (the page decodes them) — or `None` if
+/// it carries none. Only this server may put a form's error in an address
+/// (`security::without_foreign_form_error`): any sentence in it would be
+/// shown as ours.
+pub fn query_without_form_error(query: &str) -> Option<String> {
+    let mut found = false;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let raw = pair.split('=').next().unwrap_or("");
+            let name = form_urlencoded::parse(raw.as_bytes())
+                .next()
+                .map(|(name, _)| name.into_owned())
+                .unwrap_or_default();
+            let error = name == "__path" || name == "__err";
+            found |= error;
+            !pair.is_empty() && !error
+        })
+        .collect();
+    found.then(|| kept.join("&"))
+}
+
 /// Where to go after signing in: the `next` the guard sent, if it is a local
-/// path in the right area; the area's home otherwise. Never another origin.
+/// path in the right area; the area's home otherwise. Never another origin,
+/// and never with a form's error in it (which a link could otherwise carry
+/// through the sign-in onto a page of ours).
 pub fn safe_next(next: Option<&str>, staff: bool) -> String {
     let home = if staff { "/console" } else { "/app" };
     let Some(next) = next.map(str::trim).filter(|n| !n.is_empty()) else {
@@ -81,7 +106,14 @@ pub fn safe_next(next: Option<&str>, staff: bool) -> String {
         _ => false,
     };
     if local && right_area {
-        next.to_string()
+        match next.split_once('?') {
+            Some((path, query)) => match query_without_form_error(query) {
+                Some(rest) if rest.is_empty() => path.to_string(),
+                Some(rest) => format!("{path}?{rest}"),
+                None => next.to_string(),
+            },
+            None => next.to_string(),
+        }
     } else {
         home.into()
     }
@@ -317,6 +349,12 @@ mod tests {
             safe_next(Some("/app/billing/tax?ws=1"), false),
             "/app/billing/tax?ws=1"
         );
+        // A form's error cannot ride through the sign-in onto a page.
+        assert_eq!(
+            safe_next(Some("/app/billing/tax?ws=1&%5F%5Ferr=x&__path=y"), false),
+            "/app/billing/tax?ws=1"
+        );
+        assert_eq!(safe_next(Some("/console?__err=x"), true), "/console");
         assert_eq!(safe_next(None, false), "/app");
         assert_eq!(safe_next(Some(""), true), "/console");
     }

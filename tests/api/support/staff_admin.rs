@@ -356,3 +356,36 @@ async fn an_admin_unlocks_a_locked_sign_in() {
         1
     );
 }
+
+/// A one-time password cannot be made by a plain HTML form, which could not
+/// show it: the form comes back with the reason and nobody was added.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_form_cannot_add_a_staff_member_whose_password_nobody_sees() {
+    let app = demo().await;
+    let alex = staff(&app, "alex.rivera@chaperone.test").await;
+    let res = alex
+        .post(app.url("/api/add_staff_member"))
+        .header("Origin", &app.base)
+        .header("Referer", app.url("/console/staff"))
+        .header("Accept", "text/html")
+        .form(&[
+            ("name", "Rosa Park"),
+            ("email", "rosa.park@chaperone.test"),
+            ("role", "agent"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("__err="));
+    let added: i64 = sqlx::query_scalar(
+        "select count(*) from chaperone.staff where email = 'rosa.park@chaperone.test'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(added, 0, "nobody was added");
+}
