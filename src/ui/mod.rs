@@ -193,10 +193,7 @@ where
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || {
                 let children = children.clone();
-                resource.get().map(move |result| match result {
-                    Ok(data) => children(data).into_any(),
-                    Err(error) => view! { <ErrorNote error /> }.into_any(),
-                })
+                resource.get().map(move |result| data_or_error(result, &*children))
             }}
         </Transition>
     }
@@ -278,7 +275,16 @@ where
     F: Fn(T) -> V + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    move || match value.get() {
+    move || data_or_error(value.get(), &children)
+}
+
+/// What `Loaded` and `Shown` render for an answer: the data through
+/// `children`, or the error as a sentence.
+fn data_or_error<T, V: IntoView + 'static>(
+    result: Result<T, AppError>,
+    children: &impl Fn(T) -> V,
+) -> AnyView {
+    match result {
         Ok(data) => children(data).into_any(),
         Err(error) => view! { <ErrorNote error /> }.into_any(),
     }
