@@ -156,6 +156,51 @@ async fn a_read_only_session_from_request_to_end() {
     assert!(res.text().await.unwrap().contains("already used"));
 }
 
+/// Entering a session gives the login a new id: an id copied before entry
+/// (from a shared screen, a proxy log) opens neither the product as the
+/// customer nor the console as the agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_id_changes_at_session_start() {
+    let app = demo().await;
+    let sarah = new_client();
+    let signed_in = app
+        .staff_sign_in(&sarah, "sarah.lee@chaperone.test", DEMO_PASSWORD)
+        .await;
+    let before = session_cookie(&signed_in).expect("a session at sign-in");
+    let res = request(&app, &sarah, "Acme Co", "tom@acme.test", "read_only").await;
+    let id: String = res.json().await.unwrap();
+    let form = [("request_id", id.as_str()), ("password", DEMO_PASSWORD)];
+    let entered = app.call(&sarah, "enter_support_session", &form).await;
+    assert_eq!(entered.status(), 200);
+    let after = session_cookie(&entered).expect("a new session id at entry");
+    assert_ne!(before, after, "the login session id is cycled at entry");
+
+    let with = |cookie: String| {
+        let url = app.url("/app/billing/invoices");
+        async move {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+                .get(url)
+                .header("Cookie", format!("chaperone_session={cookie}"))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let stale = with(before).await;
+    assert_ne!(
+        stale.status(),
+        200,
+        "the id from before entry still opens the product"
+    );
+    assert!(!stale.text().await.unwrap().contains("INV-"));
+    let fresh = with(after).await;
+    assert_eq!(fresh.status(), 200);
+    assert!(fresh.text().await.unwrap().contains("INV-"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_maximum_timeouts_end_sessions_on_the_server() {
     let app = demo().await;
