@@ -50,8 +50,8 @@ pub struct SupportSession {
     pub idle_deadline: chrono::DateTime<chrono::Utc>,
     pub max_deadline: chrono::DateTime<chrono::Utc>,
     /// The viewed user's role when this request began (read with the
-    /// session, so a demotion by the customer counts from the next request);
-    /// `None` when they are no longer in the account.
+    /// session); `None` when they are no longer in the account. When it is
+    /// not `target_role` the guard ends the session.
     pub viewed_role: Option<CustomerRole>,
     /// How many refusals the session has recorded so far; only a session
     /// with some can have blocked actions to ask a manager about.
@@ -79,6 +79,12 @@ impl Actor {
     /// Whether this actor holds the capability.
     pub fn can(&self, capability: Capability) -> bool {
         match self {
+            // A one-time password was made by an admin, who knows it: until
+            // its holder chooses their own, it opens the console's password
+            // page and nothing else, so nobody acts under another's name.
+            Actor::Staff(staff) | Actor::Support(staff, _) if staff.must_change_password => {
+                capability == Capability::UseConsole
+            }
             Actor::Staff(staff) => staff_role_grants(staff.role, capability),
             Actor::Customer(_) => matches!(
                 capability,

@@ -89,9 +89,9 @@ impl AccessContext {
     }
 
     /// The context for an actor; only those who may use the product have
-    /// one. In a support session the viewed user's role is read now, so a
-    /// demotion by the customer shrinks the agent's rights on the next
-    /// request.
+    /// one. In a support session the viewed user's role was read with the
+    /// session at the start of this request; the guard ends a session whose
+    /// viewed user has been given another role since it was decided.
     pub async fn for_actor(actor: Actor, state: AppState) -> Result<AccessContext, AppError> {
         actor.require(crate::access::Capability::UseProduct)?;
         let (viewed, audience) = match &actor {
@@ -373,6 +373,16 @@ impl AccessContext {
         let role = directory::lock_role(&mut tx, self.viewed.account_id, self.viewed.user_id)
             .await?
             .ok_or_else(user_gone)?;
+        if let Some(session) = self.session().filter(|s| s.target_role != role) {
+            // Given another role since this request began (the guard ends
+            // the session when it sees it first).
+            tx.rollback().await?;
+            let cause = sessions::EndCause::ViewedRoleChanged;
+            let mut tx = self.state.pool.begin().await?;
+            sessions::end(&mut tx, session.id, self.now(), cause).await?;
+            tx.commit().await?;
+            return Err(AppError::SessionEnded(cause.explanation().into()));
+        }
         require(permission, role)?;
         // From here on, in a support session, Postgres itself refuses what
         // support may never read, and every write in a read-only session.

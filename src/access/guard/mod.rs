@@ -41,6 +41,10 @@ pub enum PageDecision {
     WrongKind,
 }
 
+/// Where someone signed in with a one-time password is sent until they
+/// choose their own.
+const CHOOSE_PASSWORD: &str = "/console/password";
+
 /// The page guard as a pure function, so it can be tested without a server.
 pub fn decide_page(path_and_query: &str, actor: Option<&Actor>) -> PageDecision {
     let path = path_and_query.split('?').next().unwrap_or("/");
@@ -48,6 +52,11 @@ pub fn decide_page(path_and_query: &str, actor: Option<&Actor>) -> PageDecision 
     match (area_of(path), actor) {
         (Area::Console, None) => PageDecision::Redirect(format!("/console/login?next={}", next())),
         (Area::Console, Some(Actor::Customer(_))) => PageDecision::WrongKind,
+        (Area::Console, Some(Actor::Staff(s) | Actor::Support(s, _)))
+            if s.must_change_password && path != CHOOSE_PASSWORD =>
+        {
+            PageDecision::Redirect(CHOOSE_PASSWORD.into())
+        }
         (Area::Product, None) => PageDecision::Redirect(format!("/login?next={}", next())),
         (Area::Product, Some(Actor::Staff(_))) => PageDecision::WrongKind,
         (Area::StaffSignIn, Some(Actor::Staff(_) | Actor::Support(..))) => {
@@ -216,6 +225,15 @@ async fn record_role_refusal(
     Ok(())
 }
 
+/// Ends support session `id` now with `cause` (recorded), unless it has
+/// already ended.
+async fn end_now(state: &AppState, id: Uuid, cause: EndCause) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    sessions::end(&mut tx, id, state.clock.now(), cause).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Whether the staff member's role, as it is now, still allows the session.
 fn role_still_allows(staff: &super::StaffMember, session: &super::SupportSession) -> bool {
     use super::Capability::{RequestEditSession, RequestReadOnlySession};
@@ -244,9 +262,7 @@ async fn resolve(
         // The person was removed or disabled since signing in: a support
         // session they were in ends now, with that cause.
         if let Some(support_id) = support_id {
-            let mut tx = state.pool.begin().await?;
-            sessions::end(&mut tx, support_id, now, EndCause::StaffDisabled).await?;
-            tx.commit().await?;
+            end_now(state, support_id, EndCause::StaffDisabled).await?;
         }
         session.flush().await?;
         return Ok((None, None));
@@ -258,10 +274,15 @@ async fn resolve(
         Loaded::Live(s) if !role_still_allows(staff, &s) => {
             // The role changed some other way than through staff_changes:
             // the session was granted under a role that no longer may.
-            let mut tx = state.pool.begin().await?;
-            sessions::end(&mut tx, s.id, now, EndCause::StaffRoleChanged).await?;
-            tx.commit().await?;
+            end_now(state, s.id, EndCause::StaffRoleChanged).await?;
             Ok((Some(actor), Some(EndCause::StaffRoleChanged)))
+        }
+        Loaded::Live(s) if s.viewed_role.is_some_and(|role| role != s.target_role) => {
+            // The customer gave the viewed user another role: the request
+            // was decided for the role they had. A promotion would show more
+            // than anyone agreed to, so any change ends the session.
+            end_now(state, s.id, EndCause::ViewedRoleChanged).await?;
+            Ok((Some(actor), Some(EndCause::ViewedRoleChanged)))
         }
         Loaded::Live(s) => Ok((Some(Actor::Support(staff.clone(), s)), None)),
         Loaded::Ended(cause) => Ok((Some(actor), Some(cause))),
@@ -331,7 +352,7 @@ async fn record_wrong_door(
 mod tests {
     use super::*;
     use crate::access::actor::tests::customer;
-    use crate::access::StaffMember;
+    use crate::access::{Capability, StaffMember};
     use crate::staff::StaffRole;
     use uuid::Uuid;
 
@@ -373,6 +394,30 @@ mod tests {
         );
         assert_eq!(decide_page("/console", Some(&staff())), PageDecision::Pass);
         assert_eq!(decide_page("/app", Some(&customer())), PageDecision::Pass);
+    }
+
+    #[test]
+    fn a_one_time_password_opens_only_the_password_page() {
+        let Actor::Staff(mut member) = staff() else {
+            unreachable!()
+        };
+        member.must_change_password = true;
+        let temporary = Actor::Staff(member);
+        for page in ["/console", "/console/approvals", "/console/accounts/x?y=1"] {
+            assert_eq!(
+                decide_page(page, Some(&temporary)),
+                PageDecision::Redirect("/console/password".into()),
+                "{page}"
+            );
+        }
+        assert_eq!(
+            decide_page("/console/password", Some(&temporary)),
+            PageDecision::Pass
+        );
+        assert!(temporary.can(Capability::UseConsole));
+        assert!(!temporary.can(Capability::SearchAccounts));
+        assert!(!temporary.can(Capability::RequestReadOnlySession));
+        assert!(staff().can(Capability::RequestReadOnlySession));
     }
 
     #[test]

@@ -87,10 +87,14 @@ pub enum EndCause {
     StaffDisabled,
     /// The staff member's role changed.
     StaffRoleChanged,
+    /// The customer user the agent views as was given another role: what
+    /// was decided (and perhaps approved) no longer describes what the agent
+    /// would see.
+    ViewedRoleChanged,
 }
 
 impl EndCause {
-    pub const ALL: [EndCause; 8] = [
+    pub const ALL: [EndCause; 9] = [
         EndCause::EndedByAgent,
         EndCause::IdleTimeout,
         EndCause::MaxDuration,
@@ -99,6 +103,7 @@ impl EndCause {
         EndCause::SignedOut,
         EndCause::StaffDisabled,
         EndCause::StaffRoleChanged,
+        EndCause::ViewedRoleChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -111,6 +116,7 @@ impl EndCause {
             EndCause::SignedOut => "signed_out",
             EndCause::StaffDisabled => "staff_disabled",
             EndCause::StaffRoleChanged => "staff_role_changed",
+            EndCause::ViewedRoleChanged => "viewed_role_changed",
         }
     }
 
@@ -133,6 +139,9 @@ impl EndCause {
                 "Your support session ended because your account was disabled."
             }
             EndCause::StaffRoleChanged => "Your support session ended because your role changed.",
+            EndCause::ViewedRoleChanged => {
+                "Your support session ended because the customer you were viewing as was given another role, so what was decided no longer matches what you would see. Ask again if you still need access."
+            }
         }
     }
 
@@ -147,6 +156,7 @@ impl EndCause {
             EndCause::SignedOut => "ended when the agent signed out",
             EndCause::StaffDisabled => "ended because the staff member was disabled",
             EndCause::StaffRoleChanged => "ended because the staff member's role changed",
+            EndCause::ViewedRoleChanged => "ended because the viewed user's role changed",
         }
     }
 }

@@ -131,7 +131,7 @@ pub async fn set_role(id: String, role_text: String) -> Result<String, AppError>
         ));
     }
     Ok(format!(
-        "Their role is now {}. A support session they were in has ended.",
+        "Their role is now {}. Any support session they were in has ended.",
         role.label()
     ))
 }

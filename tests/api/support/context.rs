@@ -508,45 +508,103 @@ async fn a_removed_user_is_no_longer_shown_to_the_agent() {
     assert_eq!(views().await, before, "nothing shown, nothing recorded");
 }
 
-/// The viewed user's role is read on every request: when the customer
-/// demotes them mid-session, the agent's rights shrink at once.
+/// The request was decided for the viewed user's role then. When the
+/// customer gives them another role mid-session, the session ends on the
+/// agent's next request: a promotion would show the agent what nobody
+/// approved (an owner's pages, as a member's read-only visit), and a
+/// demotion changes what was agreed too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demoting_the_viewed_user_shrinks_the_agents_rights_on_the_next_request() {
+async fn a_new_role_for_the_viewed_user_ends_the_session() {
     let app = demo().await;
-    let priya = priya_as_jane(&app, "edit").await;
-    let eu = acme_workspace(&app, "EU").await;
-    let form = [
-        ("workspace_id", eu.as_str()),
-        ("rate", "10"),
-        ("region", "EU"),
-    ];
-    assert_eq!(
-        app.call(&priya, "update_tax_rule", &form).await.status(),
-        200
-    );
-    sqlx::query("update product.users set role = 'member' where email = 'jane@acme.test'")
-        .execute(&app.pool)
+    // Promotion, by the owner through the product: Tom (member) becomes an
+    // owner while Sarah views Acme Co as him, read-only, without approval.
+    let sarah = sarah_in_session(&app).await;
+    let tom = user(&app, "tom@acme.test").await;
+    let page = sarah
+        .get(app.url("/app/billing/payment-methods"))
+        .send()
         .await
         .unwrap();
+    assert_eq!(page.status(), 403, "a member's view has no payment methods");
+    let jane = new_client();
+    app.customer_sign_in(&jane, "jane@acme.test", DEMO_PASSWORD)
+        .await;
+    let form = [("user_id", tom.as_str()), ("role", "owner")];
+    let res = app.call(&jane, "change_member_role", &form).await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let views = || {
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.page_viewed'",
+        )
+    };
+    let before = views().await;
+    let page = sarah
+        .get(app.url("/app/billing/payment-methods"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(
+        page.headers()["location"],
+        "/console?ended=viewed_role_changed"
+    );
+    assert_eq!(
+        views().await,
+        before,
+        "nothing shown, nothing recorded as seen"
+    );
+    let console = app.page(&sarah, "/console?ended=viewed_role_changed").await;
+    assert!(console.contains("was given another role"), "{console}");
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.session_ended'
+             and detail->>'cause' = 'viewed_role_changed'"
+        )
+        .await,
+        1
+    );
+
+    // Demotion, made some other way: Jane (owner) becomes a member while
+    // Priya edits as her; the change is refused and nothing changes.
+    let priya = priya_as_jane(&app, "edit").await;
+    let eu = acme_workspace(&app, "EU").await;
     let form = [
         ("workspace_id", eu.as_str()),
         ("rate", "12"),
         ("region", "EU"),
     ];
-    let res = app.call(&priya, "update_tax_rule", &form).await;
-    assert_eq!(res.status(), 403);
-    assert!(res
-        .text()
+    let rate = || async {
+        sqlx::query_scalar::<_, i32>(
+            "select tax_rate_bp from product.workspaces where id = $1::uuid",
+        )
+        .bind(&eu)
+        .fetch_one(&app.pool)
         .await
         .unwrap()
-        .contains("Only owners and billing admins"));
-    let rate: i32 =
-        sqlx::query_scalar("select tax_rate_bp from product.workspaces where id = $1::uuid")
-            .bind(&eu)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    assert_eq!(rate, 1000, "the refused change changed nothing");
+    };
+    let rate_before = rate().await;
+    sqlx::query("update product.users set role = 'member' where email = 'jane@acme.test'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let res = app.call(&priya, "update_tax_rule", &form).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("another role"));
+    assert_eq!(
+        rate().await,
+        rate_before,
+        "the refused change changed nothing"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.support_sessions where end_cause = 'viewed_role_changed'"
+        )
+        .await,
+        2
+    );
 }
 
 /// In an edit session the profile shows contact and identity fields masked;

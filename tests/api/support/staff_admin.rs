@@ -112,6 +112,33 @@ async fn an_added_person_signs_in_with_the_one_time_password_and_one_email_is_on
     // The console asks her to choose her own password, and she does.
     let me: serde_json::Value = app.call(&rosa, "who_am_i", &[]).await.json().await.unwrap();
     assert_eq!(me["temporary_login"], true);
+    // Alex knows that password: until Rosa chooses her own, it opens the
+    // password page and nothing else, so nobody can act as her.
+    let console = rosa.get(app.url("/console?q=Acme")).send().await.unwrap();
+    assert_eq!(console.status(), 303);
+    assert_eq!(console.headers()["location"], "/console/password");
+    let page = rosa.get(app.url("/console/password")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("one-time password"));
+    let acme = account(&app, "Acme Co").await;
+    let tom = user(&app, "tom@acme.test").await;
+    let ask = [
+        ("account_id", acme.as_str()),
+        ("target_user_id", tom.as_str()),
+        ("reason", REASON),
+        ("ticket", "#4821"),
+        ("mode", "read_only"),
+    ];
+    let asked = app.call(&rosa, "request_support_session", &ask).await;
+    assert_eq!(asked.status(), 403);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.access_requests where staff_name = 'Rosa Park'"
+        )
+        .await,
+        0
+    );
     for (form, status) in [
         (
             [
@@ -154,6 +181,12 @@ async fn an_added_person_signs_in_with_the_one_time_password_and_one_email_is_on
     );
     let me: serde_json::Value = app.call(&rosa, "who_am_i", &[]).await.json().await.unwrap();
     assert_eq!(me["temporary_login"], false);
+    let asked = app.call(&rosa, "request_support_session", &ask).await;
+    assert_eq!(
+        asked.status(),
+        200,
+        "her own password opens her role's rights"
+    );
     assert_eq!(
         app.staff_sign_in(&new_client(), "rosa.park@chaperone.test", &password)
             .await
