@@ -149,24 +149,38 @@ pub fn current_actor() -> Result<Actor, AppError> {
         .ok_or(AppError::Unauthenticated)
 }
 
+/// What a login session's principal turned out to be on this request.
+pub enum Login {
+    /// Signed in; for staff, with the state of the support session their
+    /// login names.
+    Valid(Actor, Option<super::sessions::Loaded>),
+    /// The person no longer exists or was disabled.
+    Gone,
+    /// The login was made with a password they have changed since: it is
+    /// signed out (the person is still there).
+    Outdated,
+}
+
 /// Loads the actor for a principal, in one round trip; for staff, with the
-/// state of the support session their login names (`support_id`). `None`
-/// when the person no longer exists or was disabled.
+/// state of the support session their login names (`support_id`).
 pub async fn load_actor(
     pool: &PgPool,
     principal: &Principal,
     support_id: Option<Uuid>,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<(Actor, Option<super::sessions::Loaded>)>, sqlx::Error> {
-    match principal.side {
-        Side::Staff => Ok(
-            super::sessions::load_staff(pool, principal.id, support_id, now)
-                .await?
-                .map(|(staff, session)| (Actor::Staff(staff), session)),
-        ),
-        Side::Customer => Ok(crate::customers::repo::find_by_id(pool, principal.id)
-            .await?
-            .map(|c| {
+) -> Result<Login, sqlx::Error> {
+    Ok(match principal.side {
+        Side::Staff => {
+            match super::sessions::load_staff(pool, principal.id, support_id, now).await? {
+                None => Login::Gone,
+                Some((_, hash, _)) if !principal.made_with(&hash) => Login::Outdated,
+                Some((staff, _, session)) => Login::Valid(Actor::Staff(staff), session),
+            }
+        }
+        Side::Customer => match crate::customers::repo::find_by_id(pool, principal.id).await? {
+            None => Login::Gone,
+            Some(c) if !principal.made_with(&c.password_hash.0) => Login::Outdated,
+            Some(c) => Login::Valid(
                 Actor::Customer(CustomerUser {
                     id: c.id,
                     account_id: c.account_id,
@@ -175,10 +189,11 @@ pub async fn load_actor(
                     email: c.email,
                     role: c.role,
                     time_zone: c.time_zone.unwrap_or_else(|| "UTC".into()),
-                })
-            })
-            .map(|actor| (actor, None))),
-    }
+                }),
+                None,
+            ),
+        },
+    })
 }
 
 #[cfg(test)]

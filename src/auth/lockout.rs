@@ -18,7 +18,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 /// Failures that lock one email from one address.
 pub const MAX_FAILURES: i64 = 5;
@@ -205,17 +205,14 @@ async fn lock(
 
 /// The password was right: forgets the pair's failures, including this
 /// attempt's reservation, and a pair lock this attempt set.
-pub async fn succeeded(
-    tx: &mut Transaction<'_, Postgres>,
-    key: &LockKey,
-) -> Result<(), sqlx::Error> {
+pub async fn succeeded(conn: &mut PgConnection, key: &LockKey) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "delete from chaperone.sign_in_failures where side = $1 and email_digest = $2 and ip = $3",
         key.scope,
         key.email_digest,
         key.ip
     )
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     sqlx::query!(
         "delete from chaperone.sign_in_locks where side = $1 and email_digest = $2 and ip = $3",
@@ -223,7 +220,7 @@ pub async fn succeeded(
         key.email_digest,
         key.ip
     )
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -182,7 +182,52 @@ pub async fn check(
     audit::append(&mut tx, event).await?;
     tx.commit().await?;
 
-    Ok(Principal { side, id: who.id })
+    Ok(Principal::new(side, who.id, &who.hash))
+}
+
+/// Checks the forms of a change of one's own password: long enough, not
+/// absurdly long, confirmed, and not the current one again.
+pub fn check_new_password(current: &str, new: &str, confirm: &str) -> Result<(), AppError> {
+    if new.chars().count() < 12 || new.len() > MAX_PASSWORD_LEN {
+        return Err(AppError::Invalid(
+            "Choose a new password of at least 12 characters.".into(),
+        ));
+    }
+    if new != confirm {
+        return Err(AppError::Invalid(
+            "The new password and its confirmation differ.".into(),
+        ));
+    }
+    if new == current {
+        return Err(AppError::Invalid(
+            "Choose a password different from the current one.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the current password a signed-in person typed to change their
+/// own password, throttled like the identity check before a support
+/// session: their own failures (five in 15 minutes) pause their own checks,
+/// from any address, and nobody else's. On success the caller erases the
+/// reservation ([`lockout::succeeded`] with the returned key) in the
+/// transaction that makes the change.
+pub async fn check_own_password(
+    state: &AppState,
+    person: Uuid,
+    typed: String,
+    stored: password::PasswordHashString,
+) -> Result<LockKey, AppError> {
+    let key = LockKey::new(lockout::IDENTITY_CHECK, &person.to_string(), "any");
+    if let Attempt::Locked(_) = lockout::reserve(&state.pool, &key, state.clock.now()).await? {
+        return Err(AppError::TooManyAttempts);
+    }
+    if !password::verify(SecretString::from(typed), Some(stored)).await? {
+        return Err(AppError::Invalid(
+            "Your current password is not correct.".into(),
+        ));
+    }
+    Ok(key)
 }
 
 #[cfg(test)]

@@ -384,44 +384,31 @@ mod server {
         new_password: String,
         confirm: String,
     ) -> Result<String, AppError> {
+        use crate::auth::sign_in::{check_new_password, check_own_password};
+        use crate::auth::{lockout, session, Side};
         let ctx = AccessContext::current().await?;
         ctx.require(ProductPermission::ManageOwnProfile)?;
         refuse_login_details_in_session(&ctx).await?;
-        if new_password.chars().count() < 12 || new_password.len() > 1024 {
-            return Err(AppError::Invalid(
-                "Choose a new password of at least 12 characters.".into(),
-            ));
-        }
-        if new_password != confirm {
-            return Err(AppError::Invalid(
-                "The new password and its confirmation differ.".into(),
-            ));
-        }
+        check_new_password(&current, &new_password, &confirm)?;
         let mut change = ctx
             .change(ProductPermission::ManageOwnProfile, "Password")
             .await?;
+        let user = ctx.viewed().user_id;
         let stored: String = sqlx::query_scalar!(
             "select password_hash from product.users where id = $1 and account_id = $2",
-            ctx.viewed().user_id,
+            user,
             ctx.account_id()
         )
         .fetch_optional(change.conn())
         .await?
         .ok_or(AppError::NotFound)?;
-        if !password::verify(
-            SecretString::from(current),
-            Some(PasswordHashString(stored)),
-        )
-        .await?
-        {
-            return Err(AppError::Invalid(
-                "Your current password is not correct.".into(),
-            ));
-        }
+        let state = crate::state::app_state()?;
+        let key = check_own_password(&state, user, current, PasswordHashString(stored)).await?;
         let hash = password::hash(SecretString::from(new_password)).await?;
+        lockout::succeeded(change.conn(), &key).await?;
         sqlx::query!(
             "update product.users set password_hash = $3, updated_at = now() where id = $1 and account_id = $2",
-            ctx.viewed().user_id,
+            user,
             ctx.account_id(),
             hash.0
         )
@@ -429,7 +416,12 @@ mod server {
         .await?;
         change.record(Kind::PasswordChanged, json!({})).await?;
         change.commit().await?;
-        Ok("Your password was changed.".into())
+        // This login carries on under a new id; every other one is signed out.
+        session::renew_after_password_change(Side::Customer, user, &hash).await?;
+        Ok(
+            "Your password was changed. Anywhere else you were signed in, you are signed out."
+                .into(),
+        )
     }
 }
 

@@ -11,7 +11,7 @@
 //! or change event. The banner and polling therefore never keep a session
 //! alive.
 
-use super::actor::load_actor;
+use super::actor::{load_actor, Login};
 use super::policy::Mode;
 use super::registry::{Access, Effect, Registry, ServerFnEntry};
 use super::{Actor, CurrentActor};
@@ -258,14 +258,22 @@ async fn resolve(
         Side::Customer => None,
     };
     let now = state.clock.now();
-    let Some((actor, loaded)) = load_actor(&state.pool, &principal, support_id, now).await? else {
-        // The person was removed or disabled since signing in: a support
-        // session they were in ends now, with that cause.
-        if let Some(support_id) = support_id {
-            end_now(state, support_id, EndCause::StaffDisabled).await?;
+    let (actor, loaded) = match load_actor(&state.pool, &principal, support_id, now).await? {
+        Login::Valid(actor, loaded) => (actor, loaded),
+        // Removed or disabled since signing in, or signed in with a password
+        // changed since: signed out, and a support session this login was
+        // in ends now, with that cause.
+        gone_or_outdated => {
+            if let Some(support_id) = support_id {
+                let cause = match gone_or_outdated {
+                    Login::Outdated => EndCause::SignedOut,
+                    _ => EndCause::StaffDisabled,
+                };
+                end_now(state, support_id, cause).await?;
+            }
+            session.flush().await?;
+            return Ok((None, None));
         }
-        session.flush().await?;
-        return Ok((None, None));
     };
     let (Actor::Staff(staff), Some(loaded)) = (&actor, loaded) else {
         return Ok((Some(actor), None));

@@ -24,7 +24,8 @@ pub enum Loaded {
 }
 
 /// What the guard needs on each staff request, in one round trip: the staff
-/// member if still enabled and, when their login names a support session
+/// member if still enabled, their stored password hash (a login made with
+/// another is signed out) and, when their login names a support session
 /// (`support_id`), that session's state — live with the viewed user's role
 /// read now, ended and why, or missing. A live session whose deadline has
 /// passed is ended now, with the deadline as its end time. `None` when the
@@ -34,9 +35,9 @@ pub async fn load_staff(
     staff_id: Uuid,
     support_id: Option<Uuid>,
     now: DateTime<Utc>,
-) -> Result<Option<(StaffMember, Option<Loaded>)>, sqlx::Error> {
+) -> Result<Option<(StaffMember, String, Option<Loaded>)>, sqlx::Error> {
     let Some(r) = sqlx::query!(
-        r#"select s.name, s.email, s.role, s.time_zone, s.must_change_password,
+        r#"select s.name, s.email, s.role, s.time_zone, s.must_change_password, s.password_hash,
                   ss.id as "session_id?", ss.account_id as "account_id?", ss.account_name as "account_name?",
                   ss.target_user_id as "target_user_id?", ss.target_user_name as "target_user_name?",
                   ss.target_role as "target_role?", ss.mode as "mode?", ss.reason as "reason?",
@@ -64,15 +65,17 @@ pub async fn load_staff(
         time_zone: r.time_zone.unwrap_or_else(|| "UTC".into()),
         must_change_password: r.must_change_password,
     };
+    let hash = r.password_hash;
     let Some(id) = support_id else {
-        return Ok(Some((staff, None)));
+        return Ok(Some((staff, hash, None)));
     };
     if r.session_id.is_none() {
-        return Ok(Some((staff, Some(Loaded::Missing))));
+        return Ok(Some((staff, hash, Some(Loaded::Missing))));
     }
     if let Some(cause) = r.end_cause.as_deref() {
         return Ok(Some((
             staff,
+            hash,
             Some(Loaded::Ended(decode(cause, EndCause::parse)?)),
         )));
     }
@@ -89,7 +92,7 @@ pub async fn load_staff(
         end(&mut tx, id, deadline, cause).await?;
         tx.commit().await?;
         // Whoever ended it (us or a sweeper), it ended at its deadline.
-        return Ok(Some((staff, Some(Loaded::Ended(cause)))));
+        return Ok(Some((staff, hash, Some(Loaded::Ended(cause)))));
     }
     let session = SupportSession {
         id,
@@ -111,7 +114,7 @@ pub async fn load_staff(
             .transpose()?,
         refusals: present(r.refusals)?,
     };
-    Ok(Some((staff, Some(Loaded::Live(session)))))
+    Ok(Some((staff, hash, Some(Loaded::Live(session)))))
 }
 
 /// A column of a row an outer join found: present, or the row is not what

@@ -24,7 +24,7 @@ pub async fn sign_in(
     time_zone: Option<String>,
     next: Option<String>,
 ) -> Result<String, AppError> {
-    let Principal { id, .. } = check(side, email, password, time_zone).await?;
+    let principal = check(side, email, password, time_zone).await?;
     // Signing in over a live support session ends it, as signing out would.
     if let Ok(previous) = current_actor() {
         crate::access::sessions::end_current(
@@ -37,9 +37,7 @@ pub async fn sign_in(
     // carried into the signed-in session.
     let session = login_session().await?;
     session.cycle_id().await?;
-    session
-        .insert(Principal::KEY, Principal { side, id })
-        .await?;
+    session.insert(Principal::KEY, principal).await?;
 
     let target = safe_next(next.as_deref(), side == Side::Staff);
     redirect_plain_form(&target);
@@ -51,50 +49,22 @@ pub async fn change_own_password(
     new_password: String,
     confirm: String,
 ) -> Result<String, AppError> {
-    use crate::auth::lockout::{self, Attempt, LockKey};
-    use crate::auth::password;
+    use crate::auth::password::{self, PasswordHashString};
+    use crate::auth::sign_in::{check_new_password, check_own_password};
+    use crate::auth::{lockout, session};
     use secrecy::SecretString;
     let actor = current_actor()?;
     let staff = actor.as_staff().ok_or(AppError::Forbidden)?.clone();
-    if new_password.chars().count() < 12 || new_password.len() > 1024 {
-        return Err(AppError::Invalid(
-            "Choose a new password of at least 12 characters.".into(),
-        ));
-    }
-    if new_password != confirm {
-        return Err(AppError::Invalid(
-            "The new password and its confirmation differ.".into(),
-        ));
-    }
-    if new_password == current {
-        return Err(AppError::Invalid(
-            "Choose a password different from the current one.".into(),
-        ));
-    }
+    check_new_password(&current, &new_password, &confirm)?;
     let state = state()?;
     let now = state.clock.now();
-    // Checked like the identity check before a session: a person's own
-    // failures pause their own checks.
-    let key = LockKey::new(lockout::IDENTITY_CHECK, &staff.id.to_string(), "any");
-    if let Attempt::Locked(_) = lockout::reserve(&state.pool, &key, now).await? {
-        return Err(AppError::TooManyAttempts);
-    }
     let stored = sqlx::query_scalar!(
         "select password_hash from chaperone.staff where id = $1",
         staff.id
     )
     .fetch_one(&state.pool)
     .await?;
-    if !password::verify(
-        SecretString::from(current),
-        Some(password::PasswordHashString(stored)),
-    )
-    .await?
-    {
-        return Err(AppError::Invalid(
-            "Your current password is not correct.".into(),
-        ));
-    }
+    let key = check_own_password(&state, staff.id, current, PasswordHashString(stored)).await?;
     let hash = password::hash(SecretString::from(new_password)).await?;
     let mut tx = state.pool.begin().await?;
     lockout::succeeded(&mut tx, &key).await?;
@@ -113,11 +83,9 @@ pub async fn change_own_password(
     )
     .await?;
     tx.commit().await?;
-    // A new password, a new login-session id.
-    if let Ok(session) = leptos_axum::extract::<Session>().await {
-        session.cycle_id().await?;
-    }
-    Ok("Your password was changed.".into())
+    // This login carries on under a new id; every other one is signed out.
+    session::renew_after_password_change(Side::Staff, staff.id, &hash).await?;
+    Ok("Your password was changed. Anywhere else you were signed in, you are signed out.".into())
 }
 
 pub async fn sign_out() -> Result<String, AppError> {

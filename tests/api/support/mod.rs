@@ -8,6 +8,7 @@ mod context;
 mod faults;
 mod log;
 mod managers;
+mod passwords;
 mod queries;
 mod requests;
 mod reveal;
