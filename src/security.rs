@@ -71,23 +71,38 @@ pub fn header_layers() -> (
 }
 
 /// Whether a request may change state, judged by where the browser says it
-/// comes from. Requests without `Origin` (non-browser clients) fall back to
-/// `Sec-Fetch-Site`; a browser that sends neither is an old one, allowed.
+/// comes from. Requests without `Origin` fall back to `Referer` (a page on
+/// another site is refused) and `Sec-Fetch-Site`; a client that sends none
+/// of them is an old browser or not a browser, allowed.
 pub fn origin_allowed(
     method: &Method,
     origin: Option<&str>,
+    referer: Option<&str>,
     fetch_site: Option<&str>,
     allowed: &[String],
 ) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
-    match origin {
-        Some(origin) => allowed
+    let ours = |origin: &str| {
+        allowed
             .iter()
-            .any(|a| a.eq_ignore_ascii_case(origin.trim_end_matches('/'))),
-        None => !matches!(fetch_site, Some("cross-site") | Some("same-site")),
+            .any(|a| a.eq_ignore_ascii_case(origin.trim_end_matches('/')))
+    };
+    match origin {
+        Some(origin) => ours(origin),
+        None => {
+            referer.is_none_or(|r| origin_of(r).is_some_and(ours))
+                && !matches!(fetch_site, Some("cross-site") | Some("same-site"))
+        }
     }
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute address.
+fn origin_of(address: &str) -> Option<&str> {
+    let (_, rest) = address.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&address[..address.len() - rest.len() + end])
 }
 
 /// A page address carrying a form's error (`__path` and `__err`, what a
@@ -133,10 +148,12 @@ fn header_text(req: &Request, name: &str) -> Option<String> {
 /// and a form's error in a link from elsewhere.
 pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let origin = header_text(&req, "origin");
+    let referer = header_text(&req, "referer");
     let fetch_site = header_text(&req, "sec-fetch-site");
     let allowed = origin_allowed(
         req.method(),
         origin.as_deref(),
+        referer.as_deref(),
         fetch_site.as_deref(),
         &state.allowed_origins,
     );
@@ -226,6 +243,7 @@ mod tests {
         assert!(origin_allowed(
             &Method::GET,
             Some("https://evil.example"),
+            None,
             Some("cross-site"),
             &allowed()
         ));
@@ -237,11 +255,13 @@ mod tests {
             &Method::POST,
             Some("https://evil.example"),
             None,
+            None,
             &allowed()
         ));
         assert!(!origin_allowed(
             &Method::POST,
             Some("null"),
+            None,
             None,
             &allowed()
         ));
@@ -249,15 +269,38 @@ mod tests {
             &Method::POST,
             Some("http://127.0.0.1:3000"),
             None,
+            None,
             &allowed()
         ));
         assert!(!origin_allowed(
             &Method::DELETE,
             None,
+            None,
             Some("cross-site"),
             &allowed()
         ));
-        assert!(origin_allowed(&Method::POST, None, None, &allowed()));
+        assert!(origin_allowed(&Method::POST, None, None, None, &allowed()));
+    }
+
+    #[test]
+    fn without_origin_a_page_on_another_site_is_refused() {
+        let post = |referer| origin_allowed(&Method::POST, None, Some(referer), None, &allowed());
+        assert!(post("http://127.0.0.1:3000/app/notes?x=1"));
+        assert!(post("http://127.0.0.1:3000"));
+        for foreign in [
+            "http://evil.example/x",
+            "http://127.0.0.1:3000.evil.example/x",
+            "http://127.0.0.1:30001/",
+            "https://127.0.0.1:3000/",
+            "not an address",
+        ] {
+            assert!(!post(foreign), "{foreign}");
+        }
+        assert_eq!(
+            origin_of("http://a.example:8/p?q#f"),
+            Some("http://a.example:8")
+        );
+        assert_eq!(origin_of("http://a.example?q"), Some("http://a.example"));
     }
 
     #[test]

@@ -90,6 +90,66 @@ async fn a_post_from_a_foreign_origin_is_refused_and_changes_nothing() {
     );
 }
 
+/// A form posted without `Origin` (an older browser, some proxies) is
+/// judged by its `Referer`: a page on another site is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_without_origin_from_a_page_elsewhere_is_refused() {
+    let app = spawn_app().await;
+    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")
+        .await;
+    let client = new_client();
+    app.customer_sign_in(&client, "jane@acme.test", PASSWORD)
+        .await;
+    let notes = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from product.notes")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    let before = notes().await;
+    let post = |referer: &str| {
+        client
+            .post(app.url("/api/add_note"))
+            .header("Referer", referer.to_string())
+            .header("Accept", "application/json")
+            .form(&[("body", "From a page")])
+            .send()
+    };
+    let res = post("https://evil.example/x").await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(notes().await, before, "nothing was changed");
+    let res = post(&app.url("/app/notes")).await.unwrap();
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    assert_eq!(notes().await, before + 1);
+}
+
+/// Postgres cannot store a NUL character: text carrying one is refused
+/// with a clear message before anything reads it, never cut short and saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_with_a_nul_character_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")
+        .await;
+    let client = new_client();
+    app.customer_sign_in(&client, "jane@acme.test", PASSWORD)
+        .await;
+    let res = app.call(&client, "add_note", &[("body", "a\0b")]).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("NUL character"));
+    let notes: i64 = sqlx::query_scalar("select count(*) from product.notes")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(notes, 0);
+    let page = client
+        .get(app.url("/app/search?q=%00ab"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(page.text().await.unwrap().contains("NUL character"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_in_pages_are_not_cached() {
     let app = spawn_app().await;

@@ -71,16 +71,35 @@ pub fn decide_page(path_and_query: &str, actor: Option<&Actor>) -> PageDecision 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Axum middleware, outside the session layer: a larger body is refused with
-/// a clear 413 before the session store or any function reads it.
+/// a clear 413 before the session store or any function reads it, and text
+/// carrying a NUL character (in the address or the body) with a clear 400.
+/// Postgres cannot store one, so it either failed deep inside with a bare
+/// 500 or, where a library cut the text there, saved less than was sent.
 pub async fn limit_body(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => next.run(Request::from_parts(parts, bytes.into())).await,
-        Err(_) => error_response(
-            reply_area(area_of(parts.uri.path()), &parts.headers),
-            AppError::TooLarge,
-        ),
+    let reply = reply_area(area_of(parts.uri.path()), &parts.headers);
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => return error_response(reply, AppError::TooLarge),
+    };
+    let query = parts.uri.query().unwrap_or("").as_bytes();
+    if carries_nul(query) || carries_nul(&bytes) {
+        return error_response(
+            reply,
+            AppError::Invalid(
+                "The text sent contains a NUL character (%00), which nothing here can store. Nothing was changed.".into(),
+            ),
+        );
     }
+    next.run(Request::from_parts(parts, bytes.into())).await
+}
+
+/// Whether `text` (an address's query or a request body, as sent) carries a
+/// NUL character: raw, percent-encoded, or escaped in JSON.
+fn carries_nul(text: &[u8]) -> bool {
+    text.contains(&0)
+        || text.windows(3).any(|w| w == b"%00")
+        || text.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
 }
 
 /// Axum middleware: resolve the actor and apply the guard.
@@ -426,6 +445,21 @@ mod tests {
         assert!(!temporary.can(Capability::SearchAccounts));
         assert!(!temporary.can(Capability::RequestReadOnlySession));
         assert!(staff().can(Capability::RequestReadOnlySession));
+    }
+
+    #[test]
+    fn nul_characters_are_found_however_they_are_written() {
+        for text in [
+            &b"q=%00ab"[..],
+            b"a\0b",
+            br#"{"name":"a\u0000b"}"#,
+            br#"{"n":"\U0000"}"#,
+        ] {
+            assert!(carries_nul(text), "{}", String::from_utf8_lossy(text));
+        }
+        for text in [&b"q=%2500"[..], b"rate=100&region=EU", b"%0", b""] {
+            assert!(!carries_nul(text), "{}", String::from_utf8_lossy(text));
+        }
     }
 
     #[test]

@@ -532,6 +532,7 @@ async fn sql_metacharacters_in_every_search_box_find_nothing_and_break_nothing()
         "\" OR \"\"=\"",
         "1) OR (1=1",
         "' UNION SELECT password_hash FROM chaperone.staff --",
+        "a\0b",
     ];
     for probe in probes {
         let p = chaperone::ui::percent_encode(probe);
