@@ -102,6 +102,6 @@ test("Maya ends Sarah's live session with a note, and Sarah is out on her next c
 
   await nav(page).getByRole("link", { name: "Orders" }).click();
   await expect(page).toHaveURL(/\/console\?ended=revoked_by_manager$/);
-  await expect(page.getByText("A manager ended your support session.")).toBeVisible();
+  await expect(page.getByText("A manager or an admin ended your support session.")).toBeVisible();
   await expect(banner(page)).toHaveCount(0);
 });

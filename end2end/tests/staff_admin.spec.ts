@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { staffSignIn, open, signIn } from "./helpers";
+import { staffSignIn, open, signIn, openAccount, askForAccess, confirmAndEnter, banner } from "./helpers";
 
 test("Alex, an admin, adds a staff member who signs in, then changes their role and deactivates them", async ({ page, browser }) => {
   await staffSignIn(page, "alex.rivera@chaperone.test");
@@ -26,12 +26,15 @@ test("Alex, an admin, adds a staff member who signs in, then changes their role 
   const rosa = await rosaContext.newPage();
   await open(rosa, "/console/login");
   await signIn(rosa, "rosa.park@chaperone.test", password);
-  await expect(rosa).toHaveURL(/\/console$/);
+  // Alex knows that password: it opens nothing but the page where she
+  // chooses her own, which she does.
+  await expect(rosa).toHaveURL(/\/console\/password$/);
   await expect(rosa.locator(".who")).toContainText("Rosa Park");
-  // She is asked to choose her own password, and does.
   await expect(rosa.locator("body[data-hydrated]")).toHaveCount(1);
-  await rosa.getByRole("link", { name: "Choose your own password" }).click();
+  await expect(rosa.getByRole("link", { name: "Choose your own password" })).toBeVisible();
   await expect(rosa.getByRole("heading", { name: "Your password" })).toBeVisible();
+  await rosa.goto("/console/approvals");
+  await expect(rosa).toHaveURL(/\/console\/password$/);
   const form = rosa.getByRole("form", { name: "Change your password" });
   await form.getByLabel("Current password").fill(password);
   await form.getByLabel("New password", { exact: true }).fill("rosa-own-password-1");
@@ -54,4 +57,29 @@ test("Alex, an admin, adds a staff member who signs in, then changes their role 
   await rosa.reload();
   await expect(rosa).toHaveURL(/\/console\/login/);
   await rosaContext.close();
+});
+
+test("Alex, an admin, ends a live support session from the staff list", async ({ page, browser }) => {
+  const sarahContext = await browser.newContext();
+  const sarah = await sarahContext.newPage();
+  await staffSignIn(sarah, "sarah.lee@chaperone.test");
+  await openAccount(sarah, "Acme Co");
+  await askForAccess(sarah, "Tom Becker (Member)", "Read-only");
+  await confirmAndEnter(sarah);
+  await expect(banner(sarah)).toBeVisible();
+
+  await staffSignIn(page, "alex.rivera@chaperone.test");
+  await open(page, "/console/staff");
+  const row = page.getByRole("row").filter({ hasText: "sarah.lee@chaperone.test" });
+  await expect(row).toContainText("in a support session");
+  await row.getByLabel("Why end Sarah Lee's session").fill("Ticket closed; the customer asked us to leave");
+  await row.getByRole("button", { name: "End session" }).click();
+  await expect(page.getByText("The session was ended.")).toBeVisible();
+  await expect(row).not.toContainText("in a support session");
+
+  // Sarah's next page finds her back in the console, told why.
+  await sarah.reload();
+  await expect(sarah).toHaveURL(/\/console\?ended=revoked_by_manager/);
+  await expect(sarah.getByText("ended your support session")).toBeVisible();
+  await sarahContext.close();
 });

@@ -112,7 +112,7 @@ fn AccountPanel(data: Result<AccountOverview, AppError>) -> impl IntoView {
                 <tbody>
                     {a.users.iter().map(|u| view! {
                         <tr><td>{u.name.clone()}</td><td>{u.email.clone()}</td><td>{u.role_label.clone()}</td>
-                        <td>{if u.sensitive { "Needs a manager's approval" } else { "Allowed read-only" }}</td></tr>
+                        <td>{if a.support_access_code == "off" { "Refused: support access is off" } else if u.sensitive { "Needs a manager's approval" } else { "Allowed read-only" }}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>
@@ -124,15 +124,24 @@ fn AccountPanel(data: Result<AccountOverview, AppError>) -> impl IntoView {
                     <ActionForm action=request attr:class="stack narrow" attr:aria-label="Start support session">
                         <input type="hidden" name="account_id" value=a.id.clone() />
                         <label for="req-user">"View as"</label>
+                        // The least sensitive choice comes first: a user whose
+                        // view needs no approval, when the account has one.
                         <select id="req-user" name="target_user_id" required>
-                            {a.users.iter().map(|u| view! { <option value=u.id.clone()>{format!("{} ({})", u.name, u.role_label)}</option> }).collect_view()}
+                            {
+                                let first_plain = a.users.iter().position(|u| !u.sensitive).unwrap_or(0);
+                                a.users.iter().enumerate().map(|(i, u)| view! {
+                                    <option value=u.id.clone() selected=i == first_plain>{format!("{} ({})", u.name, u.role_label)}</option>
+                                }).collect_view()
+                            }
                         </select>
                         <label for="req-reason">"Reason"</label>
                         <textarea id="req-reason" name="reason" rows="3" required maxlength="1000"
                             placeholder="What did the customer report, and what will you look at?"></textarea>
                         <p class="muted small">{crate::access::reason::REASON_HINT}</p>
                         <label for="req-ticket">"Ticket reference"</label>
-                        <input id="req-ticket" name="ticket" type="text" required maxlength="40" placeholder="#4821" />
+                        <input id="req-ticket" name="ticket" type="text" required maxlength="40" placeholder="#4821"
+                            aria-describedby="req-ticket-hint" />
+                        <p id="req-ticket-hint" class="muted small">"Like #4821 or SUP-123."</p>
                         <fieldset class="modes">
                             <legend>"Mode"</legend>
                             <label><input type="radio" name="mode" value="read_only" checked />" Read-only"</label>
@@ -142,7 +151,9 @@ fn AccountPanel(data: Result<AccountOverview, AppError>) -> impl IntoView {
                             <label for="req-incident">"Incident reference (break-glass, optional)"</label>
                             <input id="req-incident" name="incident" type="text" maxlength="40" placeholder="INC-2041" />
                         })}
-                        <button type="submit" class="primary">"Request access"</button>
+                        // Sent once: a second press while it is on its way
+                        // would record a second request.
+                        <button type="submit" class="primary" disabled=move || request.pending().get()>"Request access"</button>
                     </ActionForm>
                     {move || request.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error /> })}
                 }.into_any()

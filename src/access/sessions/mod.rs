@@ -132,7 +132,7 @@ impl EndCause {
             }
             EndCause::IdleTimeout => "The support session ended because it was idle for too long.",
             EndCause::MaxDuration => "The support session reached its maximum duration and ended.",
-            EndCause::RevokedByManager => "A manager ended your support session.",
+            EndCause::RevokedByManager => "A manager or an admin ended your support session.",
             EndCause::RevokedByCustomer => "The customer ended your support session.",
             EndCause::SignedOut => "The support session ended when you signed out.",
             EndCause::StaffDisabled => {
@@ -151,7 +151,7 @@ impl EndCause {
             EndCause::EndedByAgent => "ended by the agent",
             EndCause::IdleTimeout => "ended after being idle",
             EndCause::MaxDuration => "ended at its maximum duration",
-            EndCause::RevokedByManager => "ended by a manager",
+            EndCause::RevokedByManager => "ended by a manager or an admin",
             EndCause::RevokedByCustomer => "ended by the customer",
             EndCause::SignedOut => "ended when the agent signed out",
             EndCause::StaffDisabled => "ended because the staff member was disabled",

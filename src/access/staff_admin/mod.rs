@@ -23,8 +23,9 @@ pub struct StaffEntry {
     pub active: bool,
     /// When a sign-in lock on their email ends, in the reader's zone.
     pub locked_until: Option<String>,
-    /// In a support session right now.
-    pub in_session: bool,
+    /// The support session they are in right now, if any: an admin may
+    /// end it from the staff list.
+    pub live_session: Option<String>,
     /// The reader: shown, never changed from here.
     pub is_self: bool,
 }

@@ -3,6 +3,7 @@
 use super::{
     staff_directory, AddStaffMember, DeactivateStaff, SetStaffRole, StaffEntry, UnlockStaff,
 };
+use crate::access::sessions::RevokeSupportSession;
 use crate::error::AppError;
 use crate::staff::StaffRole;
 use crate::ui::{live, ErrorNote, Outcome, Preload, Shown};
@@ -24,6 +25,7 @@ fn StaffPanel(initial: Result<Vec<StaffEntry>, AppError>) -> impl IntoView {
     let role = ServerAction::<SetStaffRole>::new();
     let deactivate = ServerAction::<DeactivateStaff>::new();
     let unlock = ServerAction::<UnlockStaff>::new();
+    let revoke = ServerAction::<RevokeSupportSession>::new();
     let staff = live(
         initial,
         move || {
@@ -32,6 +34,7 @@ fn StaffPanel(initial: Result<Vec<StaffEntry>, AppError>) -> impl IntoView {
                 role.version().get(),
                 deactivate.version().get(),
                 unlock.version().get(),
+                revoke.version().get(),
             )
         },
         |_| staff_directory(),
@@ -66,6 +69,7 @@ fn StaffPanel(initial: Result<Vec<StaffEntry>, AppError>) -> impl IntoView {
         <Outcome value=Signal::derive(move || role.value().get()) />
         <Outcome value=Signal::derive(move || deactivate.value().get()) />
         <Outcome value=Signal::derive(move || unlock.value().get()) />
+        <Outcome value=Signal::derive(move || revoke.value().get()) />
         <Shown value=staff let:people>
             <table>
                 <thead><tr>
@@ -73,7 +77,7 @@ fn StaffPanel(initial: Result<Vec<StaffEntry>, AppError>) -> impl IntoView {
                     <th scope="col">"Status"</th><th scope="col">"Actions"</th>
                 </tr></thead>
                 <tbody>
-                    {people.into_iter().map(|p| view! { <StaffRow p role deactivate unlock /> }).collect_view()}
+                    {people.into_iter().map(|p| view! { <StaffRow p role deactivate unlock revoke /> }).collect_view()}
                 </tbody>
             </table>
         </Shown>
@@ -86,12 +90,13 @@ fn StaffRow(
     role: ServerAction<SetStaffRole>,
     deactivate: ServerAction<DeactivateStaff>,
     unlock: ServerAction<UnlockStaff>,
+    revoke: ServerAction<RevokeSupportSession>,
 ) -> impl IntoView {
     let mut status = vec![if p.active { "Active" } else { "Deactivated" }.to_string()];
     if let Some(until) = &p.locked_until {
         status.push(format!("sign-in locked until {until}"));
     }
-    if p.in_session {
+    if p.live_session.is_some() {
         status.push("in a support session".into());
     }
     let select_id = format!("role-{}", p.id);
@@ -131,6 +136,18 @@ fn StaffRow(
                     <input type="hidden" name="id" value=id_unlock />
                     <button type="submit" aria-label=unlock_label>"Unlock"</button>
                 </ActionForm>
+            })}
+            {p.live_session.clone().map(|session| {
+                let note_id = format!("end-note-{}", p.id);
+                view! {
+                    " "
+                    <ActionForm action=revoke attr:class="inline">
+                        <input type="hidden" name="session_id" value=session />
+                        <label for=note_id.clone()>{format!("Why end {name}'s session")}</label>
+                        <input id=note_id name="note" type="text" required maxlength="500" />
+                        <button type="submit" class="danger">"End session"</button>
+                    </ActionForm>
+                }
             })}
         }
         .into_any()

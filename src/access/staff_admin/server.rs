@@ -41,8 +41,8 @@ pub async fn list() -> Result<Vec<StaffEntry>, AppError> {
     let zone: chrono_tz::Tz = admin.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let rows = sqlx::query!(
         r#"select s.id, s.name, s.email, s.role, s.disabled_at is null as "active!",
-                  exists (select 1 from chaperone.support_sessions l
-                          where l.staff_id = s.id and l.ended_at is null) as "in_session!"
+                  (select l.id from chaperone.support_sessions l
+                   where l.staff_id = s.id and l.ended_at is null) as "live_session?"
            from chaperone.staff s
            order by s.disabled_at is not null, lower(s.name)"#
     )
@@ -61,7 +61,7 @@ pub async fn list() -> Result<Vec<StaffEntry>, AppError> {
             name: r.name,
             email: r.email,
             active: r.active,
-            in_session: r.in_session,
+            live_session: r.live_session.map(|id| id.to_string()),
         });
     }
     Ok(out)

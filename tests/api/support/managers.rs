@@ -356,7 +356,10 @@ async fn a_revoked_agent_is_told_on_their_next_call_and_the_page_sends_them_back
     assert_eq!(res.status(), 409);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "SessionEnded");
-    assert_eq!(body["message"], "A manager ended your support session.");
+    assert_eq!(
+        body["message"],
+        "A manager or an admin ended your support session."
+    );
     // The next page is the console, saying the same.
     let page = sarah.get(app.url("/app/orders")).send().await.unwrap();
     assert_eq!(page.status(), 303);

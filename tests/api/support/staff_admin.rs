@@ -283,10 +283,7 @@ async fn demoting_or_deactivating_someone_takes_effect_on_their_next_request() {
     let alex = staff(&app, "alex.rivera@chaperone.test").await;
     let sarah = sarah_in_session(&app).await;
     let sarah_id = id_of(&app, "sarah.lee@chaperone.test").await;
-    assert_eq!(
-        entry(&directory(&app, &alex).await, "Sarah Lee")["in_session"],
-        true
-    );
+    assert!(entry(&directory(&app, &alex).await, "Sarah Lee")["live_session"].is_string());
 
     // Demoted to auditor: the session ends at once, with that cause.
     let form = [("id", sarah_id.as_str()), ("role", "auditor")];
@@ -421,4 +418,48 @@ async fn a_plain_form_cannot_add_a_staff_member_whose_password_nobody_sees() {
     .await
     .unwrap();
     assert_eq!(added, 0, "nobody was added");
+}
+
+/// Admins may end a live session (DESIGN's table) without reading session
+/// logs: the staff list names the session, and ending it is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_ends_a_live_session_from_the_staff_list() {
+    let app = demo().await;
+    let sarah = sarah_in_session(&app).await;
+    let alex = staff(&app, "alex.rivera@chaperone.test").await;
+    let people = directory(&app, &alex).await;
+    let row = people
+        .iter()
+        .find(|p| p["email"] == "sarah.lee@chaperone.test")
+        .unwrap();
+    let session = row["live_session"]
+        .as_str()
+        .expect("her live session")
+        .to_string();
+    let nobody = people
+        .iter()
+        .find(|p| p["email"] == "james.ortiz@chaperone.test")
+        .unwrap();
+    assert!(nobody["live_session"].is_null());
+    let form = [
+        ("session_id", session.as_str()),
+        ("note", "Customer asked us to leave"),
+    ];
+    let res = app.call(&alex, "revoke_support_session", &form).await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.session_revoked'"
+        )
+        .await,
+        1
+    );
+    let page = sarah.get(app.url("/app")).send().await.unwrap();
+    assert_eq!(
+        page.headers()["location"],
+        "/console?ended=revoked_by_manager"
+    );
+    let row = directory(&app, &alex).await;
+    assert!(row.iter().all(|p| p["live_session"].is_null()));
 }
