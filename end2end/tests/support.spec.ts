@@ -1,7 +1,7 @@
 import { test, expect } from "./fixtures";
 import { staffSignIn, openAccount, askForAccess, confirmAndEnter, banner, nav, open, signIn } from "./helpers";
 
-test("Sarah views Acme Co as Tom, read-only, under the banner, and ends the session", async ({ page }) => {
+test("Sarah views Acme Co as Tom, read-only, under the banner, and ends the session", async ({ page, context }) => {
   await staffSignIn(page, "sarah.lee@chaperone.test");
   await openAccount(page, "Acme Co");
 
@@ -42,10 +42,23 @@ test("Sarah views Acme Co as Tom, read-only, under the banner, and ends the sess
   await page.reload();
   await expect(page.getByRole("checkbox", { name: "Weekly digest" })).not.toBeChecked();
 
+  // A second tab on the product, left open.
+  const tab = await context.newPage();
+  await open(tab, "/app/orders");
+  await expect(banner(tab)).toBeVisible();
+
   await banner(page).getByRole("button", { name: "End session" }).click();
   await expect(page).toHaveURL(/\/console\?ended=ended_by_agent$/);
   await expect(page.getByText("You ended the support session.")).toBeVisible();
   await expect(banner(page)).toHaveCount(0);
+
+  // The other tab notices within seconds, and Back leads to the same words.
+  await expect(tab).toHaveURL(/\/console\?ended=ended_by_agent$/, { timeout: 15_000 });
+  await expect(tab.getByText("You ended the support session.")).toBeVisible();
+  await tab.close();
+  await page.goBack();
+  await expect(page).toHaveURL(/\/console\?ended=ended_by_agent$/);
+  await expect(page.getByText("You ended the support session.")).toBeVisible();
 });
 
 test("Priya gets edit access with a manager's approval and fixes the EU tax rate", async ({ page, browser }) => {

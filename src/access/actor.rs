@@ -153,7 +153,7 @@ pub fn current_actor() -> Result<Actor, AppError> {
 pub enum Login {
     /// Signed in; for staff, with the state of the support session their
     /// login names.
-    Valid(Actor, Option<super::sessions::Loaded>),
+    Valid(Box<(Actor, Option<super::sessions::Loaded>)>),
     /// The person no longer exists or was disabled.
     Gone,
     /// The login was made with a password they have changed since: it is
@@ -174,13 +174,13 @@ pub async fn load_actor(
             match super::sessions::load_staff(pool, principal.id, support_id, now).await? {
                 None => Login::Gone,
                 Some((_, hash, _)) if !principal.made_with(&hash) => Login::Outdated,
-                Some((staff, _, session)) => Login::Valid(Actor::Staff(staff), session),
+                Some((staff, _, session)) => Login::Valid(Box::new((Actor::Staff(staff), session))),
             }
         }
         Side::Customer => match crate::customers::repo::find_by_id(pool, principal.id).await? {
             None => Login::Gone,
             Some(c) if !principal.made_with(&c.password_hash.0) => Login::Outdated,
-            Some(c) => Login::Valid(
+            Some(c) => Login::Valid(Box::new((
                 Actor::Customer(CustomerUser {
                     id: c.id,
                     account_id: c.account_id,
@@ -191,7 +191,7 @@ pub async fn load_actor(
                     time_zone: c.time_zone.unwrap_or_else(|| "UTC".into()),
                 }),
                 None,
-            ),
+            ))),
         },
     })
 }

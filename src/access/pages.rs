@@ -169,11 +169,15 @@ fn SupportBannerLive(b: super::sessions::BannerInfo) -> impl IntoView {
                 navigate_fully("/console");
             }
         });
-        // Notice an end decided elsewhere (revoked, swept) without counting as activity.
-        every(std::time::Duration::from_secs(30), move || {
+        // Notice an end decided elsewhere (revoked, swept, ended in another
+        // tab, signed out) within seconds, without counting as activity.
+        every(std::time::Duration::from_secs(5), move || {
             leptos::task::spawn_local(async move {
                 match support_status().await {
-                    Ok(None) => navigate_fully("/console"),
+                    // Loaded again, this page is sent to the console with
+                    // the reason the session ended.
+                    Ok(None) | Err(AppError::SessionEnded(_)) => crate::ui::reload_page(),
+                    Err(AppError::Unauthenticated) => navigate_fully("/console"),
                     Ok(Some(b)) => left.set(b.seconds_left),
                     Err(_) => {}
                 }

@@ -384,8 +384,8 @@ mod server {
         new_password: String,
         confirm: String,
     ) -> Result<String, AppError> {
-        use crate::auth::sign_in::{check_new_password, check_own_password};
-        use crate::auth::{lockout, session, Side};
+        use crate::auth::sign_in::check_new_password;
+        use crate::auth::{session, Side};
         let ctx = AccessContext::current().await?;
         ctx.require(ProductPermission::ManageOwnProfile)?;
         refuse_login_details_in_session(&ctx).await?;
@@ -402,10 +402,10 @@ mod server {
         .fetch_optional(change.conn())
         .await?
         .ok_or(AppError::NotFound)?;
-        let state = crate::state::app_state()?;
-        let key = check_own_password(&state, user, current, PasswordHashString(stored)).await?;
+        change
+            .check_own_password(current, PasswordHashString(stored))
+            .await?;
         let hash = password::hash(SecretString::from(new_password)).await?;
-        lockout::succeeded(change.conn(), &key).await?;
         sqlx::query!(
             "update product.users set password_hash = $3, updated_at = now() where id = $1 and account_id = $2",
             user,

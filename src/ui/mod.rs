@@ -148,6 +148,15 @@ pub fn every(every: std::time::Duration, f: impl Fn() + 'static) {
     });
 }
 
+/// Loads the current address again from the server (in the browser; does
+/// nothing on the server): the server then says where to go, and why.
+pub fn reload_page() {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().reload();
+    }
+}
+
 /// Loads `target` in full, so every part of the page starts afresh (after
 /// signing in or out, entering or ending a support session).
 #[allow(unused_variables)]

@@ -271,17 +271,47 @@ async fn no_planted_value_reaches_an_agent_and_no_secret_reaches_the_customer() 
     let logs = capture_logs();
     let app = spawn_app().await;
     chaperone::seed::seed_demo(&app.pool).await.unwrap();
-    // Sign in before planting: the canaries overwrite emails and hashes.
+    let priya = staff(&app, "priya.nair@chaperone.test").await;
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let jane_id = id_of(
+        &app,
+        "select id from product.users where email = 'jane@acme.test'",
+    )
+    .await;
+    let mut canaries = plant_canaries(&app).await;
+    // The canaries overwrite emails and password hashes, and a login made
+    // with a hash that has changed is signed out. Jane's hash becomes a
+    // fresh one of the demo password (unique, so a canary too), and she
+    // signs in with her planted email.
+    let fresh = chaperone::auth::password::hash(DEMO_PASSWORD.to_string().into())
+        .await
+        .unwrap()
+        .0;
+    let owner = app.owner_pool().await;
+    sqlx::query("update product.users set password_hash = $1 where id = $2::uuid")
+        .bind(&fresh)
+        .bind(&jane_id)
+        .execute(&owner)
+        .await
+        .unwrap();
+    canaries.push(Canary {
+        value: fresh,
+        class: DataClass::Secret,
+        place: "users.password_hash (Jane's, re-planted)".into(),
+    });
+    let jane_email: String =
+        sqlx::query_scalar("select email from product.users where id = $1::uuid")
+            .bind(&jane_id)
+            .fetch_one(&owner)
+            .await
+            .unwrap();
     let jane = new_client();
     assert_eq!(
-        app.customer_sign_in(&jane, "jane@acme.test", DEMO_PASSWORD)
+        app.customer_sign_in(&jane, &jane_email, DEMO_PASSWORD)
             .await
             .status(),
         200
     );
-    let priya = staff(&app, "priya.nair@chaperone.test").await;
-    let maya = staff(&app, "maya.chen@chaperone.test").await;
-    let canaries = plant_canaries(&app).await;
 
     let mut agent_saw = String::new();
     for mode in ["read_only", "edit"] {

@@ -118,9 +118,9 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     };
     // An ended session is forgotten by the next page load, which tells the
     // agent why; calls in between (the banner's polling) leave it for that.
-    if let (Some(_), Some(session)) = (ended, &session) {
+    if let (Some(cause), Some(session)) = (ended, &session) {
         if area != Area::ServerFn {
-            if let Err(err) = session.remove::<Uuid>(SESSION_KEY).await {
+            if let Err(err) = sessions::forget(session, cause).await {
                 return error_response(reply, err.into());
             }
         }
@@ -145,6 +145,20 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             PageDecision::Pass => {}
             PageDecision::Redirect(to) => return no_store(Redirect::to(&to).into_response()),
             PageDecision::WrongKind => {
+                // A product page left open, or reached with Back, after the
+                // agent's support session ended: say so, and record nothing.
+                if let (Some(Actor::Staff(_)), Some(session)) = (&actor, &session) {
+                    match sessions::last_ended(session).await {
+                        Ok(Some(cause)) => {
+                            return no_store(
+                                Redirect::to(&format!("/console?ended={}", cause.as_str()))
+                                    .into_response(),
+                            )
+                        }
+                        Ok(None) => {}
+                        Err(err) => return error_response(reply, err.into()),
+                    }
+                }
                 // A visit through the wrong door is a denied attempt too.
                 if let Err(err) = record_wrong_door(&state, actor.as_ref(), &path).await {
                     return error_response(reply, err);
@@ -278,7 +292,7 @@ async fn resolve(
     };
     let now = state.clock.now();
     let (actor, loaded) = match load_actor(&state.pool, &principal, support_id, now).await? {
-        Login::Valid(actor, loaded) => (actor, loaded),
+        Login::Valid(valid) => *valid,
         // Removed or disabled since signing in, or signed in with a password
         // changed since: signed out, and a support session this login was
         // in ends now, with that cause.

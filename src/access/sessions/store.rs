@@ -14,6 +14,29 @@ use uuid::Uuid;
 
 /// The login-session key holding the live support session's id.
 pub const SESSION_KEY: &str = "chaperone.support_session";
+/// The login-session key holding how this login's last support session
+/// ended: a product page opened afterwards (a tab left open, the Back
+/// button) says the session ended, rather than "not for this sign-in".
+pub const ENDED_KEY: &str = "chaperone.support_session_ended";
+
+/// Forgets the support session a login was in, remembering how it ended.
+pub async fn forget(
+    login: &tower_sessions::Session,
+    cause: EndCause,
+) -> Result<(), tower_sessions::session::Error> {
+    login.remove::<Uuid>(SESSION_KEY).await?;
+    login.insert(ENDED_KEY, cause.as_str()).await
+}
+
+/// How the last support session of this login ended, if it was in one.
+pub async fn last_ended(
+    login: &tower_sessions::Session,
+) -> Result<Option<EndCause>, tower_sessions::session::Error> {
+    Ok(login
+        .get::<String>(ENDED_KEY)
+        .await?
+        .and_then(|code| EndCause::parse(&code)))
+}
 
 /// The state of a session named in a login session.
 #[derive(Debug, Clone, PartialEq, Eq)]

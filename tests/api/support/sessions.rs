@@ -125,9 +125,18 @@ async fn a_read_only_session_from_request_to_end() {
         res.json::<String>().await.unwrap(),
         "/console?ended=ended_by_agent"
     );
+    // A product page opened afterwards (a tab left open, Back) says the
+    // session ended, and is not recorded as a visit through the wrong door.
+    let stale = sarah.get(app.url("/app/orders")).send().await.unwrap();
+    assert_eq!(stale.status(), 303);
+    assert_eq!(stale.headers()["location"], "/console?ended=ended_by_agent");
     assert_eq!(
-        sarah.get(app.url("/app")).send().await.unwrap().status(),
-        403
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'access.wrong_door'"
+        )
+        .await,
+        0
     );
     assert_eq!(
         sarah
