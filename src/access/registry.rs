@@ -36,6 +36,10 @@ pub struct ServerFnEntry {
     /// read-only session. (Console functions — ending the session, asking
     /// for an approval, cancelling a request — have their own rules.)
     pub read_only_session: bool,
+    /// What a change function changes, in words that follow "tried to
+    /// change" in the log ("the tax settings"): what the guard writes when
+    /// it refuses the call in a read-only session. Empty for the rest.
+    pub changes_what: &'static str,
 }
 
 pub const fn entry(path: &'static str, access: Access, effect: Effect) -> ServerFnEntry {
@@ -44,6 +48,7 @@ pub const fn entry(path: &'static str, access: Access, effect: Effect) -> Server
         access,
         effect,
         read_only_session: false,
+        changes_what: "",
     }
 }
 
@@ -53,6 +58,15 @@ pub const fn in_read_only(entry: ServerFnEntry) -> ServerFnEntry {
     ServerFnEntry {
         read_only_session: true,
         ..entry
+    }
+}
+
+/// A change function, with what it changes in words (see
+/// [`ServerFnEntry::changes_what`]).
+pub const fn changing(path: &'static str, access: Access, what: &'static str) -> ServerFnEntry {
+    ServerFnEntry {
+        changes_what: what,
+        ..entry(path, access, Effect::Changes)
     }
 }
 

@@ -2,17 +2,17 @@
 //! server function and download, with what it needs and whether it changes
 //! state. The guard refuses any path no domain lists.
 
-use crate::access::registry::{entry, in_read_only, Effect, ServerFnEntry, PRODUCT};
+use crate::access::registry::{changing, entry, in_read_only, Effect, ServerFnEntry, PRODUCT};
 
 /// Sorted by path. Besides server functions (`/api/…`) it lists the
 /// plain-HTTP downloads, which are exports: blocked actions, POST only.
 pub const PRODUCT_FNS: &[ServerFnEntry] = &[
-    entry("/api/add_note", PRODUCT, Effect::Changes),
-    entry("/api/change_member_role", PRODUCT, Effect::Changes),
-    entry("/api/change_password", PRODUCT, Effect::Changes),
-    entry("/api/create_api_token", PRODUCT, Effect::Changes),
-    entry("/api/create_invoice", PRODUCT, Effect::Changes),
-    entry("/api/invite_member", PRODUCT, Effect::Changes),
+    changing("/api/add_note", PRODUCT, "the notes"),
+    changing("/api/change_member_role", PRODUCT, "a team member's role"),
+    changing("/api/change_password", PRODUCT, "the password"),
+    changing("/api/create_api_token", PRODUCT, "the API tokens"),
+    changing("/api/create_invoice", PRODUCT, "the invoices"),
+    changing("/api/invite_member", PRODUCT, "the team"),
     entry("/api/product_dashboard", PRODUCT, Effect::Reads),
     entry("/api/product_invoice", PRODUCT, Effect::Reads),
     entry("/api/product_invoices", PRODUCT, Effect::Reads),
@@ -26,12 +26,16 @@ pub const PRODUCT_FNS: &[ServerFnEntry] = &[
     entry("/api/product_team", PRODUCT, Effect::Reads),
     entry("/api/product_tokens", PRODUCT, Effect::Reads),
     entry("/api/product_workspaces", PRODUCT, Effect::Reads),
-    entry("/api/regenerate_recovery_codes", PRODUCT, Effect::Changes),
-    entry("/api/remove_member", PRODUCT, Effect::Changes),
-    entry("/api/revoke_api_token", PRODUCT, Effect::Changes),
-    entry("/api/set_notification", PRODUCT, Effect::Changes),
-    entry("/api/update_profile", PRODUCT, Effect::Changes),
-    entry("/api/update_tax_rule", PRODUCT, Effect::Changes),
+    changing(
+        "/api/regenerate_recovery_codes",
+        PRODUCT,
+        "the recovery codes",
+    ),
+    changing("/api/remove_member", PRODUCT, "the team"),
+    changing("/api/revoke_api_token", PRODUCT, "the API tokens"),
+    changing("/api/set_notification", PRODUCT, "a notification setting"),
+    changing("/api/update_profile", PRODUCT, "the profile"),
+    changing("/api/update_tax_rule", PRODUCT, "the tax settings"),
     // Exports are blocked actions: POST only, and in a session they need a
     // one-action approval for that export, whatever the mode.
     in_read_only(entry("/app/export/invoices.csv", PRODUCT, Effect::Changes)),
@@ -51,6 +55,15 @@ mod tests {
         assert_eq!(paths, sorted);
         for e in PRODUCT_FNS {
             assert_eq!(e.access, PRODUCT, "{}", e.path);
+        }
+    }
+
+    #[test]
+    fn every_change_refused_in_a_read_only_session_says_what_it_changes() {
+        for e in PRODUCT_FNS {
+            if e.effect == Effect::Changes && !e.read_only_session {
+                assert!(!e.changes_what.is_empty(), "{} says nothing", e.path);
+            }
         }
     }
 

@@ -130,10 +130,17 @@ pub(crate) mod server {
             .await?;
         let workspace_id = parse_id(&workspace_id)?;
         let rate_bp = parse_rate(&rate).map_err(AppError::Invalid)?;
-        let region = region.trim();
-        if region.is_empty() || region.chars().count() > 40 {
+        // A region code (EU, US-CA), never free text: it lands in the
+        // invoices and in the log as written.
+        let region = region.trim().to_ascii_uppercase();
+        let region = region.as_str();
+        let code = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric());
+        let shaped = (2..=12).contains(&region.len())
+            && region.starts_with(|c: char| c.is_ascii_alphabetic())
+            && region.split('-').all(code);
+        if !shaped {
             return Err(AppError::Invalid(
-                "Enter a tax region of at most 40 characters, like EU or US-CA.".into(),
+                "Enter a tax region code, like EU or US-CA (letters and digits, up to 12).".into(),
             ));
         }
         let before = sqlx::query!(

@@ -188,6 +188,28 @@ async fn bad_input_gets_a_clear_message_and_changes_nothing() {
         assert_eq!(res.status(), 400, "{rate}");
         assert!(res.text().await.unwrap().contains(message), "{rate}");
     }
+    for region in [
+        "",
+        "Z",
+        "sk_live_PLANTED123",
+        "<b>X</b>",
+        "EU US",
+        "-EU",
+        "ZZZZZZZZZZZZZ",
+    ] {
+        let res = app
+            .call(
+                &owner,
+                "update_tax_rule",
+                &[("workspace_id", &eu), ("rate", "10"), ("region", region)],
+            )
+            .await;
+        assert_eq!(res.status(), 400, "{region:?}");
+        assert!(
+            res.text().await.unwrap().contains("tax region code"),
+            "{region:?}"
+        );
+    }
     let long = "x".repeat(5001);
     assert_eq!(
         app.call(&owner, "add_note", &[("body", &long)])

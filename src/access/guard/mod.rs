@@ -222,7 +222,9 @@ async fn record_read_only_refusal(
             .about(session.account_id)
             .detail(serde_json::json!({
                 "session_id": session.id,
-                "attempted": format!("something ({function})"),
+                // "Sarah Lee tried to change the profile …": the registry's
+                // words, or the function's name where it has none.
+                "attempted": if entry.changes_what.is_empty() { function.replace('_', " ") } else { entry.changes_what.to_string() },
                 "function": function,
                 "why": "read_only",
                 "account": session.account_name,

@@ -151,6 +151,20 @@ async fn every_mutating_product_function_is_refused_in_read_only() {
         calls.len() as i64,
         "every refusal is recorded"
     );
+    // In plain words a manager can read, never a function's name.
+    let summaries: Vec<String> = sqlx::query_scalar(
+        "select summary from chaperone.events where kind = 'support.blocked' order by id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(summaries.iter().all(|s| !s.contains('_')), "{summaries:#?}");
+    assert!(
+        summaries
+            .iter()
+            .any(|s| s.contains("tried to change the profile")),
+        "{summaries:#?}"
+    );
     // Exports are blocked too, and recorded.
     assert_eq!(
         app.post(&sarah, "/app/export/invoices.csv").await.status(),
