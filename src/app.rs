@@ -127,7 +127,7 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=path!("review") view=crate::review::page::ReviewPage />
                     <Route ssr=SsrMode::Async path=path!("review/week") view=crate::review::page::WeeklyPage />
                     <Route ssr=SsrMode::Async path=path!("staff") view=crate::access::staff_admin::page::StaffPage />
-                    <Route ssr=SsrMode::Async path=path!("password") view=crate::access::signing::pages::StaffPasswordPage />
+                    <Route ssr=SsrMode::Async path=path!("password") view=crate::access::signing::pages::StaffAccountPage />
                 </ParentRoute>
                 <ParentRoute ssr=SsrMode::Async path=path!("/app") view=ProductLayout>
                     <Route ssr=SsrMode::Async path=path!("") view=DashboardPage />

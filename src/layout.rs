@@ -68,7 +68,7 @@ fn console_links(caps: &[Capability]) -> impl IntoView {
             "Denied attempts",
         ),
         (Capability::ManageStaff, "/console/staff", "Staff"),
-        (Capability::UseConsole, "/console/password", "Password"),
+        (Capability::UseConsole, "/console/password", "Your account"),
     ]
     .into_iter()
     .filter(|(cap, ..)| caps.contains(cap))

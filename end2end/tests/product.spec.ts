@@ -104,3 +104,14 @@ test("search finds invoices, orders and members of the account only", async ({ p
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.getByText("Nothing matches.")).toBeVisible();
 });
+
+test("a user chooses the time zone their pages show times in", async ({ page }) => {
+  await signInAsCustomer(page, "nancy@northwind.test");
+  await open(page, "/app/profile");
+  const zone = page.getByLabel("Show times in");
+  await zone.selectOption("Asia/Tokyo");
+  await page.getByRole("button", { name: "Save time zone" }).click();
+  await expect(page.getByText("Times are now shown in Asia/Tokyo.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("Show times in")).toHaveValue("Asia/Tokyo");
+});

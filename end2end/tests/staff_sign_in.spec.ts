@@ -38,3 +38,17 @@ test("an anonymous visit to a console page signs in and returns there", async ({
   await expect(page.getByRole("heading", { name: "Welcome, Omar Haddad" })).toBeVisible();
   await expect(page.getByRole("listitem").filter({ hasText: "Export audit events" })).toBeVisible();
 });
+
+test("a staff member chooses their time zone on their account page", async ({ page }) => {
+  await open(page, "/console/login");
+  await signIn(page, "james.ortiz@chaperone.test");
+  await expect(page).toHaveURL(/\/console$/);
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Your account" }).click();
+  await expect(page.getByRole("heading", { name: "Time zone" })).toBeVisible();
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  await page.getByLabel("Show times in").selectOption("America/Chicago");
+  await page.getByRole("button", { name: "Save time zone" }).click();
+  await expect(page.getByText("Times are now shown in America/Chicago.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("Show times in")).toHaveValue("America/Chicago");
+});

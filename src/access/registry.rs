@@ -179,6 +179,7 @@ pub const CONSOLE_FNS: &[ServerFnEntry] = &[
         Access::Needs(Capability::ManageStaff),
         Effect::Changes,
     ),
+    entry("/api/set_time_zone", Access::Anyone, Effect::Changes),
     entry("/api/sign_out", Access::Anyone, Effect::Changes),
     entry(
         "/api/staff_directory",

@@ -65,6 +65,18 @@ async fn find(
     .transpose()
 }
 
+/// Sets a customer user's time zone (an IANA name, checked by the caller).
+pub async fn set_time_zone(pool: &PgPool, id: Uuid, time_zone: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update product.users set time_zone = $2, updated_at = now() where id = $1",
+        id,
+        time_zone
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Records the browser's time zone the first time someone signs in.
 pub async fn set_time_zone_if_unset(
     tx: &mut Transaction<'_, Postgres>,

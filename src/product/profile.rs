@@ -435,7 +435,7 @@ pub fn ProfilePage() -> impl IntoView {
         <h1>"Profile"</h1>
         <crate::ui::Loaded resource=data let:p>
             <PostForm action=UpdateProfile::PATH then=Then::Reload class="stack narrow" label="Your details">
-                <p class="muted">{format!("Sign-in email: {} · Time zone: {}", p.email, p.time_zone)}</p>
+                <p class="muted">{format!("Sign-in email: {}", p.email)}</p>
                 <label for="p-name">"Name"</label>
                 <input id="p-name" name="name" type="text" required maxlength="200" value=p.name.clone() />
                 <label for="p-backup">"Backup email"</label>
@@ -451,6 +451,9 @@ pub fn ProfilePage() -> impl IntoView {
             </PostForm>
             <h2>"Recovery codes"</h2>
             <RecoveryCodes has=p.has_recovery_codes />
+            // The customer's own zone; an agent in a session sets theirs in
+            // the console, never the customer's.
+            {p.details_editable.then(|| view! { <crate::access::signing::pages::TimeZoneForm current=p.time_zone.clone() /> })}
         </crate::ui::Loaded>
         <h2>"Password"</h2>
         <PostForm action=ChangePassword::PATH class="stack narrow" label="Change password">

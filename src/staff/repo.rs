@@ -103,6 +103,18 @@ pub async fn set_time_zone_if_unset(
     Ok(())
 }
 
+/// Sets a staff member's time zone (an IANA name, checked by the caller).
+pub async fn set_time_zone(pool: &PgPool, id: Uuid, time_zone: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update chaperone.staff set time_zone = $2, updated_at = now() where id = $1",
+        id,
+        time_zone
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Creates a new staff member with a fresh password hash and records it,
 /// `by` whom. `None` when the email is already in use (one person, one
 /// login).

@@ -604,3 +604,51 @@ async fn a_refused_form_posted_without_javascript_gets_a_page() {
         .unwrap()
         .starts_with("application/json"));
 }
+
+/// Everyone's time zone is taken from the browser at the first sign-in and
+/// can be changed afterwards; a name that is not a zone changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_and_customers_change_their_own_time_zone() {
+    let app = spawn_app().await;
+    app.add_staff("Sarah Lee", "sarah.lee@chaperone.test", StaffRole::Agent)
+        .await;
+    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")
+        .await;
+    let sarah = new_client();
+    app.staff_sign_in(&sarah, "sarah.lee@chaperone.test", PASSWORD)
+        .await;
+    let jane = new_client();
+    app.customer_sign_in(&jane, "jane@acme.test", PASSWORD)
+        .await;
+    for (client, zone) in [(&sarah, "Europe/Paris"), (&jane, "America/Los_Angeles")] {
+        let res = app
+            .call(client, "set_time_zone", &[("time_zone", zone)])
+            .await;
+        assert_eq!(res.status(), 200, "{:?}", res.text().await);
+        let me: serde_json::Value = app
+            .call(client, "who_am_i", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["time_zone"], zone);
+        for wrong in ["Mars/Olympus", "", "'; drop table chaperone.staff; --"] {
+            let res = app
+                .call(client, "set_time_zone", &[("time_zone", wrong)])
+                .await;
+            assert_eq!(res.status(), 400, "{wrong:?}");
+            let me: serde_json::Value = app
+                .call(client, "who_am_i", &[])
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(me["time_zone"], zone, "unchanged by {wrong:?}");
+        }
+    }
+    let anonymous = new_client();
+    let res = app
+        .call(&anonymous, "set_time_zone", &[("time_zone", "UTC")])
+        .await;
+    assert_eq!(res.status(), 401);
+}

@@ -40,6 +40,13 @@ pub async fn change_own_password(
     crate::error::respond(server::change_own_password(current, new_password, confirm).await)
 }
 
+/// The signed-in person sets their own time zone (an IANA name such as
+/// `Europe/Paris`): every page shows times in it.
+#[server(prefix = "/api", endpoint = "set_time_zone")]
+pub async fn set_time_zone(time_zone: String) -> Result<String, AppError> {
+    crate::error::respond(server::set_time_zone(time_zone).await)
+}
+
 /// Signs a staff member in to the console. Returns where to go next.
 #[server(prefix = "/api", endpoint = "staff_sign_in")]
 pub async fn staff_sign_in(

@@ -153,13 +153,25 @@ pub fn SignOutButton() -> impl IntoView {
     }
 }
 
-/// `/console/password`: a staff member chooses their own password.
+/// `/console/password`: a staff member's own account — their password (the
+/// one-time password an admin gave them is replaced here) and time zone.
+#[component]
+pub fn StaffAccountPage() -> impl IntoView {
+    let me = Resource::new(|| (), |_| super::who_am_i());
+    view! {
+        <StaffPasswordForm />
+        <crate::ui::Loaded resource=me let:me>
+            {me.map(|me| view! { <TimeZoneForm current=me.time_zone /> })}
+        </crate::ui::Loaded>
+    }
+}
+
 #[island]
-pub fn StaffPasswordPage() -> impl IntoView {
+fn StaffPasswordForm() -> impl IntoView {
     let action = ServerAction::<super::ChangeOwnPassword>::new();
     view! {
         <h1>"Your password"</h1>
-        <p class="muted">"At least 12 characters. Changing it signs no one else out; it replaces the one-time password an admin gave you."</p>
+        <p class="muted">"At least 12 characters. It replaces the one-time password an admin gave you, and anywhere else you are signed in is signed out."</p>
         <ActionForm action=action attr:class="stack narrow" attr:aria-label="Change your password">
             <label for="pw-current">"Current password"</label>
             <input id="pw-current" name="current" type="password" autocomplete="current-password" required />
@@ -171,4 +183,34 @@ pub fn StaffPasswordPage() -> impl IntoView {
         </ActionForm>
         <crate::ui::Outcome value=Signal::derive(move || action.value().get()) />
     }
+}
+
+/// The signed-in person's time zone, which every page's times are shown
+/// in: taken from the browser at the first sign-in, changed here.
+#[component]
+pub fn TimeZoneForm(current: String) -> impl IntoView {
+    use crate::ui::{PostForm, Then};
+    use leptos::server_fn::ServerFn;
+    view! {
+        <h2>"Time zone"</h2>
+        <PostForm action=super::SetTimeZone::PATH then=Then::Reload class="stack narrow" label="Time zone">
+            <label for="tz">"Show times in"</label>
+            <select id="tz" name="time_zone">
+                {zone_names().into_iter().map(|zone| view! {
+                    <option value=zone selected=zone == current>{zone}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit">"Save time zone"</button>
+        </PostForm>
+    }
+}
+
+/// Every IANA time zone name (rendered on the server only).
+#[cfg(feature = "ssr")]
+fn zone_names() -> Vec<&'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect()
+}
+#[cfg(not(feature = "ssr"))]
+fn zone_names() -> Vec<&'static str> {
+    Vec::new()
 }

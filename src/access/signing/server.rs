@@ -88,6 +88,28 @@ pub async fn change_own_password(
     Ok("Your password was changed. Anywhere else you were signed in, you are signed out.".into())
 }
 
+pub async fn set_time_zone(time_zone: String) -> Result<String, AppError> {
+    let actor = current_actor()?;
+    let zone = time_zone.trim();
+    if zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(AppError::Invalid(
+            "Choose a time zone from the list, like Europe/Paris or America/New_York.".into(),
+        ));
+    }
+    let state = state()?;
+    match &actor {
+        // Staff, in a support session or not, set their own zone, never the
+        // viewed customer's.
+        Actor::Staff(s) | Actor::Support(s, _) => {
+            crate::staff::repo::set_time_zone(&state.pool, s.id, zone).await?
+        }
+        Actor::Customer(c) => {
+            crate::customers::repo::set_time_zone(&state.pool, c.id, zone).await?
+        }
+    }
+    Ok(format!("Times are now shown in {zone}."))
+}
+
 pub async fn sign_out() -> Result<String, AppError> {
     let state = state()?;
     let session = login_session().await?;
