@@ -59,12 +59,15 @@ pub async fn history() -> Result<History, AppError> {
     .fetch_all(&state.pool)
     .await?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
-    // What each visit viewed and did, from the log (values as it keeps them).
+    // What each visit viewed and did, from the log (values as it keeps
+    // them): pages, changes, identity details shown and one-action approvals
+    // used.
     let events = sqlx::query!(
         r#"select detail->>'session_id' as "session_id!", kind, actor_name, detail
            from chaperone.events
            where detail ? 'session_id' and detail->>'session_id' = any($1)
-             and (kind = 'support.page_viewed' or kind like 'product.%')
+             and (kind in ('support.page_viewed', 'support.identity_shown', 'support.action_approval_used')
+                  or kind like 'product.%')
            order by id"#,
         &ids
     )

@@ -121,6 +121,20 @@ async fn an_identity_field_is_shown_once_with_approval_and_never_logged() {
         0,
         "the value never enters the log"
     );
+
+    // Jane reads in her history that her ID was shown, and which approval
+    // was used: the customer sees it too, never the value.
+    let owner = crate::helpers::new_client();
+    app.customer_sign_in(&owner, "jane@acme.test", DEMO_PASSWORD)
+        .await;
+    let history = app.call(&owner, "support_history", &[]).await;
+    assert_eq!(history.status(), 200);
+    let history = history.text().await.unwrap();
+    assert!(
+        history.contains("Priya Nair from Support was shown the national or tax id"),
+        "{history}"
+    );
+    assert!(!history.contains(&national_id));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
