@@ -61,7 +61,6 @@ fn RequestPanel(id: String, initial: Result<RequestView, AppError>) -> impl Into
             navigate_fully(&target);
         }
     });
-    let note = RwSignal::new(String::new());
     view! {
         <p><a href="/console">"← Console"</a></p>
         <Shown value=data let:r>
@@ -99,20 +98,19 @@ fn RequestPanel(id: String, initial: Result<RequestView, AppError>) -> impl Into
                     <button type="submit">"Cancel request"</button>
                 </ActionForm>
             })}
-            {r.can_decide.then(|| {
-                let id_a = r.id.clone();
-                let id_d = r.id.clone();
-                view! {
-                    <h2>"Decide"</h2>
-                    <div class="stack narrow">
-                        <label for="decision-note">"Note"</label>
-                        <textarea id="decision-note" rows="2" maxlength="500" bind:value=note></textarea>
-                        <div class="buttons">
-                            <button type="button" class="primary" on:click=move |_| { decide.dispatch(DecideRequest { id: id_a.clone(), approve: true, note: note.get() }); }>"Approve"</button>
-                            <button type="button" class="danger" on:click=move |_| { decide.dispatch(DecideRequest { id: id_d.clone(), approve: false, note: note.get() }); }>"Deny"</button>
-                        </div>
+            {let decide_id = r.id.clone(); r.can_decide.then(move || view! {
+                <h2>"Decide"</h2>
+                // A real form: pressed before the page is live, or without
+                // script, it is still sent (with the button pressed).
+                <ActionForm action=decide attr:class="stack narrow" attr:aria-label="Decide">
+                    <input type="hidden" name="id" value=decide_id />
+                    <label for="decision-note">"Note"</label>
+                    <textarea id="decision-note" name="note" rows="2" maxlength="500"></textarea>
+                    <div class="buttons">
+                        <button type="submit" name="approve" value="true" class="primary" disabled=move || decide.pending().get()>"Approve"</button>
+                        <button type="submit" name="approve" value="false" class="danger" disabled=move || decide.pending().get()>"Deny"</button>
                     </div>
-                }
+                </ActionForm>
             })}
         </Shown>
         <Outcome value=Signal::derive(move || cancel.value().get()) />

@@ -67,32 +67,32 @@ fn ApprovalQueue(initial: Result<Vec<QueueItem>, AppError>) -> impl IntoView {
 /// decision: approve, or deny with a note.
 #[component]
 fn QueueCard(item: QueueItem, decide: ServerAction<DecideRequest>) -> impl IntoView {
-    let note = RwSignal::new(String::new());
     let note_id = format!("note-{}", item.id);
     let title = format!(
         "{} asks to enter {} as {}",
         item.staff_name, item.account_name, item.view_as
     );
-    let (approve_id, deny_id) = (item.id.clone(), item.id.clone());
     let decision = if item.is_own {
         view! { <p class="muted">"This is your own request: another manager must decide it."</p> }
             .into_any()
     } else {
+        // A real form: pressed before the page is live, or without script,
+        // it is still sent, with the button pressed.
+        let id = item.id.clone();
         view! {
-            <div class="stack narrow">
+            <ActionForm action=decide attr:class="stack narrow" attr:aria-label=format!("Decide: {title}")>
+                <input type="hidden" name="id" value=id />
                 <label for=note_id.clone()>"Note (required to deny)"</label>
-                <textarea id=note_id rows="2" maxlength="500" bind:value=note></textarea>
+                <textarea id=note_id name="note" rows="2" maxlength="500"></textarea>
                 <div class="buttons">
-                    <button type="button" class="primary" disabled=move || decide.pending().get()
-                        on:click=move |_| { decide.dispatch(DecideRequest { id: approve_id.clone(), approve: true, note: note.get() }); }>
+                    <button type="submit" name="approve" value="true" class="primary" disabled=move || decide.pending().get()>
                         "Approve"
                     </button>
-                    <button type="button" class="danger" disabled=move || decide.pending().get()
-                        on:click=move |_| { decide.dispatch(DecideRequest { id: deny_id.clone(), approve: false, note: note.get() }); }>
+                    <button type="submit" name="approve" value="false" class="danger" disabled=move || decide.pending().get()>
                         "Deny"
                     </button>
                 </div>
-            </div>
+            </ActionForm>
         }
         .into_any()
     };
