@@ -19,6 +19,7 @@ pub fn ConsoleLayout() -> impl IntoView {
     let me = use_me();
     provide_context(me);
     view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar console">
             <A href="/console" attr:class="brand">"Chaperone"</A>
             <nav aria-label="Console">
@@ -33,7 +34,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                 {move || me.get().map(|r| view! { <WhoBox me=r.ok().flatten() /> })}
             </Transition>
         </header>
-        <main class="page">
+        <main class="page" id="main">
             <Transition fallback=|| ()>
                 {move || me.get().and_then(Result::ok).flatten().filter(|m| m.temporary_login).map(|_| view! {
                     <p class="notice-bar" role="status">
@@ -88,6 +89,7 @@ pub fn ProductLayout() -> impl IntoView {
         |_| crate::history::unread_notifications(),
     );
     view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar product">
             <A href="/app" attr:class="brand">"Billfold"</A>
             <form method="get" action="/app/search" role="search" class="top-search">
@@ -100,7 +102,7 @@ pub fn ProductLayout() -> impl IntoView {
         </header>
         <div class="with-side">
             <crate::product::ui::ProductNav unread />
-            <main class="page"><crate::ui::Flash /><crate::ui::PostedError /><Outlet /></main>
+            <main class="page" id="main"><crate::ui::Flash /><crate::ui::PostedError /><Outlet /></main>
         </div>
     }
 }

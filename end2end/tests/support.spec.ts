@@ -13,7 +13,7 @@ test("Sarah views Acme Co as Tom, read-only, under the banner, and ends the sess
   await expect(page.getByRole("alert")).toContainText("does not say why you need access");
 
   await askForAccess(page, "Tom Becker (Member)", "Read-only");
-  await expect(page.getByRole("status").first()).toContainText("Approved. Confirm your password to enter.");
+  await expect(page.getByRole("status").first()).toContainText("Allowed without approval. Confirm your password to enter.");
   await confirmAndEnter(page);
 
   await expect(banner(page)).toContainText("Acme Co");

@@ -41,7 +41,7 @@ test("an agent in a read-only session opens every product page under the banner,
   await staffSignIn(page, "sarah.lee@chaperone.test");
   await openAccount(page, "Northwind Traders");
   await askForAccess(page, "Laura Callahan (Member)", "Read-only");
-  await expect(page.getByRole("status").first()).toContainText("Approved. Confirm your password to enter.");
+  await expect(page.getByRole("status").first()).toContainText("Allowed without approval. Confirm your password to enter.");
   await confirmAndEnter(page);
   await visitEveryLink(page, "Billfold");
   await expect(banner(page)).toContainText("viewing as Laura Callahan (Member)");

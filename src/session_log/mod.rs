@@ -55,6 +55,10 @@ pub struct SessionList {
     pub all: bool,
     /// Whether the reader may export events (managers, auditors).
     pub can_export: bool,
+    /// The export form's default period, in the reader's zone: the last
+    /// seven days, today included (`YYYY-MM-DD`).
+    pub export_from: String,
+    pub export_to: String,
 }
 
 /// How an event shows in a timeline.
@@ -265,9 +269,9 @@ pub fn SessionsPage() -> impl IntoView {
                     <summary>"Export events for auditors"</summary>
                     <form method="post" action="/console/export/events.jsonl" class="filters" aria-label="Export events">
                         <label for="x-from">"From"</label>
-                        <input id="x-from" name="from" type="date" required />
+                        <input id="x-from" name="from" type="date" required value=page.export_from.clone() />
                         <label for="x-to">"To"</label>
-                        <input id="x-to" name="to" type="date" required />
+                        <input id="x-to" name="to" type="date" required value=page.export_to.clone() />
                         <button type="submit">"JSON Lines"</button>
                         <button type="submit" formaction="/console/export/events.csv">"CSV"</button>
                     </form>

@@ -207,6 +207,11 @@ pub async fn list(f: SessionFilter, before: Option<String>) -> Result<SessionLis
                 .map(|r| format!("{}_{}", r.started_at.to_rfc3339(), r.id))
         })
         .flatten();
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&zone_of(staff))
+        .date_naive();
     Ok(SessionList {
         rows: rows
             .into_iter()
@@ -215,6 +220,8 @@ pub async fn list(f: SessionFilter, before: Option<String>) -> Result<SessionLis
         next,
         all,
         can_export: actor.can(Capability::ExportEvents),
+        export_from: (today - chrono::Duration::days(6)).to_string(),
+        export_to: today.to_string(),
     })
 }
 

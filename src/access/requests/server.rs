@@ -239,6 +239,10 @@ fn status_text(r: &RequestRow, now: DateTime<Utc>) -> String {
             "The approval has lapsed (approvals are valid for 30 minutes).".into()
         }
         Approved if action => "Approved: the action can be used once in the session.".into(),
+        // Nobody approved a request the policy allowed at once.
+        Approved if r.decided_by.is_none() && r.owner_decided_by_name.is_none() => {
+            "Allowed without approval. Confirm your password to enter.".into()
+        }
         Approved => "Approved. Confirm your password to enter.".into(),
         Denied => "Denied.".into(),
         Cancelled => "Cancelled.".into(),
