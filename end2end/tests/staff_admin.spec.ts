@@ -81,5 +81,7 @@ test("Alex, an admin, ends a live support session from the staff list", async ({
   await sarah.reload();
   await expect(sarah).toHaveURL(/\/console\?ended=revoked_by_manager/);
   await expect(sarah.getByText("ended your support session")).toBeVisible();
+  await expect(sarah.getByRole("status").filter({ hasText: "ended your support session" }))
+    .toContainText("Their note: “Ticket closed; the customer asked us to leave”");
   await sarahContext.close();
 });

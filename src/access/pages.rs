@@ -122,12 +122,27 @@ fn RequestPanel(id: String, initial: Result<RequestView, AppError>) -> impl Into
 #[component]
 pub fn EndedNotice() -> impl IntoView {
     let query = use_query_map();
-    move || {
-        query
-            .read()
-            .get("ended")
-            .and_then(|c| end_explanation(&c))
-            .map(|text| view! { <p class="ok" role="status">{text}</p> })
+    let ended = move || query.read().get("ended");
+    // Ended by a manager or an admin: their note says why.
+    let note = Resource::new(
+        move || ended().as_deref() == Some(super::sessions::EndCause::RevokedByManager.as_str()),
+        |revoked| async move {
+            if revoked {
+                super::sessions::revoke_note().await
+            } else {
+                Ok(None)
+            }
+        },
+    );
+    view! {
+        {move || ended().and_then(|c| end_explanation(&c)).map(|text| view! {
+            <p class="ok" role="status">
+                {text}
+                <Suspense fallback=|| ()>
+                    {move || note.get().and_then(Result::ok).flatten().map(|n| format!(" Their note: “{n}”"))}
+                </Suspense>
+            </p>
+        })}
     }
 }
 

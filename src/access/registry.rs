@@ -155,6 +155,11 @@ pub const CONSOLE_FNS: &[ServerFnEntry] = &[
     // the approval governs it, in any mode.
     in_read_only(entry("/api/reveal_identity", PRODUCT, Effect::Changes)),
     entry(
+        "/api/revoke_note",
+        Access::Needs(Capability::UseConsole),
+        Effect::Reads,
+    ),
+    entry(
         "/api/revoke_support_session",
         Access::Needs(Capability::RevokeSession),
         Effect::Changes,

@@ -49,6 +49,13 @@ pub async fn enter_support_session(
     crate::error::respond(server::enter(request_id, password).await)
 }
 
+/// The note a manager or admin wrote when they ended the caller's most
+/// recent support session, if it was ended that way: the agent is told why.
+#[server(prefix = "/api", endpoint = "revoke_note")]
+pub async fn revoke_note() -> Result<Option<String>, AppError> {
+    crate::error::respond(server::revoke_note().await)
+}
+
 /// Ends the current support session. Returns where to go.
 #[server(prefix = "/api", endpoint = "end_support_session")]
 pub async fn end_support_session() -> Result<String, AppError> {

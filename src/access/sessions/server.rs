@@ -273,6 +273,28 @@ pub async fn banner() -> Result<Option<BannerInfo>, AppError> {
     }))
 }
 
+pub async fn revoke_note() -> Result<Option<String>, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::UseConsole)?;
+    let staff = staff_of(&actor)?;
+    let state = app_state()?;
+    let note = sqlx::query_scalar!(
+        r#"select e.detail->>'note' as "note"
+           from chaperone.events e
+           where e.kind = 'support.session_revoked'
+             and e.detail->>'session_id' = (
+                 select s.id::text from chaperone.support_sessions s
+                 where s.staff_id = $1 and s.ended_at is not null
+                 order by s.ended_at desc limit 1)
+           order by e.id desc limit 1"#,
+        staff.id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .flatten();
+    Ok(note)
+}
+
 /// A manager (or admin) ends someone's live support session.
 pub async fn revoke(session_id: String, note: String) -> Result<String, AppError> {
     let actor = current_actor()?;

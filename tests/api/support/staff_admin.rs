@@ -460,6 +460,22 @@ async fn an_admin_ends_a_live_session_from_the_staff_list() {
         page.headers()["location"],
         "/console?ended=revoked_by_manager"
     );
+    // Sarah is told why, in Alex's words; nobody else is.
+    let note: Option<String> = app
+        .call(&sarah, "revoke_note", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(note.as_deref(), Some("Customer asked us to leave"));
+    let james = staff(&app, "james.ortiz@chaperone.test").await;
+    let none: Option<String> = app
+        .call(&james, "revoke_note", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none, None);
     let row = directory(&app, &alex).await;
     assert!(row.iter().all(|p| p["live_session"].is_null()));
 }
