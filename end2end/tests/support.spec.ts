@@ -14,6 +14,13 @@ test("Sarah views Acme Co as Tom, read-only, under the banner, and ends the sess
 
   await askForAccess(page, "Tom Becker (Member)", "Read-only");
   await expect(page.getByRole("status").first()).toContainText("Allowed without approval. Confirm your password to enter.");
+  // A wrong password is refused; the field is emptied and ready again.
+  await expect(page.getByLabel("Password")).toBeFocused();
+  await page.getByLabel("Password").fill("not-her-password");
+  await page.getByRole("button", { name: "Confirm and enter" }).click();
+  await expect(page.getByRole("alert")).toBeVisible();
+  await expect(page.getByLabel("Password")).toHaveValue("");
+  await expect(page.getByLabel("Password")).toBeFocused();
   await confirmAndEnter(page);
 
   await expect(banner(page)).toContainText("Acme Co");

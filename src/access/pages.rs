@@ -36,6 +36,14 @@ fn RequestPanel(id: String, initial: Result<RequestView, AppError>) -> impl Into
     let cancel = ServerAction::<CancelRequest>::new();
     let decide = ServerAction::<DecideRequest>::new();
     let enter = ServerAction::<EnterSupportSession>::new();
+    // A refused password is cleared and the field focused for another try.
+    let password = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let (Some(Err(_)), Some(input)) = (enter.value().get(), password.get()) {
+            input.set_value("");
+            let _ = input.focus();
+        }
+    });
     let data = live(
         initial,
         move || {
@@ -87,7 +95,8 @@ fn RequestPanel(id: String, initial: Result<RequestView, AppError>) -> impl Into
                 <ActionForm action=enter attr:class="stack narrow" attr:aria-label="Confirm your identity">
                     <input type="hidden" name="request_id" value=enter_id />
                     <label for="confirm-password">"Password"</label>
-                    <input id="confirm-password" name="password" type="password" autocomplete="current-password" required />
+                    <input id="confirm-password" name="password" type="password" autocomplete="current-password" required
+                        autofocus node_ref=password />
                     <button type="submit" class="primary">"Confirm and enter"</button>
                 </ActionForm>
                 {move || enter.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error /> })}
