@@ -94,19 +94,8 @@ async fn a_post_from_a_foreign_origin_is_refused_and_changes_nothing() {
 /// judged by its `Referer`: a page on another site is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_without_origin_from_a_page_elsewhere_is_refused() {
-    let app = spawn_app().await;
-    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")
-        .await;
-    let client = new_client();
-    app.customer_sign_in(&client, "jane@acme.test", PASSWORD)
-        .await;
-    let notes = || async {
-        sqlx::query_scalar::<_, i64>("select count(*) from product.notes")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap()
-    };
-    let before = notes().await;
+    let (app, client) = jane_signed_in().await;
+    let before = notes(&app).await;
     let post = |referer: &str| {
         client
             .post(app.url("/api/add_note"))
@@ -117,30 +106,21 @@ async fn a_post_without_origin_from_a_page_elsewhere_is_refused() {
     };
     let res = post("https://evil.example/x").await.unwrap();
     assert_eq!(res.status(), 403);
-    assert_eq!(notes().await, before, "nothing was changed");
+    assert_eq!(notes(&app).await, before, "nothing was changed");
     let res = post(&app.url("/app/notes")).await.unwrap();
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
-    assert_eq!(notes().await, before + 1);
+    assert_eq!(notes(&app).await, before + 1);
 }
 
 /// Postgres cannot store a NUL character: text carrying one is refused
 /// with a clear message before anything reads it, never cut short and saved.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_with_a_nul_character_is_refused_and_changes_nothing() {
-    let app = spawn_app().await;
-    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")
-        .await;
-    let client = new_client();
-    app.customer_sign_in(&client, "jane@acme.test", PASSWORD)
-        .await;
+    let (app, client) = jane_signed_in().await;
     let res = app.call(&client, "add_note", &[("body", "a\0b")]).await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("NUL character"));
-    let notes: i64 = sqlx::query_scalar("select count(*) from product.notes")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(notes, 0);
+    assert_eq!(notes(&app).await, 0);
     let page = client
         .get(app.url("/app/search?q=%00ab"))
         .send()
@@ -152,12 +132,7 @@ async fn text_with_a_nul_character_is_refused_and_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_in_pages_are_not_cached() {
-    let app = spawn_app().await;
-    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")
-        .await;
-    let client = new_client();
-    app.customer_sign_in(&client, "jane@acme.test", PASSWORD)
-        .await;
+    let (app, client) = jane_signed_in().await;
     let res = client.get(app.url("/app")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
@@ -227,4 +202,22 @@ async fn a_form_error_in_a_link_from_another_site_is_not_shown() {
         assert_eq!(foreign.status(), 303, "{site}");
         assert_eq!(foreign.headers()["location"], "/app/billing/tax", "{site}");
     }
+}
+
+/// A fresh app with Jane Doe, owner of Acme Co, signed in.
+async fn jane_signed_in() -> (crate::helpers::TestApp, reqwest::Client) {
+    let app = spawn_app().await;
+    app.add_customer("Acme Co", "Jane Doe", "jane@acme.test", "owner")
+        .await;
+    let client = new_client();
+    app.customer_sign_in(&client, "jane@acme.test", PASSWORD)
+        .await;
+    (app, client)
+}
+
+async fn notes(app: &crate::helpers::TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from product.notes")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
 }
