@@ -170,7 +170,7 @@ async fn export(
             "occurred_at",
             "kind",
             "actor_kind",
-            "actor",
+            "actor_name",
             "account_id",
             "summary",
             "detail",

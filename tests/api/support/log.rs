@@ -311,7 +311,8 @@ async fn auditors_export_the_log_masked_complete_and_on_the_record() {
     .await;
     assert_eq!(res.status(), 200);
     let csv = res.text().await.unwrap();
-    assert!(csv.starts_with("\"id\",\"occurred_at\",\"kind\""));
+    // The same names as the JSON Lines fields.
+    assert!(csv.starts_with("\"id\",\"occurred_at\",\"kind\",\"actor_kind\",\"actor_name\""));
     assert!(csv.contains("tax_rule_changed"));
     assert!(
         csv.lines().skip(1).all(|l| l.contains(&session)),
