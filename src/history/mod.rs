@@ -10,6 +10,19 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub mod page;
+
+/// Who may read the account's support history: owners and admins (never
+/// support, which the capability keeps out).
+pub fn reads_history(role: crate::customers::CustomerRole) -> bool {
+    use crate::customers::CustomerRole::*;
+    matches!(role, Owner | Admin)
+}
+
+/// Who may set the support-access policy, decide owner approvals and end
+/// visits: owners.
+pub fn owns_support_access(role: crate::customers::CustomerRole) -> bool {
+    role == crate::customers::CustomerRole::Owner
+}
 #[cfg(feature = "ssr")]
 mod server;
 

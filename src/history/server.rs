@@ -23,7 +23,7 @@ fn customer() -> Result<CustomerUser, AppError> {
 
 fn owner() -> Result<CustomerUser, AppError> {
     let c = customer()?;
-    if c.role != CustomerRole::Owner {
+    if !super::owns_support_access(c.role) {
         return Err(AppError::Refused(format!(
             "Only the owners of {} can do this.",
             c.account_name
@@ -40,7 +40,7 @@ fn zone(c: &CustomerUser) -> chrono_tz::Tz {
 
 pub async fn history() -> Result<History, AppError> {
     let c = customer()?;
-    if !matches!(c.role, CustomerRole::Owner | CustomerRole::Admin) {
+    if !super::reads_history(c.role) {
         return Err(AppError::Refused(format!(
             "Only owners and admins of {} can see support's visits.",
             c.account_name
@@ -178,7 +178,7 @@ pub async fn history() -> Result<History, AppError> {
 /// admin reading the history) simply has none: only owners decide.
 pub async fn owner_requests() -> Result<Vec<OwnerRequest>, AppError> {
     let c = customer()?;
-    if c.role != CustomerRole::Owner {
+    if !super::owns_support_access(c.role) {
         return Ok(Vec::new());
     }
     let state = app_state()?;

@@ -27,6 +27,12 @@ pub struct Me {
     pub capabilities: Vec<Capability>,
     /// Staff still signing in with the one-time secret an admin gave them.
     pub temporary_login: bool,
+    /// Whose view of the product this person has: a customer's own role,
+    /// or in a support session the viewed user's; `None` for staff outside
+    /// one. The product's menu shows what that role may open.
+    pub product_role: Option<crate::customers::CustomerRole>,
+    /// Inside a support session (the customer's own pages stay closed).
+    pub in_support_session: bool,
 }
 
 /// A staff member replaces their own password (the one-time password an
@@ -87,8 +93,15 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
         .into_iter()
         .filter(|c| actor.can(*c))
         .collect();
+    let (product_role, in_support_session) = match &actor {
+        Actor::Customer(c) => (Some(c.role), false),
+        Actor::Support(_, session) => (session.viewed_role, true),
+        Actor::Staff(_) => (None, false),
+    };
     Ok(Some(match actor {
         Actor::Staff(s) | Actor::Support(s, _) => Me {
+            product_role,
+            in_support_session,
             temporary_login: s.must_change_password,
             side: Side::Staff,
             name: s.name,
@@ -105,6 +118,8 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
             time_zone: c.time_zone,
             capabilities,
             temporary_login: false,
+            product_role,
+            in_support_session,
         },
     }))
 }

@@ -639,3 +639,29 @@ async fn a_body_far_larger_than_any_form_is_refused_with_a_clear_message() {
         requests_before
     );
 }
+
+/// The product's menu offers each caller exactly the pages that open for
+/// them: a link that would only be refused is left out, and none that
+/// opens is missing (the pages still check for themselves).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_product_menu_offers_each_caller_what_opens_for_them() {
+    let app = demo().await;
+    for (caller, client) in callers(&app).await {
+        if !matches!(caller, Caller::Customer(_) | Caller::Support) {
+            continue;
+        }
+        let html = app.page(&client, "/app").await;
+        let start = html.find("aria-label=\"Billfold\"").expect("the menu");
+        let menu = &html[start..start + html[start..].find("</nav>").unwrap()];
+        for (href, label) in chaperone::product::ui::PRODUCT_PAGES {
+            let want = page_spec(href).expect("a spec for every menu page")(caller);
+            let offered = menu.contains(&format!("href=\"{href}\""));
+            assert_eq!(
+                offered,
+                want == 200,
+                "{caller:?}: “{label}” ({href}) answers {want} but is {}offered",
+                if offered { "" } else { "not " }
+            );
+        }
+    }
+}
