@@ -189,6 +189,22 @@ fn access_reads_customers_only_through_the_directory() {
 }
 
 /// No source file over about 500 lines without a reason written at its top.
+/// Query strings are read through `ui::use_query_map`, which decodes each
+/// value once: leptos_router's own decodes twice.
+#[test]
+fn queries_are_read_through_ui() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let hits: Vec<_> = uses(&rust_files(&src), "hooks::use_query_map")
+        .into_iter()
+        .filter(|h| !h.contains("src/ui/mod.rs"))
+        .collect();
+    assert!(
+        hits.is_empty(),
+        "read the query through crate::ui::use_query_map:\n{}",
+        hits.join("\n")
+    );
+}
+
 #[test]
 fn no_god_files() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");

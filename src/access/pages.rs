@@ -6,10 +6,10 @@ use super::sessions::{
     end_explanation, mm_ss, support_status, EndSupportSession, EnterSupportSession,
 };
 use crate::error::AppError;
+use crate::ui::use_query_map;
 use crate::ui::{every, navigate_fully};
 use crate::ui::{live, ErrorNote, Outcome, Preload, Shown};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 /// `/console/requests/:id`: a request and its wait.
 #[component]

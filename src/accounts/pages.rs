@@ -3,9 +3,9 @@
 use super::{account_summary, search_accounts, AccountOverview, SearchResults};
 use crate::access::requests::RequestSupportSession;
 use crate::error::AppError;
+use crate::ui::use_query_map;
 use crate::ui::{ErrorNote, Loaded, Preload, Shown};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 /// The search the console's home page answers: what `?q=` (and `?page=`)
 /// ask for. Create it where the page starts, not inside a view that

@@ -2,8 +2,8 @@
 //! account, with every value presented through the same masking as pages.
 
 use crate::error::AppError;
+use crate::ui::use_query_map;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

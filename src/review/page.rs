@@ -82,7 +82,7 @@ pub fn ReviewPanel(session_id: String, review: Review) -> impl IntoView {
 #[component]
 pub fn WeeklyPage() -> impl IntoView {
     use super::charts::{HorizontalBars, Stack, StackedBars};
-    use leptos_router::hooks::use_query_map;
+    use crate::ui::use_query_map;
     let query = use_query_map();
     let data = Resource::new(
         move || query.read().get("week").filter(|w| !w.is_empty()),

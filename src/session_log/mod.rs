@@ -11,9 +11,9 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
+use crate::ui::use_query_map;
 use crate::ui::{percent_encode, Loaded};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]

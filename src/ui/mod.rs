@@ -131,9 +131,32 @@ pub fn route_param(name: &str) -> String {
 
 /// A query parameter of the page being rendered (`?next=`), read once.
 pub fn query_param(name: &str) -> Option<String> {
-    leptos_router::hooks::use_query_map()
-        .read_untracked()
-        .get(name)
+    use_query_map().read_untracked().get(name)
+}
+
+/// The address's query, each value decoded once. Use this, never
+/// `leptos_router::hooks::use_query_map`: leptos_router 0.8 decodes its
+/// values twice (a search for the text `%41` became `A`, and `%2500` a NUL
+/// that Postgres refused with a 500). Built from the raw query instead.
+pub fn use_query_map() -> Memo<leptos_router::params::ParamsMap> {
+    let location = leptos_router::hooks::use_location();
+    Memo::new(move |_| params_once(&location.search.get()))
+}
+
+/// The pairs of a raw query (`a=1&b=%20`), values decoded once.
+fn params_once(raw: &str) -> leptos_router::params::ParamsMap {
+    let mut map = leptos_router::params::ParamsMap::new();
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key: String = form_urlencoded::parse(format!("{key}=").as_bytes())
+            .next()
+            .map(|(k, _)| k.into_owned())
+            .unwrap_or_default();
+        // `ParamsMap::insert` percent-decodes what it is given: hand it the
+        // raw value, with a form's `+` for a space made explicit.
+        map.insert(key, value.replace('+', "%20"));
+    }
+    map
 }
 
 /// Runs `f` every `every` in the browser (never during server rendering):
@@ -319,6 +342,25 @@ pub fn Outcome(value: Signal<Option<Result<String, AppError>>>) -> impl IntoView
             Ok(message) => view! { <p class="ok" role="status">{message}</p> }.into_any(),
             Err(error) => view! { <ErrorNote error /> }.into_any(),
         })
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::params_once;
+
+    #[test]
+    fn query_values_are_decoded_once() {
+        let map = params_once("q=%2541cme&name=Jane+Doe&x=%25&empty=&caf%C3%A9=%C3%A9");
+        assert_eq!(map.get("q").as_deref(), Some("%41cme"));
+        assert_eq!(map.get("name").as_deref(), Some("Jane Doe"));
+        assert_eq!(map.get("x").as_deref(), Some("%"));
+        assert_eq!(map.get("empty").as_deref(), Some(""));
+        assert_eq!(map.get("café").as_deref(), Some("é"));
+        assert_eq!(
+            params_once("q=ab%2500cd").get("q").as_deref(),
+            Some("ab%00cd")
+        );
     }
 }
 

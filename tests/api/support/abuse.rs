@@ -533,6 +533,10 @@ async fn sql_metacharacters_in_every_search_box_find_nothing_and_break_nothing()
         "1) OR (1=1",
         "' UNION SELECT password_hash FROM chaperone.staff --",
         "a\0b",
+        // Text that looks encoded is text: decoded twice, `%00` was a NUL
+        // (a 500) and `%49NV` found the INV invoices.
+        "ab%00cd",
+        "%49NV",
     ];
     for probe in probes {
         let p = chaperone::ui::percent_encode(probe);
@@ -552,6 +556,12 @@ async fn sql_metacharacters_in_every_search_box_find_nothing_and_break_nothing()
                 "{path}: an internal error"
             );
             assert!(!html.contains("$argon2"), "{path}: a password hash leaked");
+            if probe == "%49NV" && path.starts_with("/app/search") {
+                assert!(
+                    !html.contains("INV-2026"),
+                    "{path}: the query was decoded twice"
+                );
+            }
         }
         // The search functions themselves find nothing: a wildcard is a
         // character to find, not a pattern.
