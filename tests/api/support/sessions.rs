@@ -599,3 +599,39 @@ async fn identity_check_pauses_are_per_person() {
         "each pause is recorded"
     );
 }
+
+/// Two tabs of one session at once: views and refused changes, each
+/// recorded, in any interleaving. The refusal once took the chain head
+/// before the session row while a view took them the other way round, and
+/// Postgres failed one of the two with a deadlock (a 500).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_session_in_many_tabs_never_deadlocks() {
+    let app = demo().await;
+    let sarah = sarah_in_session(&app).await;
+    for _round in 0..3 {
+        let calls = (0..16).map(|i| {
+            let (app, sarah) = (&app, &sarah);
+            async move {
+                if i % 2 == 0 {
+                    app.call(sarah, "product_dashboard", &[]).await.status()
+                } else {
+                    let form = [("setting", "weekly_digest"), ("enabled", "true")];
+                    app.call(sarah, "set_notification", &form).await.status()
+                }
+            }
+        });
+        let statuses = futures_util::future::join_all(calls).await;
+        for (i, status) in statuses.iter().enumerate() {
+            let want = if i % 2 == 0 { 200 } else { 403 };
+            assert_eq!(status.as_u16(), want, "call {i}: {statuses:?}");
+        }
+    }
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.blocked'"
+        )
+        .await,
+        24
+    );
+}
