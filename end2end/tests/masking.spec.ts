@@ -93,7 +93,7 @@ test("Dan, in a session, sees payment methods, orders, profile and search masked
   // Reveal the national ID once, with Maya's approval.
   const panel = page.getByRole("region", { name: "Reveal for this case" });
   await expect(panel).toBeVisible();
-  await panel.getByLabel("Why the case needs the national or tax id of jane doe").fill("Customer must confirm the tax ID printed on invoices");
+  await panel.getByLabel("Why the case needs the national or tax ID of Jane Doe").fill("Customer must confirm the tax ID printed on invoices");
   await panel.getByRole("button", { name: "Ask to reveal National or tax ID of Jane Doe" }).click();
   const follow = panel.getByRole("link", { name: "Follow the request" });
   await expect(follow).toBeVisible();

@@ -190,6 +190,16 @@ pub fn navigate_fully(target: &str) {
     }
 }
 
+/// A label in the middle of a sentence: its first letter in lower case,
+/// the rest (names, "ID") as written.
+pub fn lower_first(label: &str) -> String {
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// One CSV field: always quoted, quotes doubled, and a leading character a
 /// spreadsheet would treat as a formula neutralised with an apostrophe.
 pub fn csv_field(value: &str) -> String {

@@ -320,6 +320,12 @@ async fn resolve(
             end_now(state, s.id, EndCause::StaffRoleChanged).await?;
             Ok((Some(actor), Some(EndCause::StaffRoleChanged)))
         }
+        Loaded::Live(s) if s.viewed_role.is_none() => {
+            // The customer removed the user it views as: nothing is left to
+            // show, and the session should not linger "in progress".
+            end_now(state, s.id, EndCause::ViewedUserRemoved).await?;
+            Ok((Some(actor), Some(EndCause::ViewedUserRemoved)))
+        }
         Loaded::Live(s) if s.viewed_role.is_some_and(|role| role != s.target_role) => {
             // The customer gave the viewed user another role: the request
             // was decided for the role they had. A promotion would show more

@@ -112,7 +112,7 @@ fn IdentityReveal(initial: Vec<RevealOffer>) -> impl IntoView {
                                     let reason_id = format!("reveal-reason-{}", o.field);
                                     let button = format!("Ask to reveal {}", o.label);
                                     let form_name = button.clone();
-                                    let reason_label = format!("Why the case needs the {}", o.label.to_lowercase());
+                                    let reason_label = format!("Why the case needs the {}", crate::ui::lower_first(&o.label));
                                     let (f, u) = (o.field.clone(), o.user_id.clone());
                                     view! {
                                         <ActionForm action=ask attr:class="stack narrow" attr:aria-label=form_name>

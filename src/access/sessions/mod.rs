@@ -98,10 +98,12 @@ pub enum EndCause {
     /// was decided (and perhaps approved) no longer describes what the agent
     /// would see.
     ViewedRoleChanged,
+    /// The customer removed the user the agent views as.
+    ViewedUserRemoved,
 }
 
 impl EndCause {
-    pub const ALL: [EndCause; 9] = [
+    pub const ALL: [EndCause; 10] = [
         EndCause::EndedByAgent,
         EndCause::IdleTimeout,
         EndCause::MaxDuration,
@@ -111,6 +113,7 @@ impl EndCause {
         EndCause::StaffDisabled,
         EndCause::StaffRoleChanged,
         EndCause::ViewedRoleChanged,
+        EndCause::ViewedUserRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -124,6 +127,7 @@ impl EndCause {
             EndCause::StaffDisabled => "staff_disabled",
             EndCause::StaffRoleChanged => "staff_role_changed",
             EndCause::ViewedRoleChanged => "viewed_role_changed",
+            EndCause::ViewedUserRemoved => "viewed_user_removed",
         }
     }
 
@@ -149,6 +153,9 @@ impl EndCause {
             EndCause::ViewedRoleChanged => {
                 "Your support session ended because the customer you were viewing as was given another role, so what was decided no longer matches what you would see. Ask again if you still need access."
             }
+            EndCause::ViewedUserRemoved => {
+                "Your support session ended because the customer removed the user you were viewing as."
+            }
         }
     }
 
@@ -164,6 +171,9 @@ impl EndCause {
             EndCause::StaffDisabled => "ended because the staff member was disabled",
             EndCause::StaffRoleChanged => "ended because the staff member's role changed",
             EndCause::ViewedRoleChanged => "ended because the viewed user's role changed",
+            EndCause::ViewedUserRemoved => {
+                "ended because the viewed user was removed from the account"
+            }
         }
     }
 }

@@ -95,7 +95,7 @@ fn goldens() -> Vec<(Kind, &'static str, Value, &'static str)> {
         (Kind::Blocked, "Sarah Lee", visit(json!({ "attempted": "invite people", "why": "never_in_session" })),
          "Sarah Lee tried to invite people in Acme Co as Tom Becker; refused: support never does this"),
         (Kind::Blocked, "Sarah Lee", visit(json!({ "label": "National or tax ID", "why": "no_approval" })),
-         "Sarah Lee tried to see the national or tax id without an unused approval; refused"),
+         "Sarah Lee tried to see the national or tax ID without an unused approval; refused"),
         (Kind::IdentityShown, "Priya Nair", visit(json!({ "label": "Birth date", "ticket": "#4821" })),
          "Priya Nair was shown the birth date in Acme Co once, for ticket #4821"),
         (Kind::RevealRefused, "Sarah Lee", visit(json!({ "field": "national_id", "why": "Only senior agents may ask." })),

@@ -385,7 +385,7 @@ pub fn sentence(kind: Kind, actor: &str, detail: &Value, zone: Tz) -> String {
             ),
             "no_approval" => format!(
                 "{a} tried to see the {} without an unused approval; refused",
-                f.s("label").to_lowercase()
+                crate::ui::lower_first(&f.s("label"))
             ),
             "never_in_session" => format!(
                 "{a} tried to {} {}; refused: support never does this",
@@ -400,7 +400,7 @@ pub fn sentence(kind: Kind, actor: &str, detail: &Value, zone: Tz) -> String {
         },
         Kind::IdentityShown => format!(
             "{a} was shown the {} in {} once, for ticket {}",
-            f.s("label").to_lowercase(),
+            crate::ui::lower_first(&f.s("label")),
             f.s("account"),
             f.s("ticket")
         ),

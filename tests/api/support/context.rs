@@ -493,8 +493,8 @@ async fn a_view_is_never_recorded_after_its_session_ended() {
     }
 }
 
-/// When the customer removes the viewed user, the agent's next page shows
-/// nothing and records no view.
+/// When the customer removes the viewed user, the session ends: the
+/// agent's next page shows nothing, records no view, and says why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removed_user_is_no_longer_shown_to_the_agent() {
     let app = demo().await;
@@ -515,11 +515,25 @@ async fn a_removed_user_is_no_longer_shown_to_the_agent() {
         .await
         .unwrap();
     let res = sarah.get(&page).send().await.unwrap();
-    assert_ne!(res.status(), 200);
-    let body = res.text().await.unwrap();
-    assert!(body.contains("no longer in the account"), "{body}");
-    assert!(!body.contains("INV-2026-"), "{body}");
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        "/console?ended=viewed_user_removed"
+    );
     assert_eq!(views().await, before, "nothing shown, nothing recorded");
+    let console = app.page(&sarah, "/console?ended=viewed_user_removed").await;
+    assert!(
+        console.contains("removed the user you were viewing as"),
+        "{console}"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.support_sessions where end_cause = 'viewed_user_removed'"
+        )
+        .await,
+        1
+    );
 }
 
 /// The request was decided for the viewed user's role then. When the

@@ -131,7 +131,7 @@ async fn an_identity_field_is_shown_once_with_approval_and_never_logged() {
     assert_eq!(history.status(), 200);
     let history = history.text().await.unwrap();
     assert!(
-        history.contains("Priya Nair from Support was shown the national or tax id"),
+        history.contains("Priya Nair from Support was shown the national or tax ID"),
         "{history}"
     );
     assert!(!history.contains(&national_id));
