@@ -63,7 +63,7 @@ mod server {
     use super::*;
     use crate::access::context::{AccessContext, Change};
     use crate::audit::Kind;
-    use crate::auth::password::{self, PasswordHashString};
+    use crate::auth::password;
     use crate::masking::{recorded, shown};
     use crate::product::ProductPermission;
     use rand::distributions::{Alphanumeric, DistString};
@@ -390,22 +390,12 @@ mod server {
         ctx.require(ProductPermission::ManageOwnProfile)?;
         refuse_login_details_in_session(&ctx).await?;
         check_new_password(&current, &new_password, &confirm)?;
+        ctx.check_own_password(current).await?;
+        let hash = password::hash(SecretString::from(new_password)).await?;
         let mut change = ctx
             .change(ProductPermission::ManageOwnProfile, "Password")
             .await?;
         let user = ctx.viewed().user_id;
-        let stored: String = sqlx::query_scalar!(
-            "select password_hash from product.users where id = $1 and account_id = $2",
-            user,
-            ctx.account_id()
-        )
-        .fetch_optional(change.conn())
-        .await?
-        .ok_or(AppError::NotFound)?;
-        change
-            .check_own_password(current, PasswordHashString(stored))
-            .await?;
-        let hash = password::hash(SecretString::from(new_password)).await?;
         sqlx::query!(
             "update product.users set password_hash = $3, updated_at = now() where id = $1 and account_id = $2",
             user,

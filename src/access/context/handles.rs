@@ -62,22 +62,6 @@ impl Change<'_> {
         self.role
     }
 
-    /// Checks the password the viewed user typed to change their own login
-    /// details against `stored`, throttled per person
-    /// ([`crate::auth::sign_in::check_own_password`]); when it is right, the
-    /// throttle forgets the attempt in this change's transaction.
-    pub async fn check_own_password(
-        &mut self,
-        typed: String,
-        stored: crate::auth::password::PasswordHashString,
-    ) -> Result<(), AppError> {
-        let person = self.ctx.viewed.user_id;
-        let key = crate::auth::sign_in::check_own_password(&self.ctx.state, person, typed, stored)
-            .await?;
-        crate::auth::lockout::succeeded(&mut self.tx, &key).await?;
-        Ok(())
-    }
-
     /// Writes the change's event in the change's transaction.
     pub async fn record(&mut self, kind: Kind, detail: Value) -> Result<(), AppError> {
         audit::append(&mut self.tx, self.ctx.event(kind, detail)).await?;

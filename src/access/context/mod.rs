@@ -289,6 +289,28 @@ impl AccessContext {
         self.event(Kind::PageViewed, json!({ "page": page }))
     }
 
+    /// Checks the password the signed-in customer typed to change their own
+    /// login details, throttled per person
+    /// ([`crate::auth::sign_in::check_own_password`]). Call it before
+    /// opening the change: the hash check takes a while, and no connection
+    /// is held meanwhile (parallel guesses once held the pool's connections
+    /// and starved everyone else). Customers only.
+    pub async fn check_own_password(&self, typed: String) -> Result<(), AppError> {
+        let Actor::Customer(c) = &self.actor else {
+            return Err(AppError::Forbidden);
+        };
+        let stored = crate::customers::repo::find_by_id(&self.state.pool, c.id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .password_hash;
+        let key =
+            crate::auth::sign_in::check_own_password(&self.state, c.id, typed, stored).await?;
+        let mut tx = self.state.pool.begin().await?;
+        crate::auth::lockout::succeeded(&mut tx, &key).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Opens a change: `what` names it for the record ("Tax rate"). Refused,
     /// and the refusal recorded, in a read-only support session; refused when
     /// the session has ended or the viewed user's role no longer allows it.

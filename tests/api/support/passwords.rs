@@ -128,3 +128,40 @@ async fn a_new_staff_password_signs_out_other_logins_and_ends_their_session() {
         1
     );
 }
+
+/// Twenty guesses at once are throttled like any others, and hold no
+/// connection while each hash is checked: nobody else is starved of the
+/// database meanwhile (the guesses once held the pool and answered 503).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_at_a_password_starve_nobody() {
+    let app = demo().await;
+    let nancy = customer(&app, "nancy@northwind.test").await;
+    let jane = customer(&app, "jane@acme.test").await;
+    let guesses = (0..20).map(|i| {
+        let (app, nancy) = (&app, &nancy);
+        async move {
+            let guess = format!("guess-number-{i}");
+            app.call(nancy, "change_password", &change(&guess, NEW))
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let other = async {
+        app.call(&jane, "product_dashboard", &[])
+            .await
+            .status()
+            .as_u16()
+    };
+    let (statuses, dashboard) = tokio::join!(futures_util::future::join_all(guesses), other);
+    assert_eq!(dashboard, 200, "another customer was starved");
+    assert!(
+        statuses.iter().all(|s| matches!(s, 400 | 429)),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 400).count(),
+        5,
+        "five checks, then a pause: {statuses:?}"
+    );
+}
