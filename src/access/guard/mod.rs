@@ -299,15 +299,18 @@ async fn resolve(
         // changed since: signed out, and a support session this login was
         // in ends now, with that cause.
         gone_or_outdated => {
-            if let Some(support_id) = support_id {
-                let cause = match gone_or_outdated {
-                    Login::Outdated => EndCause::SignedOut,
-                    _ => EndCause::StaffDisabled,
-                };
-                end_now(state, support_id, cause).await?;
-            }
             session.flush().await?;
-            return Ok((None, None));
+            let Some(support_id) = support_id else {
+                return Ok((None, None));
+            };
+            let cause = match gone_or_outdated {
+                Login::Outdated => EndCause::SignedOut,
+                _ => EndCause::StaffDisabled,
+            };
+            end_now(state, support_id, cause).await?;
+            // The agent's product page goes to the console (and from there
+            // to the staff sign-in), told why, not to the customers' sign-in.
+            return Ok((None, Some(cause)));
         }
     };
     let (Actor::Staff(staff), Some(loaded)) = (&actor, loaded) else {

@@ -109,6 +109,20 @@ async fn a_new_staff_password_signs_out_other_logins_and_ends_their_session() {
     let page = inside.get(app.url("/app")).send().await.unwrap();
     assert_eq!(page.status(), 303, "the other login is signed out");
     assert_eq!(
+        page.headers()["location"],
+        "/console?ended=signed_out",
+        "to the console (then the staff sign-in), told why"
+    );
+    let console = inside
+        .get(app.url("/console?ended=signed_out"))
+        .send()
+        .await
+        .unwrap();
+    assert!(console.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/console/login"));
+    assert_eq!(
         count(
             &app,
             "select count(*) from chaperone.support_sessions

@@ -459,12 +459,11 @@ async fn disabling_or_demoting_staff_ends_their_session_at_once() {
         .await,
         1
     );
+    // Signed out: to the console, told why (and from there to the staff
+    // sign-in), never to the customers' sign-in.
     let res = sarah.get(app.url("/app")).send().await.unwrap();
     assert_eq!(res.status(), 303);
-    assert!(res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .starts_with("/login"));
+    assert_eq!(res.headers()["location"], "/console?ended=staff_disabled");
 
     let priya = in_session(
         &app,
