@@ -37,7 +37,7 @@ pub enum AppError {
     #[error("That email and password do not match. Check them and try again.")]
     BadCredentials,
     /// Sign-in refused because of too many recent failures.
-    #[error("Too many failed sign-in attempts. Please wait 15 minutes and try again.")]
+    #[error("Too many wrong passwords in a row. Please wait 15 minutes and try again.")]
     TooManyAttempts,
     /// The request body is larger than any form of Chaperone needs; refused
     /// before anything reads it.

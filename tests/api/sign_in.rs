@@ -249,7 +249,7 @@ async fn five_failures_lock_the_email_from_that_address_for_fifteen_minutes() {
         .text()
         .await
         .unwrap()
-        .contains("Too many failed sign-in attempts"));
+        .contains("Too many wrong passwords in a row"));
     assert_eq!(app.event_count("auth.sign_in_refused_locked").await, 1);
 
     app.clock.advance(Duration::minutes(14));

@@ -47,7 +47,15 @@ pub(super) fn error_response(area: Area, err: AppError) -> Response {
         (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
     } else {
         with_plain_csp(
-            (status, Html(plain_page("Chaperone", &err.to_string(), ""))).into_response(),
+            (
+                status,
+                Html(plain_page(
+                    "Chaperone",
+                    &err.to_string(),
+                    "<p>Use your browser's Back button to return to the form, or go to <a href=\"/\">the start page</a>.</p>",
+                )),
+            )
+                .into_response(),
         )
     };
     if area == Area::ServerFn {
