@@ -188,7 +188,6 @@ fn access_reads_customers_only_through_the_directory() {
     }
 }
 
-/// No source file over about 500 lines without a reason written at its top.
 /// Query strings are read through `ui::use_query_map`, which decodes each
 /// value once: leptos_router's own decodes twice.
 #[test]
@@ -205,6 +204,7 @@ fn queries_are_read_through_ui() {
     );
 }
 
+/// No source file over about 500 lines without a reason written at its top.
 #[test]
 fn no_god_files() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");

@@ -13,7 +13,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 /// Ends the staff member's live support session, if any, for `cause`.
-async fn end_live_session(
+pub(crate) async fn end_live_session(
     tx: &mut Transaction<'_, Postgres>,
     staff_id: Uuid,
     now: DateTime<Utc>,

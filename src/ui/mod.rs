@@ -148,13 +148,17 @@ fn params_once(raw: &str) -> leptos_router::params::ParamsMap {
     let mut map = leptos_router::params::ParamsMap::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key: String = form_urlencoded::parse(format!("{key}=").as_bytes())
-            .next()
-            .map(|(k, _)| k.into_owned())
-            .unwrap_or_default();
-        // `ParamsMap::insert` percent-decodes what it is given: hand it the
-        // raw value, with a form's `+` for a space made explicit.
-        map.insert(key, value.replace('+', "%20"));
+        let decoded = |text: &str| -> String {
+            form_urlencoded::parse(format!("{text}=").as_bytes())
+                .next()
+                .map(|(t, _)| t.into_owned())
+                .unwrap_or_default()
+        };
+        // Decoded here, once and leniently, then encoded in full:
+        // `ParamsMap::insert` decodes what it is given (differently on the
+        // server and in the browser), and a fully encoded value decodes to
+        // exactly itself on both.
+        map.insert(decoded(key), percent_encode(&decoded(value)));
     }
     map
 }

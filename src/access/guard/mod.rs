@@ -118,9 +118,10 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     };
     // An ended session is forgotten by the next page load, which tells the
     // agent why; calls in between (the banner's polling) leave it for that.
-    if let (Some(cause), Some(session)) = (ended, &session) {
+    // (A login signed out meanwhile was forgotten in `resolve`.)
+    if let (Some(cause), Some(session), Some(_)) = (ended, &session, &actor) {
         if area != Area::ServerFn {
-            if let Err(err) = sessions::forget(session, cause).await {
+            if let Err(err) = sessions::forget(session, cause, state.clock.now()).await {
                 return error_response(reply, err.into());
             }
         }
@@ -141,24 +142,27 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             .path_and_query()
             .map(|pq| pq.as_str().to_string())
             .unwrap_or(path.clone());
+        // A product page after the agent's support session ended (a tab
+        // left open, Back, or a login signed out under it): to the console,
+        // told why, and not recorded as a visit through the wrong door.
+        if area == Area::Product && matches!(actor, None | Some(Actor::Staff(_))) {
+            if let Some(session) = &session {
+                match sessions::last_ended(session, state.clock.now()).await {
+                    Ok(Some(cause)) => {
+                        return no_store(
+                            Redirect::to(&format!("/console?ended={}", cause.as_str()))
+                                .into_response(),
+                        )
+                    }
+                    Ok(None) => {}
+                    Err(err) => return error_response(reply, err.into()),
+                }
+            }
+        }
         match decide_page(&path_and_query, actor.as_ref()) {
             PageDecision::Pass => {}
             PageDecision::Redirect(to) => return no_store(Redirect::to(&to).into_response()),
             PageDecision::WrongKind => {
-                // A product page left open, or reached with Back, after the
-                // agent's support session ended: say so, and record nothing.
-                if let (Some(Actor::Staff(_)), Some(session)) = (&actor, &session) {
-                    match sessions::last_ended(session).await {
-                        Ok(Some(cause)) => {
-                            return no_store(
-                                Redirect::to(&format!("/console?ended={}", cause.as_str()))
-                                    .into_response(),
-                            )
-                        }
-                        Ok(None) => {}
-                        Err(err) => return error_response(reply, err.into()),
-                    }
-                }
                 // A visit through the wrong door is a denied attempt too.
                 if let Err(err) = record_wrong_door(&state, actor.as_ref(), &path).await {
                     return error_response(reply, err);
@@ -299,8 +303,8 @@ async fn resolve(
         // changed since: signed out, and a support session this login was
         // in ends now, with that cause.
         gone_or_outdated => {
-            session.flush().await?;
             let Some(support_id) = support_id else {
+                session.flush().await?;
                 return Ok((None, None));
             };
             let cause = match gone_or_outdated {
@@ -308,8 +312,12 @@ async fn resolve(
                 _ => EndCause::StaffDisabled,
             };
             end_now(state, support_id, cause).await?;
-            // The agent's product page goes to the console (and from there
-            // to the staff sign-in), told why, not to the customers' sign-in.
+            // Signed out, but the login remembers why its session ended: the
+            // agent's product tabs go to the console (and from there to the
+            // staff sign-in), told why, not to the customers' sign-in.
+            session.remove::<Principal>(Principal::KEY).await?;
+            sessions::forget(&session, cause, now).await?;
+            session.cycle_id().await?;
             return Ok((None, Some(cause)));
         }
     };

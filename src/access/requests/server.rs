@@ -382,6 +382,16 @@ pub(crate) async fn still_allowed(
             "The user to view as is no longer in the account.".into(),
         ));
     };
+    // The request was decided for the role they had; a session would end
+    // on its first page (the guard's rule), spending the approval for
+    // nothing.
+    if role != r.target_role {
+        return Ok(Some(format!(
+            "Since the request, {} was given another role ({}): make a new request.",
+            r.target_user_name,
+            role.label()
+        )));
+    }
     let input = PolicyInput {
         staff_role: staff.role,
         mode: r.mode,

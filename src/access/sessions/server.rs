@@ -220,7 +220,7 @@ pub async fn enter(request_id: String, password_text: String) -> Result<String, 
     let session = login_session().await?;
     session.cycle_id().await?;
     session.insert(SESSION_KEY, session_id).await?;
-    session.remove::<String>(sessions::ENDED_KEY).await?;
+    session.remove_value(sessions::ENDED_KEY).await?;
     Ok("/app".into())
 }
 
@@ -233,7 +233,7 @@ pub async fn end_current(actor: &Actor, cause: EndCause) -> Result<(), AppError>
     let mut tx = state.pool.begin().await?;
     sessions::end(&mut tx, s.id, state.clock.now(), cause).await?;
     tx.commit().await?;
-    sessions::forget(&login_session().await?, cause).await?;
+    sessions::forget(&login_session().await?, cause, state.clock.now()).await?;
     Ok(())
 }
 

@@ -15,27 +15,40 @@ use uuid::Uuid;
 /// The login-session key holding the live support session's id.
 pub const SESSION_KEY: &str = "chaperone.support_session";
 /// The login-session key holding how this login's last support session
-/// ended: a product page opened afterwards (a tab left open, the Back
-/// button) says the session ended, rather than "not for this sign-in".
+/// ended, and when: for a while afterwards, a product page opened (a tab
+/// left open, the Back button) says the session ended, rather than "not
+/// for this sign-in", and is not recorded as a visit through the wrong
+/// door. Cleared at sign-in and at the next entry.
 pub const ENDED_KEY: &str = "chaperone.support_session_ended";
+
+/// How long after a session ended its tabs are told so.
+const ENDED_NOTICE_MINUTES: i64 = 15;
 
 /// Forgets the support session a login was in, remembering how it ended.
 pub async fn forget(
     login: &tower_sessions::Session,
     cause: EndCause,
+    at: DateTime<Utc>,
 ) -> Result<(), tower_sessions::session::Error> {
     login.remove::<Uuid>(SESSION_KEY).await?;
-    login.insert(ENDED_KEY, cause.as_str()).await
+    login
+        .insert(ENDED_KEY, (cause.as_str().to_string(), at))
+        .await
 }
 
-/// How the last support session of this login ended, if it was in one.
+/// How the last support session of this login ended, if it ended less
+/// than a quarter of an hour before `now`.
 pub async fn last_ended(
     login: &tower_sessions::Session,
+    now: DateTime<Utc>,
 ) -> Result<Option<EndCause>, tower_sessions::session::Error> {
+    // A value of another shape (an older server's) counts as none.
     Ok(login
-        .get::<String>(ENDED_KEY)
+        .get_value(ENDED_KEY)
         .await?
-        .and_then(|code| EndCause::parse(&code)))
+        .and_then(|v| serde_json::from_value::<(String, DateTime<Utc>)>(v).ok())
+        .filter(|(_, at)| now - *at < Duration::minutes(ENDED_NOTICE_MINUTES))
+        .and_then(|(code, _)| EndCause::parse(&code)))
 }
 
 /// The state of a session named in a login session.

@@ -37,6 +37,10 @@ pub async fn sign_in(
     // carried into the signed-in session.
     let session = login_session().await?;
     session.cycle_id().await?;
+    // A fresh start: nothing of an earlier sign-in's support session.
+    session
+        .remove_value(crate::access::sessions::ENDED_KEY)
+        .await?;
     session.insert(Principal::KEY, principal).await?;
 
     let target = safe_next(next.as_deref(), side == Side::Staff);
@@ -80,6 +84,15 @@ pub async fn change_own_password(
         &mut tx,
         NewEvent::new(now, Kind::StaffPasswordChanged, &staff)
             .detail(json!({ "staff_id": staff.id })),
+    )
+    .await?;
+    // Every other login is signed out by the new password; a support
+    // session (of this login or another) ends now, not at its next request.
+    crate::access::staff_changes::end_live_session(
+        &mut tx,
+        staff.id,
+        now,
+        crate::access::sessions::EndCause::SignedOut,
     )
     .await?;
     tx.commit().await?;

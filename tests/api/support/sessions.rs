@@ -634,3 +634,30 @@ async fn one_session_in_many_tabs_never_deadlocks() {
         24
     );
 }
+
+/// How a session ended is remembered for that login only: someone who
+/// signs in afterwards in the same browser starts afresh, and their visit
+/// to the product is a wrong-door attempt like any other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_session_is_forgotten_at_the_next_sign_in() {
+    let app = demo().await;
+    let browser = sarah_in_session(&app).await;
+    let res = app.call(&browser, "end_support_session", &[]).await;
+    assert_eq!(res.status(), 200);
+    let stale = browser.get(app.url("/app/orders")).send().await.unwrap();
+    assert_eq!(stale.headers()["location"], "/console?ended=ended_by_agent");
+    let signed_in = app
+        .staff_sign_in(&browser, "james.ortiz@chaperone.test", DEMO_PASSWORD)
+        .await;
+    assert_eq!(signed_in.status(), 200);
+    let page = browser.get(app.url("/app/orders")).send().await.unwrap();
+    assert_eq!(page.status(), 403);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'access.wrong_door'"
+        )
+        .await,
+        1
+    );
+}
