@@ -400,9 +400,7 @@ impl AccessContext {
             // the session when it sees it first).
             tx.rollback().await?;
             let cause = sessions::EndCause::ViewedRoleChanged;
-            let mut tx = self.state.pool.begin().await?;
-            sessions::end(&mut tx, session.id, self.now(), cause).await?;
-            tx.commit().await?;
+            sessions::end_alone(&self.state.pool, session.id, self.now(), cause).await?;
             return Err(AppError::SessionEnded(cause.explanation().into()));
         }
         require(permission, role)?;

@@ -264,15 +264,6 @@ async fn record_role_refusal(
     Ok(())
 }
 
-/// Ends support session `id` now with `cause` (recorded), unless it has
-/// already ended.
-async fn end_now(state: &AppState, id: Uuid, cause: EndCause) -> Result<(), AppError> {
-    let mut tx = state.pool.begin().await?;
-    sessions::end(&mut tx, id, state.clock.now(), cause).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Whether the staff member's role, as it is now, still allows the session.
 fn role_still_allows(staff: &super::StaffMember, session: &super::SupportSession) -> bool {
     use super::Capability::{RequestEditSession, RequestReadOnlySession};
@@ -311,7 +302,7 @@ async fn resolve(
                 Login::Outdated => EndCause::SignedOut,
                 _ => EndCause::StaffDisabled,
             };
-            end_now(state, support_id, cause).await?;
+            sessions::end_alone(&state.pool, support_id, now, cause).await?;
             // Signed out, but the login remembers why its session ended: the
             // agent's product tabs go to the console (and from there to the
             // staff sign-in), told why, not to the customers' sign-in.
@@ -328,20 +319,20 @@ async fn resolve(
         Loaded::Live(s) if !role_still_allows(staff, &s) => {
             // The role changed some other way than through staff_changes:
             // the session was granted under a role that no longer may.
-            end_now(state, s.id, EndCause::StaffRoleChanged).await?;
+            sessions::end_alone(&state.pool, s.id, now, EndCause::StaffRoleChanged).await?;
             Ok((Some(actor), Some(EndCause::StaffRoleChanged)))
         }
         Loaded::Live(s) if s.viewed_role.is_none() => {
             // The customer removed the user it views as: nothing is left to
             // show, and the session should not linger "in progress".
-            end_now(state, s.id, EndCause::ViewedUserRemoved).await?;
+            sessions::end_alone(&state.pool, s.id, now, EndCause::ViewedUserRemoved).await?;
             Ok((Some(actor), Some(EndCause::ViewedUserRemoved)))
         }
         Loaded::Live(s) if s.viewed_role.is_some_and(|role| role != s.target_role) => {
             // The customer gave the viewed user another role: the request
             // was decided for the role they had. A promotion would show more
             // than anyone agreed to, so any change ends the session.
-            end_now(state, s.id, EndCause::ViewedRoleChanged).await?;
+            sessions::end_alone(&state.pool, s.id, now, EndCause::ViewedRoleChanged).await?;
             Ok((Some(actor), Some(EndCause::ViewedRoleChanged)))
         }
         Loaded::Live(s) => Ok((Some(Actor::Support(staff.clone(), s)), None)),

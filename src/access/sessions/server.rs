@@ -230,9 +230,7 @@ pub async fn end_current(actor: &Actor, cause: EndCause) -> Result<(), AppError>
         return Ok(());
     };
     let state = app_state()?;
-    let mut tx = state.pool.begin().await?;
-    sessions::end(&mut tx, s.id, state.clock.now(), cause).await?;
-    tx.commit().await?;
+    sessions::end_alone(&state.pool, s.id, state.clock.now(), cause).await?;
     sessions::forget(&login_session().await?, cause, state.clock.now()).await?;
     Ok(())
 }

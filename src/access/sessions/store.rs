@@ -124,9 +124,7 @@ pub async fn load_staff(
         } else {
             EndCause::IdleTimeout
         };
-        let mut tx = pool.begin().await?;
-        end(&mut tx, id, deadline, cause).await?;
-        tx.commit().await?;
+        end_alone(pool, id, deadline, cause).await?;
         // Whoever ended it (us or a sweeper), it ended at its deadline.
         return Ok(Some((staff, hash, Some(Loaded::Ended(cause)))));
     }
@@ -279,6 +277,20 @@ pub async fn end(
     )
     .await?;
     Ok(true)
+}
+
+/// [`end`] in a transaction of its own: for an end found while reading
+/// (a deadline passed, a role changed), not as part of another change.
+pub async fn end_alone(
+    pool: &PgPool,
+    id: Uuid,
+    at: DateTime<Utc>,
+    cause: EndCause,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let ended = end(&mut tx, id, at, cause).await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Ends every session whose deadline has passed, at its deadline. Safe to
