@@ -146,6 +146,77 @@ async fn a_removed_tail_is_reported_too() {
     assert!(broken.why.contains("missing"), "{}", broken.why);
 }
 
+/// Rewrites one event's summary as a database administrator would,
+/// bypassing the append-only trigger.
+async fn rewrite_summary(app: &TestApp, id: i64) {
+    let root = app.superuser_pool().await;
+    let mut tx = root.begin().await.unwrap();
+    sqlx::query("set local session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("update chaperone.events set summary = summary || ' (edited)' where id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_walk_split_into_parts_checks_every_chain_and_reports_the_first_break() {
+    use chaperone::audit::verify::verify_in_parts;
+    let app = demo().await;
+    // Two notes in each account's chain, so there are chains to split.
+    for n in 0..2 {
+        sqlx::query(
+            "insert into chaperone.events (occurred_at, kind, actor_kind, actor_name, account_id, summary)
+             select now(), 'test.note', 'system', 'Chaperone', id, 'note ' || $1 from product.accounts",
+        )
+        .bind(n)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let whole = verify_in_parts(&app.pool, 1, |_| {}).await.unwrap();
+    assert_eq!(whole.broken, None);
+    assert!(whole.chains >= 3, "the demo has several chains");
+    for parts in 2..=4 {
+        let split = verify_in_parts(&app.pool, parts, |_| {}).await.unwrap();
+        assert_eq!(split, whole, "{parts} parts");
+    }
+
+    // A rewrite in the chain that sorts last is found by the last part.
+    let (first, last): (i64, i64) = sqlx::query_as(
+        "select (select min(id) from chaperone.events where chain = (select min(chain) from chaperone.events)),
+                (select max(id) from chaperone.events where chain = (select max(chain) from chaperone.events))",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    rewrite_summary(&app, last).await;
+    for parts in 1..=4 {
+        let broken = verify_in_parts(&app.pool, parts, |_| {})
+            .await
+            .unwrap()
+            .broken
+            .unwrap_or_else(|| panic!("{parts} parts find the rewrite"));
+        assert_eq!(broken.event_id, Some(last), "{parts} parts");
+    }
+
+    // With a second rewrite in the first chain, every split names that one,
+    // as a walk in one piece does.
+    rewrite_summary(&app, first).await;
+    for parts in 1..=4 {
+        let broken = verify_in_parts(&app.pool, parts, |_| {})
+            .await
+            .unwrap()
+            .broken
+            .expect("found");
+        assert_eq!(broken.event_id, Some(first), "{parts} parts");
+    }
+}
+
 /// A local SIEM receiver: answers 503 while `down`, records what it accepts.
 #[derive(Clone, Default)]
 struct Receiver {
