@@ -28,6 +28,11 @@ test("a member opens an invoice from the list and sees its tax", async ({ page }
   // Members cannot download exports: the button is not offered.
   await page.goBack();
   await expect(page.getByRole("button", { name: "Download invoices (CSV)" })).toHaveCount(0);
+  // Typing the tokens page's address gets the reason, and no form to fill.
+  await open(page, "/app/developers/tokens");
+  await expect(page.getByText("Only owners and admins can manage API tokens.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Create token" })).toHaveCount(0);
+  await expect(page.getByLabel("Token name")).toHaveCount(0);
 });
 
 test("an owner changes a workspace's tax rate", async ({ page }) => {

@@ -15,6 +15,17 @@ pub struct TokenDto {
     pub revoked: bool,
 }
 
+/// The tokens page: the account's tokens, and whether this reader may
+/// create one here (never in a support session: a new token is a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensView {
+    pub tokens: Vec<TokenDto>,
+    pub can_create: bool,
+}
+
+/// Why a support session gets no "Create token" form.
+pub const NOT_IN_SUPPORT: &str = "API tokens cannot be created in a support session: a token is a secret, and secrets are never shown to support.";
+
 /// A token just created: the only time its full value leaves the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewToken {
@@ -23,7 +34,7 @@ pub struct NewToken {
 }
 
 #[server(prefix = "/api", endpoint = "product_tokens")]
-pub async fn product_tokens() -> Result<Vec<TokenDto>, AppError> {
+pub async fn product_tokens() -> Result<TokensView, AppError> {
     crate::error::respond(server::list().await)
 }
 
@@ -62,7 +73,7 @@ mod server {
     use serde_json::json;
     use uuid::Uuid;
 
-    pub async fn list() -> Result<Vec<TokenDto>, AppError> {
+    pub async fn list() -> Result<TokensView, AppError> {
         let ctx = AccessContext::current().await?;
         let mut db = ctx
             .view(ProductPermission::ManageTokens, "Developers › API tokens")
@@ -73,7 +84,7 @@ mod server {
         )
         .fetch_all(db.conn())
         .await?;
-        Ok(rows
+        let tokens = rows
             .into_iter()
             .map(|r| TokenDto {
                 id: r.id.to_string(),
@@ -82,7 +93,11 @@ mod server {
                 created: ctx.day(r.created_at),
                 revoked: r.revoked_at.is_some(),
             })
-            .collect())
+            .collect();
+        Ok(TokensView {
+            tokens,
+            can_create: ctx.session().is_none(),
+        })
     }
 
     pub async fn create(name: String) -> Result<NewToken, AppError> {
@@ -92,7 +107,7 @@ mod server {
             .await?;
         // A new token is a secret shown in full once: never to support.
         if ctx.session().is_some() {
-            return Err(AppError::Refused("API tokens cannot be created in a support session: a token is a secret, and secrets are never shown to support.".into()));
+            return Err(AppError::Refused(NOT_IN_SUPPORT.into()));
         }
         let name = name.trim().to_string();
         if name.is_empty() || name.chars().count() > 100 {
@@ -173,7 +188,11 @@ pub fn TokensPage() -> impl IntoView {
 }
 
 #[island]
-fn TokensPanel(initial: Result<Vec<TokenDto>, AppError>) -> impl IntoView {
+fn TokensPanel(initial: Result<TokensView, AppError>) -> impl IntoView {
+    // Only a reader who may list tokens, outside a support session, is
+    // offered the form (a member typing the address sees the refusal alone).
+    let can_create = matches!(&initial, Ok(page) if page.can_create);
+    let in_support = matches!(&initial, Ok(page) if !page.can_create);
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
     let data = crate::ui::live(
@@ -183,11 +202,14 @@ fn TokensPanel(initial: Result<Vec<TokenDto>, AppError>) -> impl IntoView {
     );
     view! {
         <h1>"API tokens"</h1>
-        <ActionForm action=create attr:class="stack narrow" attr:aria-label="Create a token" attr:data-needs-script="">
-            <label for="token-name">"Token name"</label>
-            <input id="token-name" name="name" type="text" required maxlength="100" placeholder="CI deploys" />
-            <button type="submit" class="primary">"Create token"</button>
-        </ActionForm>
+        {can_create.then(|| view! {
+            <ActionForm action=create attr:class="stack narrow" attr:aria-label="Create a token" attr:data-needs-script="">
+                <label for="token-name">"Token name"</label>
+                <input id="token-name" name="name" type="text" required maxlength="100" placeholder="CI deploys" />
+                <button type="submit" class="primary">"Create token"</button>
+            </ActionForm>
+        })}
+        {in_support.then(|| view! { <p class="muted">{NOT_IN_SUPPORT}</p> })}
         {move || create.value().get().map(|r| match r {
             Ok(t) => view! {
                 <div class="panel reveal" role="status">
@@ -199,8 +221,8 @@ fn TokensPanel(initial: Result<Vec<TokenDto>, AppError>) -> impl IntoView {
             Err(error) => view! { <crate::ui::ErrorNote error /> }.into_any(),
         })}
         <crate::ui::Outcome value=Signal::derive(move || revoke.value().get()) />
-        <crate::ui::Shown value=data let:tokens>
-            {if tokens.is_empty() {
+        <crate::ui::Shown value=data let:page>
+            {let tokens = page.tokens; if tokens.is_empty() {
                 view! { <p class="empty">"No API tokens yet."</p> }.into_any()
             } else {
                 view! {

@@ -512,6 +512,21 @@ async fn card_numbers_and_token_secrets_never_leave_the_server() {
         .unwrap();
     assert!(!list.contains(&token));
     assert!(list.contains(&format!("••••{}", &token[token.len() - 2..])));
+    assert!(list.contains(r#""can_create":true"#), "{list}");
+    // An agent editing as Jane sees the list but is offered no form: a new
+    // token would be a secret shown to support.
+    let priya = crate::support::priya_as_jane(&app, "edit").await;
+    let seen = app
+        .call(&priya, "product_tokens", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(seen.contains(r#""can_create":false"#), "{seen}");
+    let res = app
+        .call(&priya, "create_api_token", &[("name", "Mine")])
+        .await;
+    assert_eq!(res.status(), 403);
     let stored: i64 = sqlx::query_scalar(
         "select count(*) from product.api_tokens where token_hash = $1 or token_hash = $2",
     )
