@@ -49,7 +49,17 @@ test("Alex, an admin, adds a staff member who signs in, then changes their role 
   await expect(page.getByText("Their role is now Senior agent.")).toBeVisible();
   await expect(row).toContainText("Senior agent");
 
+  // Deactivating asks first; Escape steps back with nothing changed.
   await row.getByRole("button", { name: "Deactivate Rosa Park" }).click();
+  const ask = row.getByRole("group", { name: "Deactivate Rosa Park?" });
+  await expect(ask).toContainText("Sign Rosa Park out now and end their access?");
+  await expect(ask.getByRole("button", { name: "Yes, deactivate Rosa Park" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(ask).toHaveCount(0);
+  await expect(row.getByRole("button", { name: "Deactivate Rosa Park" })).toBeFocused();
+  await expect(row).toContainText("Active");
+  await row.getByRole("button", { name: "Deactivate Rosa Park" }).click();
+  await ask.getByRole("button", { name: "Yes, deactivate Rosa Park" }).click();
   await expect(page.getByText(/^Deactivated\./)).toBeVisible();
   await expect(row).toContainText("Deactivated");
 

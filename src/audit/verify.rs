@@ -441,7 +441,9 @@ pub async fn verify_in_parts(
                 _ = ticks.tick() => progress(checked.load(std::sync::atomic::Ordering::Relaxed)),
             }
         };
-        walked.push(done.map_err(|e| sqlx::Error::Protocol(format!("a verifier thread failed: {e}")))??);
+        walked.push(
+            done.map_err(|e| sqlx::Error::Protocol(format!("a verifier thread failed: {e}")))??,
+        );
     }
     progress(checked.load(std::sync::atomic::Ordering::Relaxed));
     let mut report = Report {
@@ -506,7 +508,10 @@ mod tests {
     fn never_more_parts_than_chains_and_always_one() {
         assert_eq!(split(&heads(&[]), 4), vec![part("", None)]);
         assert_eq!(split(&heads(&[("a", 3)]), 4), vec![part("", None)]);
-        assert_eq!(split(&heads(&[("a", 3), ("b", 3)]), 0), vec![part("", None)]);
+        assert_eq!(
+            split(&heads(&[("a", 3), ("b", 3)]), 0),
+            vec![part("", None)]
+        );
         let two = split(&heads(&[("a", 3), ("b", 3)]), 8);
         assert_eq!(two, vec![part("", Some("b")), part("b", None)]);
     }

@@ -126,10 +126,7 @@ fn StaffRow(
                 <button type="submit" aria-label=change_label>"Change role"</button>
             </ActionForm>
             " "
-            <ActionForm action=deactivate attr:class="inline">
-                <input type="hidden" name="id" value=id_off />
-                <button type="submit" class="danger" aria-label=off_label>"Deactivate"</button>
-            </ActionForm>
+            <DeactivateButton deactivate id=id_off name=name.clone() label=off_label />
             {locked.then(move || view! {
                 " "
                 <ActionForm action=unlock attr:class="inline">
@@ -160,5 +157,74 @@ fn StaffRow(
             <td>{status.join(", ")}</td>
             <td>{actions}</td>
         </tr>
+    }
+}
+
+/// "Deactivate" asks before it acts: deactivating signs the person out at
+/// once and ends any session they are in, and one stray click should not
+/// do that. Escape or "Cancel" steps back; the question takes the focus.
+#[component]
+fn DeactivateButton(
+    deactivate: ServerAction<DeactivateStaff>,
+    id: String,
+    name: String,
+    label: String,
+) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let yes = NodeRef::<leptos::html::Button>::new();
+    let again = NodeRef::<leptos::html::Button>::new();
+    let stepped_back = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(button) = yes.get() {
+            let _ = button.focus();
+        }
+    });
+    Effect::new(move |_| {
+        if let (true, Some(button)) = (stepped_back.get(), again.get()) {
+            let _ = button.focus();
+        }
+    });
+    let back = move || {
+        asking.set(false);
+        stepped_back.set(true);
+    };
+    move || {
+        if asking.get() {
+            let question = format!("Sign {name} out now and end their access?");
+            let id = id.clone();
+            let (group, confirm) = (
+                format!("Deactivate {name}?"),
+                format!("Yes, deactivate {name}"),
+            );
+            view! {
+                <span
+                    class="confirm"
+                    role="group"
+                    aria-label=group
+                    on:keydown=move |e| {
+                        if e.key() == "Escape" {
+                            back();
+                        }
+                    }
+                >
+                    <span>{question}</span>
+                    " "
+                    <ActionForm action=deactivate attr:class="inline">
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit" class="danger" node_ref=yes>{confirm}</button>
+                    </ActionForm>
+                    " "
+                    <button type="button" on:click=move |_| back()>"Cancel"</button>
+                </span>
+            }
+            .into_any()
+        } else {
+            view! {
+                <button type="button" class="danger" aria-label=label.clone() node_ref=again on:click=move |_| asking.set(true)>
+                    "Deactivate…"
+                </button>
+            }
+            .into_any()
+        }
     }
 }
