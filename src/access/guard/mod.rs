@@ -299,7 +299,7 @@ async fn resolve(
                 return Ok((None, None));
             };
             let cause = match gone_or_outdated {
-                Login::Outdated => EndCause::SignedOut,
+                Login::Outdated => EndCause::PasswordChanged,
                 _ => EndCause::StaffDisabled,
             };
             sessions::end_alone(&state.pool, support_id, now, cause).await?;

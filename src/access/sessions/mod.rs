@@ -100,10 +100,13 @@ pub enum EndCause {
     ViewedRoleChanged,
     /// The customer removed the user the agent views as.
     ViewedUserRemoved,
+    /// The agent's password was changed: every login made with the old one
+    /// is signed out, and the session with it.
+    PasswordChanged,
 }
 
 impl EndCause {
-    pub const ALL: [EndCause; 10] = [
+    pub const ALL: [EndCause; 11] = [
         EndCause::EndedByAgent,
         EndCause::IdleTimeout,
         EndCause::MaxDuration,
@@ -114,6 +117,7 @@ impl EndCause {
         EndCause::StaffRoleChanged,
         EndCause::ViewedRoleChanged,
         EndCause::ViewedUserRemoved,
+        EndCause::PasswordChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +132,7 @@ impl EndCause {
             EndCause::StaffRoleChanged => "staff_role_changed",
             EndCause::ViewedRoleChanged => "viewed_role_changed",
             EndCause::ViewedUserRemoved => "viewed_user_removed",
+            EndCause::PasswordChanged => "password_changed",
         }
     }
 
@@ -156,6 +161,9 @@ impl EndCause {
             EndCause::ViewedUserRemoved => {
                 "Your support session ended because the customer removed the user you were viewing as."
             }
+            EndCause::PasswordChanged => {
+                "Your support session ended because your password was changed. Sign in with the new one."
+            }
         }
     }
 
@@ -174,6 +182,7 @@ impl EndCause {
             EndCause::ViewedUserRemoved => {
                 "ended because the viewed user was removed from the account"
             }
+            EndCause::PasswordChanged => "ended because the agent's password was changed",
         }
     }
 }

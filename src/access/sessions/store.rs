@@ -255,10 +255,12 @@ pub async fn end(
     };
     let minutes = (at - r.started_at).num_minutes().max(0);
     let actor = match cause {
-        EndCause::EndedByAgent | EndCause::SignedOut => EventActor::Staff {
-            id: r.staff_id,
-            name: r.staff_name.clone(),
-        },
+        EndCause::EndedByAgent | EndCause::SignedOut | EndCause::PasswordChanged => {
+            EventActor::Staff {
+                id: r.staff_id,
+                name: r.staff_name.clone(),
+            }
+        }
         _ => EventActor::System,
     };
     audit::append(

@@ -92,7 +92,7 @@ pub async fn change_own_password(
         &mut tx,
         staff.id,
         now,
-        crate::access::sessions::EndCause::SignedOut,
+        crate::access::sessions::EndCause::PasswordChanged,
     )
     .await?;
     tx.commit().await?;

@@ -124,11 +124,11 @@ async fn a_new_staff_password_signs_out_other_logins_and_ends_their_session() {
     assert_eq!(page.status(), 303, "the other login is signed out");
     assert_eq!(
         page.headers()["location"],
-        "/console?ended=signed_out",
+        "/console?ended=password_changed",
         "to the console (then the staff sign-in), told why"
     );
     let console = inside
-        .get(app.url("/console?ended=signed_out"))
+        .get(app.url("/console?ended=password_changed"))
         .send()
         .await
         .unwrap();
@@ -150,7 +150,7 @@ async fn a_new_staff_password_signs_out_other_logins_and_ends_their_session() {
         count(
             &app,
             "select count(*) from chaperone.support_sessions
-             where staff_name = 'Sarah Lee' and end_cause = 'signed_out'"
+             where staff_name = 'Sarah Lee' and end_cause = 'password_changed'"
         )
         .await,
         1
