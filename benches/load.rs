@@ -106,7 +106,7 @@ async fn agents_in_sessions(db: &PgPool, base: &str, n: usize) -> Vec<reqwest::C
             .await
             .unwrap();
         let (account, user): (uuid::Uuid, uuid::Uuid) = sqlx::query_as(
-            "select a.id, u.id from product.accounts a join product.users u on u.account_id = a.id where a.name = $1",
+            "select a.id, u.id from product.accounts a join product.users u on u.account_id = a.id where lower(a.name) = lower($1) and a.name = $1",
         )
         .bind(format!("Bench Account {i}"))
         .fetch_one(db)
