@@ -213,12 +213,14 @@ test("Priya asks a manager to approve one export, and may download it once", asy
   await expect(page.getByRole("status").first()).toContainText("Approved. Confirm your password to enter.", { timeout: 15_000 });
   await confirmAndEnter(page);
 
-  // The export is blocked in the session, said in words, with a way back.
+  // The export is blocked in the session, said in words on the same page,
+  // still under the banner.
   await nav(page).getByRole("link", { name: "Invoices" }).click();
   await page.getByRole("button", { name: "Download invoices (CSV)" }).click();
   await expect(page.getByRole("alert")).toContainText("Exports and bulk downloads are blocked in support sessions");
-  await page.getByRole("link", { name: "Back to the page you came from" }).click();
+  await expect(page).toHaveURL(/\/app\/billing\/invoices/);
   await expect(page.getByRole("heading", { name: "Invoices" })).toBeVisible();
+  await expect(banner(page)).toContainText("Acme Co");
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
 
   // The banner offers exactly what was refused.

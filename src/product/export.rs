@@ -24,7 +24,24 @@ pub mod server {
     use http::header;
     use serde_json::json;
 
-    fn refuse(err: AppError, back: &str) -> Response {
+    /// A refused download. A browser that posted the page's form is sent
+    /// back to that page, with the reason at the top of it — under the
+    /// support banner, in the product, as any form's error — and nothing
+    /// was downloaded; any other caller gets the refusal itself.
+    fn refuse(err: AppError, path: &str, back: &str, headers: &http::HeaderMap) -> Response {
+        if crate::error::accepts_html(headers) {
+            let encoded = leptos::server_fn::error::ServerFnUrlError::new(path, err.clone())
+                .to_url(&format!("http://localhost{back}"))
+                .ok()
+                .map(|url| format!("{}?{}", url.path(), url.query().unwrap_or_default()));
+            if let Some(target) = encoded {
+                return (
+                    http::StatusCode::SEE_OTHER,
+                    [(header::LOCATION, target)],
+                )
+                    .into_response();
+            }
+        }
         crate::access::guard::refusal_page(&err, back, "Back to the page you came from")
     }
 
@@ -135,19 +152,21 @@ pub mod server {
     pub async fn invoices_csv(
         State(state): State<AppState>,
         Extension(actor): Extension<CurrentActor>,
+        headers: http::HeaderMap,
     ) -> Response {
         export(state, actor, "invoices")
             .await
-            .unwrap_or_else(|err| refuse(err, "/app/billing/invoices"))
+            .unwrap_or_else(|err| refuse(err, INVOICES_CSV, "/app/billing/invoices", &headers))
     }
 
     pub async fn orders_csv(
         State(state): State<AppState>,
         Extension(actor): Extension<CurrentActor>,
+        headers: http::HeaderMap,
     ) -> Response {
         export(state, actor, "orders")
             .await
-            .unwrap_or_else(|err| refuse(err, "/app/orders"))
+            .unwrap_or_else(|err| refuse(err, ORDERS_CSV, "/app/orders", &headers))
     }
 
     /// The product's plain-HTTP routes (downloads), for the router.

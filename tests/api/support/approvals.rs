@@ -94,6 +94,36 @@ async fn an_edit_session_needs_a_manager_and_changes_only_what_was_changed() {
         app.post(&priya, "/app/export/orders.csv").await.status(),
         403
     );
+    // A browser's own form post comes back to the orders page, with the
+    // reason at the top of it, under the banner; nothing was downloaded.
+    let res = priya
+        .post(app.url("/app/export/orders.csv"))
+        .header("Origin", &app.base)
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.starts_with("/app/orders?__path="), "{back}");
+    let page = priya
+        .get(app.url(&back))
+        .header("Sec-Fetch-Site", "same-origin")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Exports and bulk downloads are blocked in support sessions"),
+        "{page}"
+    );
+    assert!(page.contains("Support session"), "under the banner");
+    assert_eq!(
+        count(&app, "select count(*) from chaperone.events where kind = 'product.exported'").await,
+        0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
