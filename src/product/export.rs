@@ -35,11 +35,7 @@ pub mod server {
                 .ok()
                 .map(|url| format!("{}?{}", url.path(), url.query().unwrap_or_default()));
             if let Some(target) = encoded {
-                return (
-                    http::StatusCode::SEE_OTHER,
-                    [(header::LOCATION, target)],
-                )
-                    .into_response();
+                return (http::StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response();
             }
         }
         crate::access::guard::refusal_page(&err, back, "Back to the page you came from")

@@ -259,6 +259,7 @@ pub(crate) mod server {
         )
         .execute(change.conn())
         .await?;
+        change.viewed_user_role_changed(id).await?;
         change.record(
             Kind::MemberRoleChanged,
             json!({
@@ -297,6 +298,7 @@ pub(crate) mod server {
         )
         .execute(change.conn())
         .await?;
+        change.viewed_user_removed(id).await?;
         change
             .record(
                 Kind::MemberRemoved,

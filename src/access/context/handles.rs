@@ -2,6 +2,7 @@
 //! [`Change`] for one change. Only the context makes them.
 
 use super::AccessContext;
+use crate::access::sessions::{self, EndCause};
 use crate::audit::{self, Kind};
 use crate::customers::CustomerRole;
 use crate::error::AppError;
@@ -65,6 +66,50 @@ impl Change<'_> {
     /// Writes the change's event in the change's transaction.
     pub async fn record(&mut self, kind: Kind, detail: Value) -> Result<(), AppError> {
         audit::append(&mut self.tx, self.ctx.event(kind, detail)).await?;
+        Ok(())
+    }
+
+    /// This change gave a user of the account another role: a support
+    /// session viewing as them ends now, with the change, since it was
+    /// decided for the role they had (the guard would otherwise end it only
+    /// at the agent's next request, leaving it "in progress" meanwhile).
+    pub async fn viewed_user_role_changed(&mut self, user_id: Uuid) -> Result<(), AppError> {
+        self.end_sessions_viewing(user_id, EndCause::ViewedRoleChanged)
+            .await
+    }
+
+    /// This change removed a user from the account: a support session
+    /// viewing as them ends now, with the change.
+    pub async fn viewed_user_removed(&mut self, user_id: Uuid) -> Result<(), AppError> {
+        self.end_sessions_viewing(user_id, EndCause::ViewedUserRemoved)
+            .await
+    }
+
+    async fn end_sessions_viewing(
+        &mut self,
+        user_id: Uuid,
+        cause: EndCause,
+    ) -> Result<(), AppError> {
+        // A change made in a support session runs as a support role, which
+        // Postgres does not let touch sessions (as it should stay). Such a
+        // change (an approved removal) leaves another agent's session as
+        // that user to the guard, which ends it at their next request or
+        // the idle timeout.
+        if self.ctx.session().is_some() {
+            return Ok(());
+        }
+        // In id order, so two such changes at once lock in the same order.
+        let live = sqlx::query_scalar!(
+            "select id from chaperone.support_sessions
+             where target_user_id = $1 and ended_at is null order by id for update",
+            user_id
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let now = self.ctx.now();
+        for id in live {
+            sessions::end(&mut self.tx, id, now, cause).await?;
+        }
         Ok(())
     }
 

@@ -121,7 +121,11 @@ async fn an_edit_session_needs_a_manager_and_changes_only_what_was_changed() {
     );
     assert!(page.contains("Support session"), "under the banner");
     assert_eq!(
-        count(&app, "select count(*) from chaperone.events where kind = 'product.exported'").await,
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'product.exported'"
+        )
+        .await,
         0
     );
 }

@@ -536,6 +536,58 @@ async fn a_removed_user_is_no_longer_shown_to_the_agent() {
     );
 }
 
+/// Removing the viewed user through the product ends the session in the
+/// same transaction: the customer's history never shows it in progress.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_the_viewed_user_in_the_product_ends_the_session_at_once() {
+    let app = demo().await;
+    let sarah = sarah_in_session(&app).await;
+    assert_eq!(
+        sarah
+            .get(app.url("/app/billing/invoices"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let tom = user(&app, "tom@acme.test").await;
+    let jane = new_client();
+    app.customer_sign_in(&jane, "jane@acme.test", DEMO_PASSWORD)
+        .await;
+    let res = app
+        .call(&jane, "remove_member", &[("user_id", tom.as_str())])
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.support_sessions
+             where end_cause = 'viewed_user_removed' and ended_at is not null"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.session_ended'
+             and detail->>'cause' = 'viewed_user_removed'"
+        )
+        .await,
+        1
+    );
+    let res = sarah
+        .get(app.url("/app/billing/invoices"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        "/console?ended=viewed_user_removed"
+    );
+}
+
 /// The request was decided for the viewed user's role then. When the
 /// customer gives them another role mid-session, the session ends on the
 /// agent's next request: a promotion would show the agent what nobody
@@ -560,6 +612,16 @@ async fn a_new_role_for_the_viewed_user_ends_the_session() {
     let form = [("user_id", tom.as_str()), ("role", "owner")];
     let res = app.call(&jane, "change_member_role", &form).await;
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    // It ended with the change, not only at the agent's next request.
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.support_sessions
+             where end_cause = 'viewed_role_changed' and ended_at is not null"
+        )
+        .await,
+        1
+    );
     let views = || {
         count(
             &app,
