@@ -130,6 +130,24 @@ async fn text_with_a_nul_character_is_refused_and_changes_nothing() {
     assert!(page.text().await.unwrap().contains("NUL character"));
 }
 
+/// A body that is not UTF-8 cannot be a form or JSON: a clear 400, where
+/// it once failed inside decoding with a 500 that blamed the network.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_is_not_utf8_is_refused_and_changes_nothing() {
+    let (app, client) = jane_signed_in().await;
+    let res = client
+        .post(app.url("/api/add_note"))
+        .header("Origin", &app.base)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(b"body=a\xff\xfeb".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("not valid UTF-8"));
+    assert_eq!(notes(&app).await, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_in_pages_are_not_cached() {
     let (app, client) = jane_signed_in().await;

@@ -72,7 +72,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Axum middleware, outside the session layer: a larger body is refused with
 /// a clear 413 before the session store or any function reads it, and text
-/// carrying a NUL character (in the address or the body) with a clear 400.
+/// carrying a NUL character (in the address or the body), or a body that is
+/// not UTF-8, with a clear 400.
 /// Postgres cannot store one, so it either failed deep inside with a bare
 /// 500 or, where a library cut the text there, saved less than was sent.
 pub async fn limit_body(req: Request, next: Next) -> Response {
@@ -88,6 +89,17 @@ pub async fn limit_body(req: Request, next: Next) -> Response {
             reply,
             AppError::Invalid(
                 "The text sent contains a NUL character (%00), which nothing here can store. Nothing was changed.".into(),
+            ),
+        );
+    }
+    // Every body here is a form or JSON, so text: bytes that are not UTF-8
+    // failed inside the server function's decoding with a bare 500.
+    if std::str::from_utf8(&bytes).is_err() {
+        return error_response(
+            reply,
+            AppError::Invalid(
+                "The text sent is not valid UTF-8, so it cannot be read. Nothing was changed."
+                    .into(),
             ),
         );
     }
