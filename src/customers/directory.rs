@@ -143,6 +143,22 @@ pub async fn set_support_access(
     Ok(Some(decode(&old)?))
 }
 
+/// An API token's name, for naming it to a manager asked to approve its
+/// revocation (never its value, which is stored only as a digest).
+pub async fn token_name(
+    db: impl PgExecutor<'_>,
+    account_id: Uuid,
+    token_id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select name from product.api_tokens where id = $1 and account_id = $2",
+        token_id,
+        account_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn user_in_account(
     db: impl PgExecutor<'_>,
     account_id: Uuid,

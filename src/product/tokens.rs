@@ -64,6 +64,7 @@ pub fn token_digest(token: &str) -> String {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
+    use crate::access::actions::BlockedAction;
     use crate::access::context::AccessContext;
     use crate::audit::Kind;
     use crate::error::parse_id;
@@ -102,13 +103,17 @@ mod server {
 
     pub async fn create(name: String) -> Result<NewToken, AppError> {
         let ctx = AccessContext::current().await?;
+        ctx.require(ProductPermission::ManageTokens)?;
+        // A new token is a secret shown in full once: never to support.
+        // Refused, and recorded, before the change opens.
+        ctx.refuse_in_session(
+            "create API tokens",
+            "a token is a secret shown in full once, and secrets are never shown to support.",
+        )
+        .await?;
         let mut change = ctx
             .change(ProductPermission::ManageTokens, "API tokens (creating one)")
             .await?;
-        // A new token is a secret shown in full once: never to support.
-        if ctx.session().is_some() {
-            return Err(AppError::Refused(NOT_IN_SUPPORT.into()));
-        }
         let name = name.trim().to_string();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(AppError::Invalid(
@@ -144,10 +149,17 @@ mod server {
 
     pub async fn revoke(id: String) -> Result<String, AppError> {
         let ctx = AccessContext::current().await?;
-        let mut change = ctx
-            .change(ProductPermission::ManageTokens, "API tokens (revoking one)")
-            .await?;
         let id = parse_id(&id)?;
+        // Revoking cuts the customer's integration off: in a support
+        // session a manager approves that one token first.
+        let mut change = ctx
+            .change_blocked(
+                ProductPermission::ManageTokens,
+                "API tokens (revoking one)",
+                BlockedAction::DeleteRecords,
+                &format!("token:{id}"),
+            )
+            .await?;
         let row = sqlx::query!(
             "select name, last_two, revoked_at from product.api_tokens where id = $1 and account_id = $2 for update",
             id,

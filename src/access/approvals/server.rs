@@ -343,8 +343,9 @@ pub async fn blocked_attempts(
     Ok(attempts.into_iter().map(|(_, a)| a).collect())
 }
 
-/// Names an object of a blocked action for people: a team member by name
-/// (through the customers directory), anything else by its key.
+/// Names an object of a blocked action for people: a team member or an API
+/// token by name (through the customers directory), anything else by its
+/// key.
 pub async fn describe_object(
     tx: &mut Transaction<'_, Postgres>,
     account_id: Uuid,
@@ -356,6 +357,14 @@ pub async fn describe_object(
     {
         if let Some(user) = directory::user_in_account(&mut **tx, account_id, id).await? {
             return Ok(format!("{} (a team member)", user.name));
+        }
+    }
+    if let Some(id) = object
+        .strip_prefix("token:")
+        .and_then(|id| id.parse::<Uuid>().ok())
+    {
+        if let Some(name) = directory::token_name(&mut **tx, account_id, id).await? {
+            return Ok(format!("the API token “{name}”"));
         }
     }
     Ok(object.to_string())

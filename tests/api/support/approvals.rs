@@ -586,3 +586,86 @@ async fn one_approval_is_spent_once_even_by_parallel_actions() {
         1
     );
 }
+
+/// Revoking an API token cuts a customer's integration off: in a support
+/// session it is a blocked action like removing a member, named by the
+/// token's name for the manager, and spent once. Creating one is refused
+/// outright, and the refusal is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_token_in_a_session_needs_a_managers_approval() {
+    let app = demo().await;
+    let priya = priya_as_jane(&app, "edit").await;
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let token: String = sqlx::query_scalar(
+        "select t.id::text from product.api_tokens t join product.accounts a on a.id = t.account_id
+         where a.name = 'Acme Co' and t.revoked_at is null limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let revoked = || {
+        count(
+            &app,
+            "select count(*) from product.api_tokens where revoked_at is not null",
+        )
+    };
+    let before = revoked().await;
+    let res = app
+        .call(&priya, "revoke_api_token", &[("id", token.as_str())])
+        .await;
+    assert_eq!(res.status(), 403, "{:?}", res.text().await);
+    assert_eq!(revoked().await, before, "nothing revoked");
+    let banner: serde_json::Value = app
+        .call(&priya, "support_status", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(banner["blocked"][0]["object"], format!("token:{token}"));
+    assert!(
+        banner["blocked"][0]["label"]
+            .as_str()
+            .unwrap()
+            .contains("the API token “"),
+        "{banner}"
+    );
+
+    let res = app
+        .call(
+            &priya,
+            "request_action_approval",
+            &[
+                ("action", "delete_records"),
+                ("object", format!("token:{token}").as_str()),
+                (
+                    "reason",
+                    "Customer asked in the ticket to revoke this token",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let id: String = res.json().await.unwrap();
+    let form = [("id", id.as_str()), ("approve", "true"), ("note", "ok")];
+    assert_eq!(app.call(&maya, "decide_request", &form).await.status(), 200);
+    let res = app
+        .call(&priya, "revoke_api_token", &[("id", token.as_str())])
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    assert_eq!(revoked().await, before + 1);
+
+    // Creating a token is never done by support, and the attempt is kept.
+    let blocked = || {
+        count(
+            &app,
+            "select count(*) from chaperone.events where kind = 'support.blocked'",
+        )
+    };
+    let attempts = blocked().await;
+    let res = app
+        .call(&priya, "create_api_token", &[("name", "Mine")])
+        .await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("never shown to support"));
+    assert_eq!(blocked().await, attempts + 1, "the refusal is recorded");
+}
