@@ -23,6 +23,10 @@ mod server;
 #[cfg(feature = "ssr")]
 pub(crate) use server::refusal_kinds;
 
+/// How many of one person's attempts the denied report lists (the latest);
+/// their count is always the full one.
+pub const DENIED_LISTED_PER_PERSON: i64 = 50;
+
 /// One session in the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRow {
@@ -402,6 +406,9 @@ pub fn DeniedPage() -> impl IntoView {
                     <section class="denied" class:repeated=g.repeated aria-label=g.who.clone()>
                         <h2>{format!("{} — {} {}", g.who, g.count, if g.count == 1 { "attempt" } else { "attempts" })}
                             {g.repeated.then_some(" · repeated")}</h2>
+                        {(g.count > g.attempts.len() as i64).then(|| view! {
+                            <p class="muted">{format!("The latest {} are listed.", g.attempts.len())}</p>
+                        })}
                         <ul>
                             {g.attempts.into_iter().map(|a| view! {
                                 <li><time>{a.at}</time>" "{a.sentence}</li>

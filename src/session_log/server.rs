@@ -364,21 +364,30 @@ pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedRe
     let kinds = refusal_kinds();
     // A denied request is the requester's attempt, not the deciding
     // manager's: its subject comes from the request itself.
+    // Each person's true count, and only their latest attempts listed: one
+    // person's flood of refusals (anyone can cause them) must not push the
+    // others out of the report.
     let rows = sqlx::query!(
-        r#"select coalesce(r.staff_name, e.actor_name) as "who!", coalesce(r.staff_id, e.actor_id) as subject,
-                  e.kind, e.actor_name, e.summary, e.detail::text as "detail!", e.occurred_at as "occurred_at: DateTime<Utc>"
-           from chaperone.events e
-           left join chaperone.access_requests r
-             on e.kind = 'support.request_denied' and r.id = (e.detail->>'request_id')::uuid
-           where e.kind = any($1) and e.occurred_at >= $2 and e.occurred_at < $3
-             and ($4 or coalesce(r.staff_id, e.actor_id) = $5)
-           order by coalesce(r.staff_id, e.actor_id), e.occurred_at desc
-           limit 5000"#,
+        r#"select who as "who!", subject, kind as "kind!", actor_name as "actor_name!", summary as "summary!",
+                  detail as "detail!", occurred_at as "occurred_at!: DateTime<Utc>", total as "total!"
+           from (select coalesce(r.staff_name, e.actor_name) as who, coalesce(r.staff_id, e.actor_id) as subject,
+                        e.kind, e.actor_name, e.summary, e.detail::text as detail, e.occurred_at,
+                        count(*) over (partition by coalesce(r.staff_id, e.actor_id)) as total,
+                        row_number() over (partition by coalesce(r.staff_id, e.actor_id)
+                                           order by e.occurred_at desc, e.id desc) as n
+                 from chaperone.events e
+                 left join chaperone.access_requests r
+                   on e.kind = 'support.request_denied' and r.id = (e.detail->>'request_id')::uuid
+                 where e.kind = any($1) and e.occurred_at >= $2 and e.occurred_at < $3
+                   and ($4 or coalesce(r.staff_id, e.actor_id) = $5)) per_person
+           where n <= $6
+           order by subject, occurred_at desc"#,
         &kinds,
         start as _,
         end as _,
         all,
-        staff.id
+        staff.id,
+        super::DENIED_LISTED_PER_PERSON
     )
     .fetch_all(&state.pool)
     .await?;
@@ -389,15 +398,12 @@ pub async fn denied(from: Option<String>, to: Option<String>) -> Result<DeniedRe
         let attempt = for_reader(&r.kind, &r.actor_name, &r.summary, r.detail, zone, at);
         // One group per person (by id: two people may share a name).
         match groups.last_mut() {
-            Some((subject, g)) if *subject == r.subject => {
-                g.count += 1;
-                g.attempts.push(attempt);
-            }
+            Some((subject, g)) if *subject == r.subject => g.attempts.push(attempt),
             _ => groups.push((
                 r.subject,
                 DeniedGroup {
                     who: r.who,
-                    count: 1,
+                    count: r.total,
                     repeated: false,
                     attempts: vec![attempt],
                 },

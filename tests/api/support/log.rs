@@ -132,6 +132,55 @@ async fn managers_see_every_session_and_agents_only_their_own() {
     );
 }
 
+/// Anyone signed in can cause refusals, and each is kept. One person's
+/// flood keeps its full count but lists only its latest attempts, and
+/// pushes nobody else out of the report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_refusals_by_one_person_hides_nobody_elses() {
+    let app = demo().await;
+    let sarah = sarah_in_session(&app).await;
+    let form = [("setting", "weekly_digest"), ("enabled", "true")];
+    assert_eq!(
+        app.call(&sarah, "set_notification", &form).await.status(),
+        403
+    );
+    sqlx::query(
+        "insert into chaperone.events (occurred_at, kind, actor_kind, actor_id, actor_name, account_id, summary, detail)
+         select $1, 'access.wrong_door', 'customer', u.id, u.name, u.account_id,
+                u.name || ' tried to open the console', '{\"path\": \"/console\", \"door\": \"console\"}'
+         from product.users u, generate_series(1, 6000) where u.email = 'tom@acme.test'",
+    )
+    .bind(chaperone::clock::Clock::now(&app.clock))
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let maya = staff(&app, "maya.chen@chaperone.test").await;
+    let report: serde_json::Value = app
+        .call(&maya, "denied_attempts", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let groups = report["groups"].as_array().unwrap();
+    let tom = groups
+        .iter()
+        .find(|g| g["who"] == "Tom Becker")
+        .expect("Tom's group");
+    assert_eq!(tom["count"], 6000);
+    assert_eq!(
+        tom["attempts"].as_array().unwrap().len() as i64,
+        chaperone::session_log::DENIED_LISTED_PER_PERSON
+    );
+    assert!(
+        groups
+            .iter()
+            .any(|g| g["who"] == "Sarah Lee" && g["count"] == 1),
+        "{report}"
+    );
+    let page = app.page(&maya, "/console/denied").await;
+    assert!(page.contains("The latest 50 are listed."), "{page}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denied_attempts_are_grouped_by_person_and_repeats_stand_out() {
     let app = demo().await;
