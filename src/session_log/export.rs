@@ -79,12 +79,11 @@ async fn batch(
         }
         Selection::Session(id) => {
             sqlx::query_as(&format!(
-                "select {COLUMNS} from chaperone.events
-                 where detail ? 'session_id' and detail->>'session_id' = $1
-                   and (occurred_at, id) > ($2, $3)
+                "select {COLUMNS} from chaperone.events_of_session($1)
+                 where (occurred_at, id) > ($2, $3)
                  order by occurred_at, id limit $4"
             ))
-            .bind(id.to_string())
+            .bind(id)
             .bind(after.0)
             .bind(after.1)
             .bind(BATCH)

@@ -250,23 +250,12 @@ pub async fn timeline(id: String) -> Result<SessionStory, AppError> {
     .ok_or(AppError::NotFound)?;
     // The session's own events, and those of the requests that belong to
     // it (the one that opened it, and one-action or reveal requests asked
-    // from inside), each found through its own index.
+    // from inside): `chaperone.events_of_session`, as the export reads.
     let events = sqlx::query!(
-        r#"select kind as "kind!", actor_name as "actor_name!", summary as "summary!", detail as "detail!", occurred_at as "occurred_at!: DateTime<Utc>"
-           from (
-               select id, kind, actor_name, summary, detail::text as detail, occurred_at from chaperone.events
-               where detail ? 'session_id' and detail->>'session_id' = $1
-               union
-               select id, kind, actor_name, summary, detail::text, occurred_at from chaperone.events
-               where detail ? 'request_id' and detail->>'request_id' in (
-                   select request_id::text from chaperone.support_sessions where id = $2
-                   union all
-                   -- one-action and reveal requests asked from inside
-                   select id::text from chaperone.access_requests
-                   where kind = 'action' and for_session_id = $2)
-           ) e
+        r#"select kind as "kind!", actor_name as "actor_name!", summary as "summary!",
+                  detail::text as "detail!", occurred_at as "occurred_at!: DateTime<Utc>"
+           from chaperone.events_of_session($1)
            order by occurred_at, id"#,
-        id.to_string(),
         id
     )
     .fetch_all(&state.pool)

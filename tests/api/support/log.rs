@@ -363,9 +363,33 @@ async fn auditors_export_the_log_masked_complete_and_on_the_record() {
     // The same names as the JSON Lines fields.
     assert!(csv.starts_with("\"id\",\"occurred_at\",\"kind\",\"actor_kind\",\"actor_name\""));
     assert!(csv.contains("tax_rule_changed"));
+    // The whole story, as the timeline tells it: the request that opened
+    // the session and the manager's approval too, and nothing else.
+    let request: String = sqlx::query_scalar(
+        "select request_id::text from chaperone.support_sessions where id = $1::uuid",
+    )
+    .bind(&session)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(csv.contains("support.requested"), "{csv}");
+    assert!(csv.contains("support.request_approved"), "{csv}");
     assert!(
-        csv.lines().skip(1).all(|l| l.contains(&session)),
+        csv.lines()
+            .skip(1)
+            .all(|l| l.contains(&session) || l.contains(&request)),
         "only that session's events"
+    );
+    let story: serde_json::Value = app
+        .call(&omar, "session_timeline", &[("id", session.as_str())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        story["events"].as_array().unwrap().len(),
+        csv.lines().count() - 1,
+        "the export holds what the timeline shows"
     );
 
     // Bad input and the wrong people.
