@@ -255,3 +255,179 @@ mod tests {
         );
     }
 }
+
+/// Free text with a payment card number or an API token typed into it — a
+/// token named "CI 4111 1111 1111 1111", an invoice line holding a card —
+/// with those masked as their own columns would be: a card as `•••• 1111`,
+/// a token as `bf_••••`. Used on everything the audit log keeps, which can
+/// never be deleted, whatever column the text came from. A card is 13 to
+/// 19 digits in one run (single spaces or dashes between groups allowed)
+/// that passes the Luhn check; longer runs (ids) are left alone.
+pub fn scrub_secrets(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // An API token: `bf_` and at least 20 letters or digits.
+        if bytes[i..].starts_with(b"bf_") && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+            let end = i
+                + 3
+                + bytes[i + 3..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric())
+                    .count();
+            if end - i - 3 >= 20 {
+                let o = out.get_or_insert_with(String::new);
+                o.push_str(&text[copied..i]);
+                o.push_str("bf_");
+                o.push_str(HIDDEN);
+                copied = end;
+                i = end;
+                continue;
+            }
+        }
+        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+            // The longest run of digits with single separators between them.
+            let (mut end, mut digits, mut last_digit_end) = (i, Vec::new(), i);
+            while end < bytes.len() {
+                if bytes[end].is_ascii_digit() {
+                    digits.push(bytes[end] - b'0');
+                    end += 1;
+                    last_digit_end = end;
+                } else if (bytes[end] == b' ' || bytes[end] == b'-')
+                    && bytes.get(end + 1).is_some_and(u8::is_ascii_digit)
+                {
+                    end += 1;
+                } else {
+                    break;
+                }
+            }
+            let ends_cleanly = bytes
+                .get(last_digit_end)
+                .is_none_or(|b| !b.is_ascii_alphanumeric());
+            if (13..=19).contains(&digits.len()) && ends_cleanly && luhn(&digits) {
+                let last4: String = digits[digits.len() - 4..]
+                    .iter()
+                    .map(|d| char::from(b'0' + d))
+                    .collect();
+                let o = out.get_or_insert_with(String::new);
+                o.push_str(&text[copied..i]);
+                o.push_str(&format!("{HIDDEN} {last4}"));
+                copied = last_digit_end;
+            }
+            i = last_digit_end.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(mut o) => {
+            o.push_str(&text[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+    }
+}
+
+/// [`scrub_secrets`] on every string inside a JSON value (an event's
+/// detail), keys included.
+pub fn scrub_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(clean) = scrub_secrets(s) {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(scrub_json),
+        Value::Object(map) => {
+            let dirty: Vec<String> = map
+                .keys()
+                .filter(|k| matches!(scrub_secrets(k), std::borrow::Cow::Owned(_)))
+                .cloned()
+                .collect();
+            for key in dirty {
+                if let Some(v) = map.remove(&key) {
+                    map.insert(scrub_secrets(&key).into_owned(), v);
+                }
+            }
+            map.values_mut().for_each(scrub_json);
+        }
+        _ => {}
+    }
+}
+
+fn luhn(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if !i.is_multiple_of(2) {
+                let twice = d * 2;
+                if twice > 9 {
+                    twice - 9
+                } else {
+                    twice
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+#[cfg(test)]
+mod scrub_tests {
+    use super::*;
+
+    #[test]
+    fn card_numbers_in_free_text_are_masked_wherever_they_sit() {
+        assert_eq!(scrub_secrets("CI 4111 1111 1111 1111"), "CI •••• 1111");
+        assert_eq!(
+            scrub_secrets("=HYPERLINK(x) 4111-1111-1111-1111 paid"),
+            "=HYPERLINK(x) •••• 1111 paid"
+        );
+        assert_eq!(scrub_secrets("card 4242424242424242."), "card •••• 4242.");
+    }
+
+    #[test]
+    fn tokens_in_free_text_are_masked() {
+        assert_eq!(
+            scrub_secrets("deploy with bf_AbCdEfGhIjKlMnOpQrStUvWxYz012345 now"),
+            "deploy with bf_•••• now"
+        );
+        assert_eq!(scrub_secrets("bf_short"), "bf_short");
+    }
+
+    #[test]
+    fn numbers_that_are_not_cards_are_left_alone() {
+        for text in [
+            "INV-2026-0001",
+            "4111 1111 1111 1112",                  // fails Luhn
+            "12345678-1234-1234-1234-123456789012", // an id, too long
+            "+1 555 123 4567",                      // too short
+            "2026-11-24T09:00:00Z",
+            "order 41111111111111111111111", // too long
+            "x4111111111111111",             // part of a word
+        ] {
+            assert_eq!(scrub_secrets(text), text, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_string_in_a_detail_is_scrubbed() {
+        let mut detail = serde_json::json!({
+            "name": "CI 4111 1111 1111 1111",
+            "changes": [{ "field": "note", "old": "x", "new": "4242 4242 4242 4242" }],
+            "count": 4111111111111111u64,
+        });
+        scrub_json(&mut detail);
+        assert_eq!(detail["name"], "CI •••• 1111");
+        assert_eq!(detail["changes"][0]["new"], "•••• 4242");
+        assert_eq!(detail["count"], 4111111111111111u64, "numbers are not text");
+    }
+}

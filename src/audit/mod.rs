@@ -108,8 +108,11 @@ impl NewEvent {
         self
     }
 
-    /// Technical detail underneath the sentence, already masked.
-    pub fn detail(mut self, detail: Value) -> NewEvent {
+    /// Technical detail underneath the sentence, already masked by column;
+    /// free text is scrubbed here of card numbers and API tokens typed into
+    /// it, since the log can never be changed afterwards.
+    pub fn detail(mut self, mut detail: Value) -> NewEvent {
+        crate::masking::scrub_json(&mut detail);
         self.detail = detail;
         self
     }

@@ -542,6 +542,24 @@ async fn card_numbers_and_token_secrets_never_leave_the_server() {
             .await
             .unwrap();
     assert!(!events.contains(&token), "the token reached the log");
+
+    // A card number typed into a free-text field does not reach the log
+    // either, whatever column it was typed into.
+    let res = app
+        .call(
+            &jane,
+            "create_api_token",
+            &[("name", "CI 4111 1111 1111 1111")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let events: String =
+        sqlx::query_scalar("select string_agg(summary || detail::text, ' ') from chaperone.events")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(!events.contains("4111 1111 1111 1111"), "{events}");
+    assert!(events.contains("CI •••• 1111"), "{events}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
