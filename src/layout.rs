@@ -132,11 +132,15 @@ fn WhoBox(me: Option<Me>) -> impl IntoView {
 pub fn ConsoleHome() -> impl IntoView {
     let me = expect_context::<Resource<Result<Option<Me>, crate::error::AppError>>>();
     let results = crate::accounts::pages::search_results();
+    // Made where the page starts, not inside the view that re-renders once
+    // the signed-in person has loaded (which would ask again).
+    let live = Resource::new(|| (), |_| crate::access::sessions::live_session_elsewhere());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || me.get().map(|r| match r {
                 Ok(Some(me)) => view! {
                     <crate::access::pages::EndedNotice />
+                    <LiveElsewhere live />
                     <h1>{format!("Welcome, {}", me.name)}</h1>
                     <p>{format!("You are signed in as {}.", me.role_label)}</p>
                     {me.capabilities.contains(&Capability::SearchAccounts).then(|| view! { <crate::accounts::pages::AccountSearch results /> })}
@@ -149,6 +153,27 @@ pub fn ConsoleHome() -> impl IntoView {
                 Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// A support session of the caller's left live in another sign-in (a
+/// browser that lost its cookie, another device): said, with a way to end
+/// it, or it would hold the account open until it idled out.
+#[component]
+fn LiveElsewhere(live: Resource<Result<Option<String>, crate::error::AppError>>) -> impl IntoView {
+    use crate::ui::{PostForm, Then};
+    use leptos::server_fn::ServerFn;
+    view! {
+        <Suspense fallback=|| ()>
+            {move || live.get().and_then(|r| r.ok().flatten()).map(|what| view! {
+                <section class="panel" role="status" aria-label="Support session in another sign-in">
+                    <p>{format!("You have a support session open in another sign-in: {what}. A new request waits until it ends.")}</p>
+                    <PostForm action=crate::access::sessions::EndSupportSession::PATH then=Then::Open label="End that session">
+                        <button type="submit" class="danger">"End that session"</button>
+                    </PostForm>
+                </section>
+            })}
+        </Suspense>
     }
 }
 

@@ -250,3 +250,26 @@ test("Priya asks a manager to approve one export, and may download it once", asy
   await page.getByRole("button", { name: "Download invoices (CSV)" }).click();
   await expect(page.getByRole("alert")).toContainText("blocked in support sessions");
 });
+
+test("James ends, from a new sign-in, the session a lost browser left open", async ({ page, browser }) => {
+  await staffSignIn(page, "james.ortiz@chaperone.test");
+  await openAccount(page, "Northwind Traders");
+  await askForAccess(page, "Laura Callahan (Member)", "Read-only");
+  await confirmAndEnter(page);
+  await expect(banner(page)).toContainText("Northwind Traders");
+
+  // The same person in another browser (the first one's cookie is lost).
+  const other = await browser.newContext();
+  const again = await other.newPage();
+  await staffSignIn(again, "james.ortiz@chaperone.test");
+  const notice = again.getByRole("status", { name: "Support session in another sign-in" });
+  await expect(notice).toContainText("Northwind Traders, as Laura Callahan, read-only");
+  await notice.getByRole("button", { name: "End that session" }).click();
+  await expect(again).toHaveURL(/\/console\?ended=ended_by_agent$/);
+  await expect(again.getByRole("status", { name: "Support session in another sign-in" })).toHaveCount(0);
+  await other.close();
+
+  // The first browser's next page says the session ended.
+  await page.reload();
+  await expect(page).toHaveURL(/\/console/);
+});

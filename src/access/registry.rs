@@ -132,6 +132,11 @@ pub const CONSOLE_FNS: &[ServerFnEntry] = &[
     ),
     entry("/api/identity_reveals", PRODUCT, Effect::Reads),
     entry(
+        "/api/live_session_elsewhere",
+        Access::Needs(Capability::UseConsole),
+        Effect::Reads,
+    ),
+    entry(
         "/api/request_action_approval",
         Access::Needs(Capability::RequestEditSession),
         Effect::Changes,

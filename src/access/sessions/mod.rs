@@ -56,7 +56,15 @@ pub async fn revoke_note() -> Result<Option<String>, AppError> {
     crate::error::respond(server::revoke_note().await)
 }
 
-/// Ends the current support session. Returns where to go.
+/// The caller's live support session when this sign-in is not in it, in
+/// words, if there is one.
+#[server(prefix = "/api", endpoint = "live_session_elsewhere")]
+pub async fn live_session_elsewhere() -> Result<Option<String>, AppError> {
+    crate::error::respond(server::live_elsewhere().await)
+}
+
+/// Ends the current support session — or, from a sign-in that is not in
+/// it, the caller's session left live elsewhere. Returns where to go.
 #[server(prefix = "/api", endpoint = "end_support_session")]
 pub async fn end_support_session() -> Result<String, AppError> {
     crate::error::respond(server::end_own().await)

@@ -239,7 +239,26 @@ pub async fn end_own() -> Result<String, AppError> {
     let actor = current_actor()?;
     actor.require(Capability::UseConsole)?;
     if actor.support_session().is_none() {
-        return Ok("/console".into());
+        // A session left live in another sign-in (a browser that lost its
+        // cookie, another device): the agent can end it from here, or it
+        // would hold the account open, and refuse every new request, until
+        // it idled out.
+        let staff = staff_of(&actor)?;
+        let state = app_state()?;
+        let live = sqlx::query_scalar!(
+            "select id from chaperone.support_sessions where staff_id = $1 and ended_at is null",
+            staff.id
+        )
+        .fetch_optional(&state.pool)
+        .await?;
+        let Some(id) = live else {
+            return Ok("/console".into());
+        };
+        sessions::end_alone(&state.pool, id, state.clock.now(), EndCause::EndedByAgent).await?;
+        return Ok(format!(
+            "/console?ended={}",
+            EndCause::EndedByAgent.as_str()
+        ));
     }
     end_current(&actor, EndCause::EndedByAgent).await?;
     Ok(format!(
@@ -268,6 +287,33 @@ pub async fn banner() -> Result<Option<BannerInfo>, AppError> {
         seconds_left: (s.deadline() - now).num_seconds().max(0),
         can_request_action: actor.can(Capability::RequestEditSession),
         blocked: crate::access::approvals::blocked_attempts(&state.pool, s).await?,
+    }))
+}
+
+/// The caller's live support session when this sign-in is not in it
+/// ("Acme Co, as Jane Doe, edit"), so the console can offer to end it.
+pub async fn live_elsewhere() -> Result<Option<String>, AppError> {
+    let actor = current_actor()?;
+    actor.require(Capability::UseConsole)?;
+    if actor.support_session().is_some() {
+        return Ok(None);
+    }
+    let staff = staff_of(&actor)?;
+    let state = app_state()?;
+    let row = sqlx::query!(
+        "select account_name, target_user_name, mode from chaperone.support_sessions
+         where staff_id = $1 and ended_at is null",
+        staff.id
+    )
+    .fetch_optional(&state.pool)
+    .await?;
+    Ok(row.map(|r| {
+        let mode = if r.mode == "edit" {
+            "edit"
+        } else {
+            "read-only"
+        };
+        format!("{}, as {}, {mode}", r.account_name, r.target_user_name)
     }))
 }
 

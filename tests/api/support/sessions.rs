@@ -661,3 +661,60 @@ async fn an_ended_session_is_forgotten_at_the_next_sign_in() {
         1
     );
 }
+
+/// A browser that lost its cookie leaves the agent's session live in a
+/// sign-in she no longer has. Signed in again, the console says so and
+/// lets her end it; until then it refuses her new requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_left_in_another_sign_in_can_be_ended_from_the_console() {
+    let app = demo().await;
+    let lost = sarah_in_session(&app).await;
+    let again = staff(&app, "sarah.lee@chaperone.test").await;
+    let elsewhere: Option<String> = app
+        .call(&again, "live_session_elsewhere", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        elsewhere.as_deref(),
+        Some("Acme Co, as Tom Becker, read-only")
+    );
+    let home = app.page(&again, "/console").await;
+    assert!(
+        home.contains("support session open in another sign-in"),
+        "{home}"
+    );
+    // The sign-in that is in it is not told about itself.
+    let own: Option<String> = app
+        .call(&lost, "live_session_elsewhere", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own, None);
+
+    let res = app.call(&again, "end_support_session", &[]).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<String>().await.unwrap(),
+        "/console?ended=ended_by_agent"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from chaperone.support_sessions where ended_at is null"
+        )
+        .await,
+        0
+    );
+    let page = lost.get(app.url("/app/orders")).send().await.unwrap();
+    assert_eq!(page.status(), 303, "the old sign-in's tabs learn it ended");
+    let none: Option<String> = app
+        .call(&again, "live_session_elsewhere", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+}
