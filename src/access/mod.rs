@@ -70,6 +70,34 @@ pub enum Capability {
 }
 
 impl Capability {
+    /// What the capability lets one do, as the end of "tried to …" in the
+    /// log ("tried to approve or deny requests").
+    pub fn action_words(self) -> &'static str {
+        match self {
+            Capability::UseConsole => "use the staff console",
+            Capability::SearchAccounts => "search customer accounts",
+            Capability::RequestReadOnlySession => "ask for a read-only support session",
+            Capability::RequestEditSession => "ask for edit access or a blocked action",
+            Capability::BreakGlass => "enter an account without approval",
+            Capability::DecideRequests => "approve or deny requests",
+            Capability::RevokeSession => "end someone's support session",
+            Capability::ReadOwnSessionLogs => "read session logs",
+            Capability::ReadAllSessionLogs => "read everyone's session logs",
+            Capability::ReviewSessions => "review sessions",
+            Capability::ExportEvents => "export audit events",
+            Capability::ManageStaff => "manage staff",
+            Capability::UseProduct => "use the product as a customer",
+            Capability::OwnSupportAccess => "manage an account's support access",
+        }
+    }
+
+    /// The capability a stored name (`DecideRequests`) stands for.
+    pub fn parse(name: &str) -> Option<Capability> {
+        Capability::ALL
+            .into_iter()
+            .find(|c| format!("{c:?}") == name)
+    }
+
     pub const ALL: [Capability; 14] = [
         Capability::UseConsole,
         Capability::SearchAccounts,
@@ -119,6 +147,15 @@ mod tests {
     use super::*;
     use Capability::*;
     use StaffRole::*;
+
+    #[test]
+    fn capabilities_are_found_by_their_stored_names_and_have_words() {
+        for c in Capability::ALL {
+            assert_eq!(Capability::parse(&format!("{c:?}")), Some(c));
+            assert!(!c.action_words().is_empty());
+        }
+        assert_eq!(Capability::parse("Anything"), None);
+    }
 
     /// The table from DESIGN.md written out cell by cell, independently of
     /// the match above, so a change to either shows up here.

@@ -112,7 +112,7 @@ fn AccountPanel(data: Result<AccountOverview, AppError>) -> impl IntoView {
                 <tbody>
                     {a.users.iter().map(|u| view! {
                         <tr><td>{u.name.clone()}</td><td>{u.email.clone()}</td><td>{u.role_label.clone()}</td>
-                        <td>{if a.support_access_code == "off" { "Refused: support access is off" } else if u.sensitive { "Needs a manager's approval" } else { "Allowed read-only" }}</td></tr>
+                        <td>{if a.support_access_code == "off" { "Refused: support access is off" } else if u.sensitive { "Needs a manager's approval" } else if a.support_access_code == "ask_owner" { "Needs an owner's approval" } else { "Allowed read-only" }}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>

@@ -32,6 +32,9 @@ pub struct QueueItem {
     pub view_as: String,
     /// "Edit session", or the one action and its object.
     pub asked: String,
+    /// A request for one blocked action inside a live session (not to
+    /// enter): the card's title says so.
+    pub one_action: bool,
     pub reason: String,
     pub ticket: String,
     /// Why the policy wants a manager, in words.

@@ -68,10 +68,17 @@ fn ApprovalQueue(initial: Result<Vec<QueueItem>, AppError>) -> impl IntoView {
 #[component]
 fn QueueCard(item: QueueItem, decide: ServerAction<DecideRequest>) -> impl IntoView {
     let note_id = format!("note-{}", item.id);
-    let title = format!(
-        "{} asks to enter {} as {}",
-        item.staff_name, item.account_name, item.view_as
-    );
+    let title = if item.one_action {
+        format!(
+            "{} asks to take one blocked action in {} (as {})",
+            item.staff_name, item.account_name, item.view_as
+        )
+    } else {
+        format!(
+            "{} asks to enter {} as {}",
+            item.staff_name, item.account_name, item.view_as
+        )
+    };
     let decision = if item.is_own {
         view! { <p class="muted">"This is your own request: another manager must decide it."</p> }
             .into_any()

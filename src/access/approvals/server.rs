@@ -31,6 +31,7 @@ pub async fn queue() -> Result<Vec<super::QueueItem>, AppError> {
         .into_iter()
         .map(|r| super::QueueItem {
             id: r.id.to_string(),
+            one_action: r.kind == RequestKind::Action,
             asked: match (r.kind, r.action) {
                 (RequestKind::Action, Some(action)) => format!(
                     "One action: {} — {}",

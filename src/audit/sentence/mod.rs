@@ -247,10 +247,17 @@ pub fn sentence(kind: Kind, actor: &str, detail: &Value, zone: Tz) -> String {
             };
             format!("{a} tried to open {door} ({}); refused", f.s("path"))
         }
-        Kind::RoleRefused => format!(
-            "{a} tried to use {} without a role that allows it; refused",
-            f.s("function")
-        ),
+        Kind::RoleRefused => match crate::access::Capability::parse(&f.s("needs")) {
+            Some(cap) => format!(
+                "{a} tried to {} ({}) without a role that allows it; refused",
+                cap.action_words(),
+                f.s("function")
+            ),
+            None => format!(
+                "{a} tried to use {} without a role that allows it; refused",
+                f.s("function")
+            ),
+        },
         Kind::Exported => format!("{a} exported {} as {}", f.s("what"), f.s("file")),
         Kind::DemoDataLoaded => format!(
             "Chaperone loaded the demo data ({} new records)",

@@ -67,7 +67,7 @@ async fn the_queue_lists_what_waits_and_only_managers_see_it() {
     assert!(
         denied
             .to_string()
-            .contains("Priya Nair tried to use decide_request without a role that allows it"),
+            .contains("Priya Nair tried to approve or deny requests (decide_request) without a role that allows it"),
         "{denied}"
     );
 
