@@ -25,3 +25,18 @@ test("Initech asks its owner first: Bill approves Sarah's visit from the app, an
 
   await expect(page.getByRole("status").first()).toContainText("Approved. Confirm your password to enter.", { timeout: 15_000 });
 });
+
+test("Removing a team member asks first, and Escape steps back", async ({ page }) => {
+  await open(page, "/login");
+  await signIn(page, "bill@initech.test");
+  await expect(page).toHaveURL(/\/app$/);
+  await open(page, "/app/team");
+  const row = page.getByRole("row", { name: /Peter Gibbons/ });
+  await row.getByRole("button", { name: "Remove Peter Gibbons" }).click();
+  const ask = page.getByRole("group", { name: "Remove Peter Gibbons from the team? They can no longer sign in." });
+  await expect(ask.getByRole("button", { name: "Yes" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(ask).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByRole("row", { name: /Peter Gibbons/ })).toBeVisible();
+});

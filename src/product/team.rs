@@ -332,6 +332,7 @@ pub fn TeamPageView() -> impl IntoView {
                         let role_label = format!("Role for {}", m.name);
                         let save_label = format!("Change role of {}", m.name);
                         let remove_label = format!("Remove {}", m.name);
+                        let remove_question = format!("Remove {} from the team? They can no longer sign in.", m.name);
                         let (change_id, remove_id, current_role) = (m.id.clone(), m.id.clone(), m.role.clone());
                         view! {
                             <tr>
@@ -346,7 +347,7 @@ pub fn TeamPageView() -> impl IntoView {
                                             <RoleSelect id=role_id selected=current_role />
                                             <button type="submit" aria-label=save_label>"Change"</button>
                                         </PostForm>
-                                        <PostForm action=RemoveMember::PATH then=Then::Reload class="row-form">
+                                        <PostForm action=RemoveMember::PATH then=Then::Reload class="row-form" confirm=remove_question>
                                             <input type="hidden" name="user_id" value=remove_id />
                                             <button type="submit" class="danger" aria-label=remove_label>"Remove"</button>
                                         </PostForm>

@@ -28,16 +28,21 @@ pub enum Then {
 /// and errors are announced below it; a second submit while one is on its
 /// way is ignored. Posted without JavaScript, it comes back to this page,
 /// with its error at the top of it ([`PostedError`]).
+///
+/// With `confirm` (a question), sending first asks it in place: "Yes" sends,
+/// "Cancel" or Escape steps back — for what cannot be taken back. (Posted
+/// before the page is live or without script, it is sent as it is.)
 #[component]
 pub fn PostForm(
     #[prop(into)] action: String,
     #[prop(optional)] then: Option<Then>,
     #[prop(optional, into)] class: Option<String>,
     #[prop(optional, into)] label: Option<String>,
+    #[prop(optional, into)] confirm: Option<String>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <PostFormLive action then=then.unwrap_or_default() class label>
+        <PostFormLive action then=then.unwrap_or_default() class label confirm>
             {children()}
         </PostFormLive>
     }
@@ -69,22 +74,19 @@ fn PostFormLive(
     then: Then,
     class: Option<String>,
     label: Option<String>,
+    confirm: Option<String>,
     children: Children,
 ) -> impl IntoView {
     let outcome = RwSignal::new(None::<Result<String, AppError>>);
     let busy = RwSignal::new(false);
-    let path = action.clone();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
+    // The body waiting for "Yes", while the question is asked.
+    let asking = RwSignal::new(None::<String>);
+    let path = StoredValue::new(action.clone());
+    let send = move |body: String| {
         busy.set(true);
         outcome.set(None);
-        let body = browser::form_body(&ev);
-        let path = path.clone();
         leptos::task::spawn_local(async move {
-            let result = browser::post(&path, body).await;
+            let result = browser::post(&path.get_value(), body).await;
             busy.set(false);
             match (then, result) {
                 (Then::Reload, Ok(message)) => browser::reload_with(&message),
@@ -93,11 +95,47 @@ fn PostFormLive(
             }
         });
     };
+    let asks = confirm.is_some();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let body = browser::form_body(&ev);
+        if asks {
+            asking.set(Some(body));
+        } else {
+            send(body);
+        }
+    };
+    let yes = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = yes.get() {
+            let _ = button.focus();
+        }
+    });
+    let question = confirm.unwrap_or_default();
     view! {
         <form method="post" action=action class=class aria-label=label
             aria-busy=move || busy.get().then_some("true") on:submit=on_submit>
             {children()}
         </form>
+        {move || asking.get().map(|_| {
+            let (question, name) = (question.clone(), question.clone());
+            view! {
+                <span class="confirm" role="group" aria-label=name
+                    on:keydown=move |e| if e.key() == "Escape" { asking.set(None) }>
+                    <span>{question}</span>
+                    <button type="button" class="danger" node_ref=yes on:click=move |_| {
+                        if let Some(body) = asking.get_untracked() {
+                            asking.set(None);
+                            send(body);
+                        }
+                    }>"Yes"</button>
+                    <button type="button" on:click=move |_| asking.set(None)>"Cancel"</button>
+                </span>
+            }
+        })}
         <super::Outcome value=outcome.into() />
     }
 }
