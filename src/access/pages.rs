@@ -87,6 +87,8 @@ fn RequestPanel(id: String, initial: Result<RequestView, AppError>) -> impl Into
                 <dt>"Ticket"</dt><dd>{r.ticket.clone()}</dd>
                 {r.decided_by.clone().map(|d| view! { <dt>"Decided by"</dt><dd>{d}</dd> })}
                 {r.decision_note.clone().map(|n| view! { <dt>"Note"</dt><dd>{n}</dd> })}
+                {r.owner_decided_by.clone().map(|d| view! { <dt>"Decided by the account's owner"</dt><dd>{d}</dd> })}
+                {r.owner_note.clone().map(|n| view! { <dt>"Owner's note"</dt><dd>{n}</dd> })}
             </dl>
             <h2>"Why"</h2>
             <ul>{r.policy_reasons.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>

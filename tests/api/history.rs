@@ -268,10 +268,27 @@ async fn an_owner_admits_one_visit_when_the_account_asks_first() {
     assert_eq!(waiting[0]["who"], "Sarah Lee from Support");
     assert_eq!(waiting[0]["ticket"], "#4821");
     assert_eq!(waiting[0]["manager_too"], false);
+    let form = [
+        ("id", id.as_str()),
+        ("approve", "true"),
+        ("note", "Only the TPS invoices, please"),
+    ];
     let res = app.call(&bill, "decide_support_request", &form).await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("may enter once"));
     assert_eq!(status(&app, &sarah, &id).await, "approved");
+    // The agent reads the owner's decision and note before entering.
+    let seen: serde_json::Value = app
+        .call(&sarah, "request_status", &[("id", id.as_str())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["owner_note"], "Only the TPS invoices, please");
+    assert!(
+        seen["owner_decided_by"].as_str().unwrap().contains("Bill"),
+        "{seen}"
+    );
     // Deciding twice changes nothing.
     assert_eq!(
         app.call(&bill, "decide_support_request", &form)

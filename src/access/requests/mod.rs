@@ -107,6 +107,10 @@ pub struct RequestView {
     pub policy_reasons: Vec<String>,
     pub decided_by: Option<String>,
     pub decision_note: Option<String>,
+    /// The account owner who decided, when the customer asks first, and
+    /// what they wrote: the agent reads it before entering.
+    pub owner_decided_by: Option<String>,
+    pub owner_note: Option<String>,
     /// Seconds until a pending request expires or an approval lapses.
     pub seconds_left: Option<i64>,
     pub is_own: bool,

@@ -38,6 +38,8 @@ pub struct RequestRow {
     pub requested_at: DateTime<Utc>,
     /// The account owner who approved, when the customer asks first.
     pub owner_decided_by_name: Option<String>,
+    /// What the owner wrote with their decision.
+    pub owner_note: Option<String>,
 }
 
 struct Raw {
@@ -67,6 +69,7 @@ struct Raw {
     approved_until: Option<DateTime<Utc>>,
     requested_at: DateTime<Utc>,
     owner_decided_by_name: Option<String>,
+    owner_note: Option<String>,
 }
 
 fn decode<T>(text: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
@@ -110,6 +113,7 @@ impl TryFrom<Raw> for RequestRow {
             approved_until: r.approved_until,
             requested_at: r.requested_at,
             owner_decided_by_name: r.owner_decided_by_name,
+            owner_note: r.owner_note,
         })
     }
 }
@@ -133,7 +137,7 @@ pub async fn load(
                       account_id, account_name, target_user_id, target_user_name, target_role,
                       reason, ticket, mode, break_glass, status, policy_reasons, needs_manager, needs_owner,
                       expires_at as "expires_at: DateTime<Utc>", decided_by, decided_by_name, decision_note,
-                      approved_until as "approved_until: DateTime<Utc>", requested_at as "requested_at: DateTime<Utc>", owner_decided_by_name
+                      approved_until as "approved_until: DateTime<Utc>", requested_at as "requested_at: DateTime<Utc>", owner_decided_by_name, owner_note
                from chaperone.access_requests where id = $1 for update"#
         )?
     } else {
@@ -142,7 +146,7 @@ pub async fn load(
                       account_id, account_name, target_user_id, target_user_name, target_role,
                       reason, ticket, mode, break_glass, status, policy_reasons, needs_manager, needs_owner,
                       expires_at as "expires_at: DateTime<Utc>", decided_by, decided_by_name, decision_note,
-                      approved_until as "approved_until: DateTime<Utc>", requested_at as "requested_at: DateTime<Utc>", owner_decided_by_name
+                      approved_until as "approved_until: DateTime<Utc>", requested_at as "requested_at: DateTime<Utc>", owner_decided_by_name, owner_note
                from chaperone.access_requests where id = $1"#
         )?
     };
@@ -161,7 +165,7 @@ pub async fn waiting_for_a_manager(
                   account_id, account_name, target_user_id, target_user_name, target_role,
                   reason, ticket, mode, break_glass, status, policy_reasons, needs_manager, needs_owner,
                   expires_at as "expires_at: DateTime<Utc>", decided_by, decided_by_name, decision_note,
-                  approved_until as "approved_until: DateTime<Utc>", requested_at as "requested_at: DateTime<Utc>", owner_decided_by_name
+                  approved_until as "approved_until: DateTime<Utc>", requested_at as "requested_at: DateTime<Utc>", owner_decided_by_name, owner_note
            from chaperone.access_requests
            where status = 'pending' and needs_manager and decided_by is null
              and (expires_at is null or expires_at > $1)

@@ -291,6 +291,8 @@ pub async fn status(id: String) -> Result<RequestView, AppError> {
         policy_reasons: r.policy_reasons.clone(),
         decided_by: r.decided_by_name.clone(),
         decision_note: r.decision_note.clone(),
+        owner_decided_by: r.owner_decided_by_name.clone(),
+        owner_note: r.owner_note.clone().filter(|n| !n.trim().is_empty()),
         seconds_left,
         is_own,
         can_cancel: is_own && r.status == RequestState::Pending,
