@@ -247,17 +247,12 @@ pub fn sentence(kind: Kind, actor: &str, detail: &Value, zone: Tz) -> String {
             };
             format!("{a} tried to open {door} ({}); refused", f.s("path"))
         }
-        Kind::RoleRefused => match crate::access::Capability::parse(&f.s("needs")) {
-            Some(cap) => format!(
-                "{a} tried to {} ({}) without a role that allows it; refused",
-                cap.action_words(),
-                f.s("function")
-            ),
-            None => format!(
-                "{a} tried to use {} without a role that allows it; refused",
-                f.s("function")
-            ),
-        },
+        Kind::RoleRefused => {
+            let (function, needs) = (f.s("function"), f.s("needs"));
+            let tried = crate::access::Capability::parse(&needs)
+                .map_or(format!("use {function}"), |c| format!("{} ({function})", c.action_words()));
+            format!("{a} tried to {tried} without a role that allows it; refused")
+        }
         Kind::Exported => format!("{a} exported {} as {}", f.s("what"), f.s("file")),
         Kind::DemoDataLoaded => format!(
             "Chaperone loaded the demo data ({} new records)",
