@@ -88,18 +88,12 @@ async fn a_tampered_event_is_reported_where_it_was_changed() {
     assert_eq!(verify(&app).await.broken, None);
 
     // A database administrator rewrites the middle one, bypassing triggers.
-    let root = app.superuser_pool().await;
-    let mut tx = root.begin().await.unwrap();
-    sqlx::query("set local session_replication_role = replica")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query("update chaperone.events set summary = 'nothing to see' where id = $1")
-        .bind(ids[1])
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    as_administrator(
+        &app,
+        "update chaperone.events set summary = 'nothing to see' where id = $1",
+        ids[1],
+    )
+    .await;
     let broken = verify(&app).await.broken.expect("the rewrite is found");
     assert_eq!(broken.event_id, Some(ids[1]));
     assert!(
@@ -127,18 +121,7 @@ async fn a_removed_tail_is_reported_too() {
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    let root = app.superuser_pool().await;
-    let mut tx = root.begin().await.unwrap();
-    sqlx::query("set local session_replication_role = replica")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query("delete from chaperone.events where id = $1")
-        .bind(last)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    as_administrator(&app, "delete from chaperone.events where id = $1", last).await;
     let broken = verify(&app)
         .await
         .broken
@@ -146,21 +129,27 @@ async fn a_removed_tail_is_reported_too() {
     assert!(broken.why.contains("missing"), "{}", broken.why);
 }
 
-/// Rewrites one event's summary as a database administrator would,
+/// Runs `sql` on one event (`$1`) as a database administrator would,
 /// bypassing the append-only trigger.
-async fn rewrite_summary(app: &TestApp, id: i64) {
+async fn as_administrator(app: &TestApp, sql: &str, id: i64) {
     let root = app.superuser_pool().await;
     let mut tx = root.begin().await.unwrap();
     sqlx::query("set local session_replication_role = replica")
         .execute(&mut *tx)
         .await
         .unwrap();
-    sqlx::query("update chaperone.events set summary = summary || ' (edited)' where id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    sqlx::query(sql).bind(id).execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
+}
+
+/// Rewrites one event's summary behind the triggers' back.
+async fn rewrite_summary(app: &TestApp, id: i64) {
+    as_administrator(
+        app,
+        "update chaperone.events set summary = summary || ' (edited)' where id = $1",
+        id,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

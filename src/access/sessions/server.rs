@@ -245,16 +245,18 @@ pub async fn end_own() -> Result<String, AppError> {
         // it idled out.
         let staff = staff_of(&actor)?;
         let state = app_state()?;
-        let live = sqlx::query_scalar!(
-            "select id from chaperone.support_sessions where staff_id = $1 and ended_at is null",
-            staff.id
+        let mut tx = state.pool.begin().await?;
+        let ended = crate::access::staff_changes::end_live_session(
+            &mut tx,
+            staff.id,
+            state.clock.now(),
+            EndCause::EndedByAgent,
         )
-        .fetch_optional(&state.pool)
         .await?;
-        let Some(id) = live else {
+        tx.commit().await?;
+        if !ended {
             return Ok("/console".into());
-        };
-        sessions::end_alone(&state.pool, id, state.clock.now(), EndCause::EndedByAgent).await?;
+        }
         return Ok(format!(
             "/console?ended={}",
             EndCause::EndedByAgent.as_str()
